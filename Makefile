@@ -1,0 +1,105 @@
+# farmline — build, test and run.
+#
+#   make              build build/farmline and the tests
+#   make run          install missing Debian packages, build, start the gateway on config/farmline.conf
+#   make test         run every test (unit and integration)
+#   make deps         install the Debian packages the build and the tests need
+#   make WERROR=1     warnings are errors (CI)
+#   make SANITIZE=address,undefined test   build into build-san/ with sanitizers and run the tests
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := libmicrohttpd libcurl sqlite3 libpcre2-8 jansson opencc inih
+TEST_PKGS := cmocka
+
+ifdef SANITIZE
+BUILD   ?= build-san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT     ?= -O1
+else
+BUILD   ?= build
+SANFLAGS :=
+OPT     ?= -O2
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+           -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+
+# Deferred (=) so that `make deps` can run before pkg-config knows the packages.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcsv -lpthread -lm
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+CPPFLAGS += -I. -D_GNU_SOURCE
+CFLAGS  += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+MODULES := common gateway routing experts consult store bureau
+LIB_SRC := $(filter-out gateway/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB     := $(BUILD)/libfarmline.a
+BIN     := $(BUILD)/farmline
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all test unit integration run deps clean
+all: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/gateway/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+# Tests run from the top of the tree: they read config/ and ../shared/corpus/.
+# FARMLINE_BIN tells the integration tests which binary to start.
+test: unit integration
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: $(BIN) $(INTEG_BIN)
+	@set -e; for t in $(INTEG_BIN); do echo "== $$t"; FARMLINE_BIN=$(BIN) $$t; done
+
+deps:
+	tools/deps.sh
+
+run:
+	@tools/deps.sh --if-missing
+	@$(MAKE) --no-print-directory $(BIN)
+	@mkdir -p data
+	$(BIN) -c config/farmline.conf serve
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/gateway/main.d $(TESTLIB_OBJ:.o=.d) \
+	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d) \
+	$(INTEG_SRC:tests/integration/%.c=$(BUILD)/obj/tests/integration/%.d)

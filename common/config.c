@@ -1,0 +1,295 @@
+/*
+ * Settings table for farmline.conf, in the manner of Redis's config.c: each setting has a
+ * section, a key, a type, bounds and a default, and lands at an offset in struct config.
+ * Unknown sections and keys, and values out of bounds, stop start-up with file, line and key.
+ */
+#include "common/config.h"
+
+#include "common/inifile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum setting_type { SET_STRING, SET_CHOICE, SET_INT, SET_DURATION, SET_SIZE };
+
+struct setting {
+	const char *section;
+	const char *key;
+	enum setting_type type;
+	size_t offset;
+	int64_t min, max;	/* numbers, durations (ms), sizes (bytes); strings: max length */
+	const char *dflt;
+	const char *choices;	/* SET_CHOICE: the allowed values, "a|b|c" */
+	int (*check)(const char *value, char *err, size_t errlen);	/* optional */
+};
+
+/* A time zone the C library knows: a name in the zoneinfo database, or a POSIX TZ string. */
+static int
+check_timezone(const char *value, char *err, size_t errlen)
+{
+	char path[512];
+
+	if (strstr(value, "..") == NULL) {
+		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", value);
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	if (strpbrk(value, "0123456789") != NULL && strchr(value, '/') == NULL)
+		return 0;	/* POSIX form, e.g. CST-8 */
+	snprintf(err, errlen, "unknown time zone \"%s\" (e.g. Asia/Shanghai; is tzdata installed?)",
+	    value);
+	return -1;
+}
+
+#define OFF(f) offsetof(struct config, f)
+#define SETC(sec, k, t, off, lo, hi, d, ch, chk) { .section = sec, .key = k, .type = t, \
+	.offset = off, .min = lo, .max = hi, .dflt = d, .choices = ch, .check = chk }
+#define SET(sec, k, t, off, lo, hi, d, ch) SETC(sec, k, t, off, lo, hi, d, ch, NULL)
+
+static const struct setting settings[] = {
+	SETC("general", "timezone", SET_STRING, OFF(timezone), 1, 64, "Asia/Shanghai", NULL,
+	    check_timezone),
+	SET("general", "signature", SET_STRING, OFF(signature), 0, 64, "【科技扶贫在线】", NULL),
+	SET("general", "log_level", SET_CHOICE, OFF(log_level), 0, 0, "info", "warn|info|debug"),
+
+	SET("http", "bind", SET_STRING, OFF(bind), 1, 64, "127.0.0.1", NULL),
+	SET("http", "port", SET_INT, OFF(port), 0, 65535, "8080", NULL),
+	SET("http", "max_body", SET_SIZE, OFF(max_body), 1024, 16 << 20, "64k", NULL),
+	SET("http", "threads", SET_INT, OFF(threads), 1, 64, "2", NULL),
+	SET("http", "connection_timeout", SET_DURATION, OFF(conn_timeout_ms), 1000, 3600000, "30s", NULL),
+
+	SET("store", "path", SET_STRING, OFF(db_path), 1, 4096, "data/farmline.db", NULL),
+	SET("store", "busy_timeout", SET_DURATION, OFF(busy_timeout_ms), 0, 600000, "5s", NULL),
+	SET("store", "batch_max", SET_INT, OFF(batch_max), 1, 10000, "256", NULL),
+
+	SET("sms", "country_code", SET_STRING, OFF(country_code), 1, 4, "86", NULL),
+	SET("sms", "service_number", SET_STRING, OFF(service_number), 1, 32, "10690000", NULL),
+	SET("sms", "max_text_chars", SET_INT, OFF(max_text_chars), 1, 10000, "2000", NULL),
+
+	SET("routing", "rules", SET_STRING, OFF(rules_path), 1, 4096, "config/categories.conf", NULL),
+
+	SET("provider", "type", SET_CHOICE, OFF(provider_type), 0, 0, "console", "console|http"),
+	SET("provider", "url", SET_STRING, OFF(provider_url), 0, 4096, "", NULL),
+	SET("provider", "timeout", SET_DURATION, OFF(provider_timeout_ms), 100, 600000, "10s", NULL),
+
+	SET("sender", "retry_base", SET_DURATION, OFF(retry_base_ms), 10, 86400000, "10s", NULL),
+	SET("sender", "retry_max", SET_DURATION, OFF(retry_max_ms), 10, 86400000, "1h", NULL),
+	SET("sender", "max_age", SET_DURATION, OFF(max_age_ms), 1000, 30LL * 86400000, "2d", NULL),
+	SET("sender", "poll_interval", SET_DURATION, OFF(poll_ms), 10, 60000, "1s", NULL),
+	SET("sender", "batch", SET_INT, OFF(sender_batch), 1, 10000, "64", NULL),
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static int
+choice_index(const char *choices, const char *value)
+{
+	const char *p = choices;
+	size_t vlen = strlen(value);
+	int i = 0;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == vlen && strncmp(p, value, len) == 0)
+			return i;
+		i++;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+int
+config_parse_duration(const char *s, int64_t *ms)
+{
+	char *end;
+	long long v;
+	int64_t mult;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		mult = 1000;
+	else if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mult = 60000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600000;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400000;
+	else
+		return -1;
+	if (v > INT64_MAX / mult)
+		return -1;
+	*ms = v * mult;
+	return 0;
+}
+
+static int
+parse_size(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t mult = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024, end++;
+	if (*end != '\0' || v > INT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+void
+config_set_string(char **slot, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		abort();
+	free(*slot);
+	*slot = copy;
+}
+
+/* Store value in cfg; checks (which look at the system) are run only for values read. */
+static int
+setting_apply(struct config *cfg, const struct setting *st, const char *value, int check,
+    char *err, size_t errlen)
+{
+	char *base = (char *)cfg;
+	int64_t n;
+	char *end;
+
+	if (check && st->check && st->check(value, err, errlen) != 0)
+		return -1;
+	switch (st->type) {
+	case SET_STRING:
+		if ((int64_t)strlen(value) > st->max || (int64_t)strlen(value) < st->min) {
+			snprintf(err, errlen, "length must be %lld..%lld bytes",
+			    (long long)st->min, (long long)st->max);
+			return -1;
+		}
+		config_set_string((char **)(base + st->offset), value);
+		return 0;
+	case SET_CHOICE:
+		if (choice_index(st->choices, value) < 0) {
+			snprintf(err, errlen, "\"%s\" is not one of %s", value, st->choices);
+			return -1;
+		}
+		config_set_string((char **)(base + st->offset), value);
+		return 0;
+	case SET_INT:
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (end == value || *end != '\0' || errno) {
+			snprintf(err, errlen, "\"%s\" is not a whole number", value);
+			return -1;
+		}
+		break;
+	case SET_DURATION:
+		if (config_parse_duration(value, &n) != 0) {
+			snprintf(err, errlen, "\"%s\" is not a duration (e.g. 500ms, 30s, 15m, 2h, 1d)",
+			    value);
+			return -1;
+		}
+		break;
+	case SET_SIZE:
+		if (parse_size(value, &n) != 0) {
+			snprintf(err, errlen, "\"%s\" is not a size (e.g. 65536, 64k, 1m)", value);
+			return -1;
+		}
+		break;
+	default:
+		return -1;
+	}
+	if (n < st->min || n > st->max) {
+		snprintf(err, errlen, "%s out of range %lld..%lld", value, (long long)st->min,
+		    (long long)st->max);
+		return -1;
+	}
+	if (st->type == SET_INT)
+		*(int *)(base + st->offset) = (int)n;
+	else
+		*(int64_t *)(base + st->offset) = n;
+	return 0;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	char err[128];
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NSETTINGS; i++) {
+		if (setting_apply(cfg, &settings[i], settings[i].dflt, 0, err, sizeof(err)) != 0)
+			abort();	/* a default outside its own bounds is a programming error */
+	}
+}
+
+static int
+config_handler(void *user, const char *section, const char *name, const char *value, int line,
+    char *err, size_t errlen)
+{
+	struct config *cfg = user;
+	char reason[160];
+	int known_section = 0;
+	size_t i;
+
+	(void)line;
+	for (i = 0; i < NSETTINGS; i++) {
+		if (strcmp(settings[i].section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(settings[i].key, name) != 0)
+			continue;
+		if (setting_apply(cfg, &settings[i], value, 1, reason, sizeof(reason)) != 0) {
+			snprintf(err, errlen, "[%s] %s: %s", section, name, reason);
+			return -1;
+		}
+		return 0;
+	}
+	if (!known_section)
+		snprintf(err, errlen, "[%s] %s: unknown section [%s]", section, name, section);
+	else
+		snprintf(err, errlen, "[%s] %s: unknown key", section, name);
+	return -1;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	config_set_string(&cfg->path, path);
+	return inifile_parse(path, config_handler, cfg, err, errlen);
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		if (settings[i].type == SET_STRING || settings[i].type == SET_CHOICE)
+			free(*(char **)((char *)cfg + settings[i].offset));
+	}
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,65 @@
+/*
+ * farmline.conf: every setting, its type, bounds and default, in one table (common/config.c).
+ */
+#ifndef FL_CONFIG_H
+#define FL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config {
+	char *path;			/* the file this was read from (NULL: defaults only) */
+
+	/* [general] */
+	char *timezone;			/* shown times, e.g. Asia/Shanghai */
+	char *signature;		/* 【科技扶贫在线】, put in front of every SMS */
+	char *log_level;		/* warn | info | debug */
+
+	/* [http] */
+	char *bind;
+	int port;
+	int64_t max_body;		/* bytes; larger requests get 413 */
+	int threads;
+	int64_t conn_timeout_ms;
+
+	/* [store] */
+	char *db_path;
+	int64_t busy_timeout_ms;
+	int batch_max;			/* inbound messages committed in one transaction at most */
+
+	/* [sms] */
+	char *country_code;		/* "86": numbers without one get it */
+	char *service_number;		/* the number farmers text; "from" of what we send */
+	int max_text_chars;		/* longest inbound text accepted */
+
+	/* [routing] */
+	char *rules_path;
+
+	/* [provider] */
+	char *provider_type;		/* console | http */
+	char *provider_url;
+	int64_t provider_timeout_ms;
+
+	/* [sender] */
+	int64_t retry_base_ms;
+	int64_t retry_max_ms;
+	int64_t max_age_ms;
+	int64_t poll_ms;
+	int sender_batch;
+};
+
+/* Defaults for every setting. Caller frees with config_free. */
+void config_defaults(struct config *cfg);
+/*
+ * Read path over the defaults already in cfg. Returns 0, or -1 with "file:line: [section] key:
+ * reason" in err; cfg then holds what was read so far and must still be freed.
+ */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Replace a string setting (command-line overrides). */
+void config_set_string(char **slot, const char *value);
+void config_free(struct config *cfg);
+
+/* Parse "90", "90s", "500ms", "15m", "2h", "1d" into milliseconds. 0 or -1. */
+int config_parse_duration(const char *s, int64_t *ms);
+
+#endif

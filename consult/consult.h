@@ -1,0 +1,68 @@
+/*
+ * The consultation lifecycle: what an inbound message means and what happens next. The core
+ * sees only struct sms_in — never HTTP or a provider's wire format — and writes everything it
+ * decides (consultations, assignments, events, outbound SMS) through the store, inside the
+ * caller's transaction.
+ */
+#ifndef FL_CONSULT_H
+#define FL_CONSULT_H
+
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct route_rules;
+struct route_norm;
+
+/* An inbound SMS as every provider adapter hands it over. */
+struct sms_in {
+	const char *provider;		/* "http", "kannel", … */
+	const char *provider_id;	/* the provider's message id; NULL when it gives none */
+	const char *from;		/* E.164 */
+	const char *to;			/* the number texted; may be NULL */
+	const char *text;		/* valid UTF-8, not empty */
+};
+
+struct consult_opts {
+	const char *signature;		/* put in front of every SMS */
+	const char *service_number;	/* the "from" of every SMS we send */
+	const char *provider;		/* the outbound provider's name, stored on each row */
+};
+
+struct consult_result {
+	int64_t message_id;	/* the stored inbound row */
+	int64_t ticket;		/* the consultation it opened or concerned; 0 if none */
+	char action[16];	/* question, answer, list, pass, duty, route, proxy, rejected */
+	int duplicate;		/* a repeat of a message already processed */
+};
+
+struct consult;
+
+/* The rules and normalizer are borrowed and must outlive the consult. Caller frees. */
+struct consult *consult_new(struct store *s, const struct route_rules *rules,
+    struct route_norm *norm, const struct consult_opts *opts);
+void consult_free(struct consult *c);
+
+/*
+ * Process one inbound message at time now, inside a transaction the caller opened: store it
+ * (a repeated provider id is recognized and answered as the first was), decide what it means,
+ * queue the SMS that follow. On an error the caller rolls back.
+ */
+enum store_rc consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
+    struct consult_result *res);
+
+/*
+ * Periodic work, inside a transaction: consultations waiting for someone get one if a person
+ * has become available. *assigned is how many were handed out.
+ */
+enum store_rc consult_tick(struct consult *c, int64_t now, int *assigned);
+
+/* How many outbound SMS were queued since the last call (the sender is woken when > 0). */
+int consult_take_queued(struct consult *c);
+
+/* The acknowledgement text a farmer gets for a new question (exposed for tests). */
+void consult_ack_text(const struct consult *c, int64_t ticket, const char *category_name,
+    int outcome, char *buf, size_t len);
+
+#endif

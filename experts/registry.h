@@ -1,0 +1,47 @@
+/*
+ * The expert registry as the bureau sees it: registering experts, triage staff and information
+ * commissioners one by one or from a CSV file, with every field checked.
+ */
+#ifndef FL_REGISTRY_H
+#define FL_REGISTRY_H
+
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct route_rules;
+
+struct expert_input {
+	const char *phone;
+	const char *name;
+	const char *categories;	/* codes or Chinese names, separated by , ; 、 | or spaces */
+	const char *townships;	/* separated the same way; may be NULL */
+	const char *role;	/* expert (default), triage, commissioner; may be NULL */
+};
+
+/*
+ * Check and normalize in into out (phone in E.164, categories as codes). Returns 0, or -1 with
+ * a reason in err. The caller frees out with store_expert_free either way.
+ */
+int expert_prepare(const struct route_rules *rules, const struct expert_input *in,
+    struct store_expert *out, char *err, size_t errlen);
+
+enum expert_reg { EXPERT_ADDED, EXPERT_UPDATED, EXPERT_EXISTS, EXPERT_INVALID, EXPERT_STORE };
+
+/*
+ * Register one person in its own transaction. With update set, a registered phone has its
+ * name, role, categories and townships replaced; without, it is EXPERT_EXISTS.
+ */
+enum expert_reg expert_register(struct store *s, const struct route_rules *rules,
+    const struct expert_input *in, int update, int64_t now, char *err, size_t errlen);
+
+/*
+ * Import a CSV file (UTF-8, optional BOM, a header row naming the columns phone, name,
+ * categories, townships, role). All rows or none: the first bad row stops the import with
+ * "file: row N: reason". Registered phones are updated.
+ */
+int expert_import_csv(struct store *s, const struct route_rules *rules, const char *path,
+    int64_t now, int *added, int *updated, char *err, size_t errlen);
+
+#endif

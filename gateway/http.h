@@ -1,0 +1,33 @@
+/*
+ * The HTTP server: POST /sms/inbound (the generic provider) and GET /healthz.
+ */
+#ifndef FL_HTTP_H
+#define FL_HTTP_H
+
+#include "gateway/ingest.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gw_http_opts {
+	const char *bind;	/* an IPv4 or IPv6 address */
+	int port;		/* 0: any free port (see gw_http_port) */
+	int64_t max_body;
+	int threads;
+	int64_t conn_timeout_ms;
+	int max_text_chars;
+};
+
+struct gw_http;
+
+/*
+ * Listen and serve, handing inbound messages to ig. health_store is a database connection
+ * used only by /healthz. NULL with a reason in err.
+ */
+struct gw_http *gw_http_start(const struct gw_http_opts *o, struct ingest *ig,
+    struct store *health_store, char *err, size_t errlen);
+int gw_http_port(const struct gw_http *h);
+/* Stop accepting, answer every request already taken, then stop. */
+void gw_http_stop(struct gw_http *h);
+
+#endif

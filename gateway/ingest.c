@@ -1,0 +1,220 @@
+/*
+ * The writer thread: group commit of inbound messages, and the periodic tick.
+ */
+#include "gateway/ingest.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct ingest {
+	struct store *s;
+	struct consult *c;
+	int batch_max;
+	int64_t tick_ms;
+	void (*wake)(void *);
+	void *wake_arg;
+
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ingest_job *head, *tail;
+	int stopping;
+};
+
+static void
+finish(struct ingest_job *batch)
+{
+	struct ingest_job *j, *next;
+
+	for (j = batch; j; j = next) {
+		next = j->next;
+		j->next = NULL;
+		j->done(j, j->arg);
+	}
+}
+
+/* Process a group of jobs in one transaction. */
+static void
+run_batch(struct ingest *ig, struct ingest_job *batch)
+{
+	struct ingest_job *j;
+	enum store_rc rc;
+	int64_t now = clock_now_ms();
+	int ok = 0;
+
+	rc = store_begin(ig->s);
+	for (j = batch; j; j = j->next) {
+		if (rc) {
+			j->rc = rc;
+			continue;
+		}
+		j->rc = store_savepoint(ig->s);
+		if (j->rc == STORE_OK)
+			j->rc = consult_handle(ig->c, &j->in, now, &j->res);
+		if (j->rc == STORE_OK) {
+			j->rc = store_release(ig->s);
+		} else {
+			log_warnx("ingest: message not stored: %s", store_errmsg(ig->s));
+			if (store_rollback_savepoint(ig->s) != STORE_OK) {
+				/* SQLite has already rolled the whole transaction back. */
+				rc = j->rc;
+			}
+		}
+		if (j->rc == STORE_OK)
+			ok++;
+	}
+	if (rc == STORE_OK && ok > 0) {
+		rc = store_commit(ig->s);
+		if (rc)
+			log_warnx("ingest: commit failed: %s", store_errmsg(ig->s));
+	}
+	if (rc) {
+		store_rollback(ig->s);
+		for (j = batch; j; j = j->next) {
+			if (j->rc == STORE_OK)
+				j->rc = rc;
+		}
+		consult_take_queued(ig->c);
+	} else if (ok == 0) {
+		store_rollback(ig->s);
+	}
+	if (consult_take_queued(ig->c) > 0 && ig->wake)
+		ig->wake(ig->wake_arg);
+	finish(batch);
+}
+
+static void
+run_tick(struct ingest *ig)
+{
+	int assigned = 0;
+	enum store_rc rc;
+
+	rc = store_begin(ig->s);
+	if (rc == STORE_OK)
+		rc = consult_tick(ig->c, clock_now_ms(), &assigned);
+	if (rc == STORE_OK && assigned > 0)
+		rc = store_commit(ig->s);
+	if (rc == STORE_OK && assigned == 0)
+		store_rollback(ig->s);	/* nothing was written */
+	if (rc) {
+		log_warnx("ingest: periodic work failed: %s", store_errmsg(ig->s));
+		store_rollback(ig->s);
+		consult_take_queued(ig->c);
+		return;
+	}
+	if (assigned)
+		log_info("ingest: %d waiting consultation(s) assigned", assigned);
+	if (consult_take_queued(ig->c) > 0 && ig->wake)
+		ig->wake(ig->wake_arg);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct ingest *ig = arg;
+	struct ingest_job *batch, *last;
+	struct timespec until;
+	int64_t next_tick = clock_now_ms();
+	int n;
+
+	pthread_mutex_lock(&ig->lock);
+	for (;;) {
+		while (ig->head == NULL && !ig->stopping) {
+			int64_t now = clock_now_ms();
+
+			if (now >= next_tick) {
+				pthread_mutex_unlock(&ig->lock);
+				run_tick(ig);
+				pthread_mutex_lock(&ig->lock);
+				next_tick = clock_now_ms() + ig->tick_ms;
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += (next_tick - now) / 1000;
+			until.tv_nsec += ((next_tick - now) % 1000) * 1000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&ig->cond, &ig->lock, &until);
+		}
+		if (ig->head == NULL && ig->stopping)
+			break;
+		/* Take up to batch_max jobs. */
+		batch = last = ig->head;
+		for (n = 1; n < ig->batch_max && last->next; n++)
+			last = last->next;
+		ig->head = last->next;
+		if (ig->head == NULL)
+			ig->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&ig->lock);
+		run_batch(ig, batch);
+		pthread_mutex_lock(&ig->lock);
+	}
+	pthread_mutex_unlock(&ig->lock);
+	return NULL;
+}
+
+struct ingest *
+ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
+    void (*wake)(void *), void *wake_arg)
+{
+	struct ingest *ig = calloc(1, sizeof(*ig));
+
+	if (ig == NULL)
+		return NULL;
+	ig->s = s;
+	ig->c = c;
+	ig->batch_max = batch_max > 0 ? batch_max : 1;
+	ig->tick_ms = tick_ms > 0 ? tick_ms : 1000;
+	ig->wake = wake;
+	ig->wake_arg = wake_arg;
+	pthread_mutex_init(&ig->lock, NULL);
+	pthread_cond_init(&ig->cond, NULL);
+	if (pthread_create(&ig->thread, NULL, writer_main, ig) != 0) {
+		pthread_mutex_destroy(&ig->lock);
+		pthread_cond_destroy(&ig->cond);
+		free(ig);
+		return NULL;
+	}
+	return ig;
+}
+
+int
+ingest_submit(struct ingest *ig, struct ingest_job *job)
+{
+	pthread_mutex_lock(&ig->lock);
+	if (ig->stopping) {
+		pthread_mutex_unlock(&ig->lock);
+		return -1;
+	}
+	job->next = NULL;
+	if (ig->tail)
+		ig->tail->next = job;
+	else
+		ig->head = job;
+	ig->tail = job;
+	pthread_cond_signal(&ig->cond);
+	pthread_mutex_unlock(&ig->lock);
+	return 0;
+}
+
+void
+ingest_stop(struct ingest *ig)
+{
+	if (ig == NULL)
+		return;
+	pthread_mutex_lock(&ig->lock);
+	ig->stopping = 1;
+	pthread_cond_signal(&ig->cond);
+	pthread_mutex_unlock(&ig->lock);
+	pthread_join(ig->thread, NULL);
+	pthread_mutex_destroy(&ig->lock);
+	pthread_cond_destroy(&ig->cond);
+	free(ig);
+}

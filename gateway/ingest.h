@@ -1,0 +1,34 @@
+/*
+ * The ingest queue: inbound messages wait here for the one writer thread, which processes
+ * them in groups — one transaction, one savepoint per message, one fsync per group — and only
+ * then reports each job done. Nothing is acknowledged before its group committed.
+ */
+#ifndef FL_INGEST_H
+#define FL_INGEST_H
+
+#include "consult/consult.h"
+
+struct ingest;
+
+struct ingest_job {
+	struct sms_in in;		/* borrowed from the submitter until done is called */
+	struct consult_result res;	/* filled by the writer */
+	enum store_rc rc;		/* STORE_OK: committed */
+	void (*done)(struct ingest_job *job, void *arg);	/* called from the writer thread */
+	void *arg;
+	struct ingest_job *next;
+};
+
+/*
+ * Start the writer thread over store s (which it then owns exclusively) and consult c.
+ * After each commit that queued SMS, wake(wake_arg) is called. tick_ms is how often queued
+ * consultations are retried. NULL when the thread cannot start.
+ */
+struct ingest *ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
+    void (*wake)(void *arg), void *wake_arg);
+/* Queue a job; 0, or -1 when the writer is stopping (the job is not taken). */
+int ingest_submit(struct ingest *ig, struct ingest_job *job);
+/* Finish every queued job, then stop the writer and free ig. */
+void ingest_stop(struct ingest *ig);
+
+#endif

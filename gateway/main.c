@@ -1,0 +1,677 @@
+/*
+ * farmline's command line: serve, classify, expert add|list|import, stats. Every command
+ * reads the configuration (-c FILE, default config/farmline.conf); --port and --db override it.
+ */
+#include "bureau/stats.h"
+#include "bureau/table.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "consult/consult.h"
+#include "experts/registry.h"
+#include "gateway/http.h"
+#include "gateway/ingest.h"
+#include "gateway/phone.h"
+#include "gateway/sender.h"
+#include "gateway/sms.h"
+#include "routing/classify.h"
+#include "routing/normalize.h"
+#include "store/store.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "config/farmline.conf"
+#define CLASSIFY_MAX_LINE 65536
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: farmline [-c FILE] [--port N] [--db PATH] COMMAND [options]\n"
+	    "\n"
+	    "commands:\n"
+	    "  serve                         run the gateway\n"
+	    "  classify [--explain]          classify one question per line from standard input\n"
+	    "  expert add --phone P --name N --categories a,b [--townships x,y]\n"
+	    "             [--role expert|triage|commissioner]\n"
+	    "  expert list                   everyone registered\n"
+	    "  expert import FILE.csv        columns phone,name,categories,townships,role\n"
+	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|month|category|township|expert]\n"
+	    "        [--format table|csv|json] [--recent N]\n"
+	    "\n"
+	    "  -c FILE     configuration (default %s)\n"
+	    "  --port N    [http] port\n"
+	    "  --db PATH   [store] path\n", DEFAULT_CONFIG);
+}
+
+struct globals {
+	struct config cfg;
+	const char *config_path;
+	const char *port;
+	const char *db;
+};
+
+/*
+ * Take -c/--config, --port and --db from anywhere on the command line; what is left (the
+ * command and its options) is moved to the front of argv. Returns the new argc, -1 on error.
+ */
+static int
+take_globals(int argc, char **argv, struct globals *g)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char **slot = NULL;
+		const char *a = argv[i], *eq;
+
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
+			slot = &g->config_path;
+		else if (strcmp(a, "--port") == 0)
+			slot = &g->port;
+		else if (strcmp(a, "--db") == 0)
+			slot = &g->db;
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "farmline: %s needs a value\n", a);
+				return -1;
+			}
+			*slot = argv[++i];
+			continue;
+		}
+		eq = strchr(a, '=');
+		if (eq && strncmp(a, "--config=", 9) == 0) {
+			g->config_path = eq + 1;
+			continue;
+		}
+		if (eq && strncmp(a, "--port=", 7) == 0) {
+			g->port = eq + 1;
+			continue;
+		}
+		if (eq && strncmp(a, "--db=", 5) == 0) {
+			g->db = eq + 1;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+static int
+load_config(struct globals *g)
+{
+	char err[512];
+	char *end;
+	long port;
+
+	config_defaults(&g->cfg);
+	if (config_load(&g->cfg, g->config_path ? g->config_path : DEFAULT_CONFIG, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		return -1;
+	}
+	if (g->port) {
+		errno = 0;
+		port = strtol(g->port, &end, 10);
+		if (*end || errno || port < 0 || port > 65535) {
+			fprintf(stderr, "farmline: --port: \"%s\" is not a port (0..65535)\n", g->port);
+			return -1;
+		}
+		g->cfg.port = (int)port;
+	}
+	if (g->db)
+		config_set_string(&g->cfg.db_path, g->db);
+	log_init("farmline", strcmp(g->cfg.log_level, "debug") == 0 ? LOG_LEVEL_DEBUG :
+	    strcmp(g->cfg.log_level, "warn") == 0 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO);
+	setenv("TZ", g->cfg.timezone, 1);
+	tzset();
+	phone_set_country(g->cfg.country_code);
+	return 0;
+}
+
+static struct route_rules *
+load_rules(const struct config *cfg)
+{
+	struct route_rules *r = NULL;
+	char err[512];
+
+	if (route_rules_load(cfg->rules_path, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		return NULL;
+	}
+	return r;
+}
+
+/* Create the folder the database lives in, if it is missing (one level, like data/). */
+static void
+make_db_dir(const char *db_path)
+{
+	char *copy = strdup(db_path), *dir;
+
+	if (copy == NULL)
+		return;
+	dir = dirname(copy);
+	if (strcmp(dir, ".") != 0 && access(dir, F_OK) != 0 && mkdir(dir, 0750) != 0)
+		log_warn("cannot create %s", dir);
+	free(copy);
+}
+
+static struct store *
+open_store(const struct config *cfg)
+{
+	struct store *s = NULL;
+	char err[512];
+
+	make_db_dir(cfg->db_path);
+	if (store_open(cfg->db_path, cfg->busy_timeout_ms, &s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		return NULL;
+	}
+	return s;
+}
+
+/* serve */
+
+static int
+cmd_serve(struct globals *g)
+{
+	struct route_rules *rules = NULL;
+	struct route_norm *norm = NULL;
+	struct store *writer = NULL, *health = NULL;
+	struct gw_sender *sender = NULL;
+	struct consult *consult = NULL;
+	struct ingest *ingest = NULL;
+	struct gw_http *http = NULL;
+	struct consult_opts co;
+	struct gw_http_opts ho;
+	char err[512];
+	sigset_t sigs;
+	int sig, rc = 1;
+
+	/* Signals are taken by sigwait below; every thread started from here inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		goto out;
+	if (route_norm_open(&norm, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		goto out;
+	}
+	if ((writer = open_store(&g->cfg)) == NULL || (health = open_store(&g->cfg)) == NULL)
+		goto out;
+	sender = gw_sender_start(&g->cfg, err, sizeof(err));
+	if (sender == NULL) {
+		fprintf(stderr, "farmline: %s\n", err);
+		goto out;
+	}
+
+	memset(&co, 0, sizeof(co));
+	co.signature = g->cfg.signature;
+	co.service_number = g->cfg.service_number;
+	co.provider = g->cfg.provider_type;
+	consult = consult_new(writer, rules, norm, &co);
+	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, gw_sender_wake, sender);
+	if (ingest == NULL) {
+		fprintf(stderr, "farmline: cannot start the writer thread\n");
+		goto out;
+	}
+
+	memset(&ho, 0, sizeof(ho));
+	ho.bind = g->cfg.bind;
+	ho.port = g->cfg.port;
+	ho.max_body = g->cfg.max_body;
+	ho.threads = g->cfg.threads;
+	ho.conn_timeout_ms = g->cfg.conn_timeout_ms;
+	ho.max_text_chars = g->cfg.max_text_chars;
+	http = gw_http_start(&ho, ingest, health, err, sizeof(err));
+	if (http == NULL) {
+		fprintf(stderr, "farmline: %s\n", err);
+		goto out;
+	}
+	log_info("listening on %s port %d (database %s, provider %s, %d categories)",
+	    g->cfg.bind, gw_http_port(http), g->cfg.db_path, g->cfg.provider_type,
+	    route_rules_count(rules));
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart farmline to load changed rules");
+			continue;
+		}
+		log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		break;
+	}
+	rc = 0;
+out:
+	gw_http_stop(http);
+	ingest_stop(ingest);
+	gw_sender_stop(sender);
+	consult_free(consult);
+	store_close(health);
+	store_close(writer);
+	route_norm_close(norm);
+	route_rules_free(rules);
+	if (rc == 0)
+		log_info("stopped");
+	return rc;
+}
+
+/* classify */
+
+static void
+explain(const struct route_rules *r, const struct route_result *res, FILE *out)
+{
+	int i, h;
+
+	for (i = 0; i < route_rules_count(r); i++) {
+		const struct route_category *c = route_rules_category(r, i);
+		int fired = 0;
+
+		for (h = 0; h < res->nhits; h++)
+			fired += res->hits[h].category == i;
+		if (!fired)
+			continue;
+		fprintf(out, "  %-12s %3d ", c->code, res->scores[i]);
+		for (h = 0; h < res->nhits; h++) {
+			const struct route_hit *hit = &res->hits[h];
+
+			if (hit->category != i)
+				continue;
+			if (hit->exclude)
+				fprintf(out, " %s:%d(exclude)", route_rules_path(r), hit->line);
+			else
+				fprintf(out, " %s:%d(+%d)", route_rules_path(r), hit->line, hit->weight);
+		}
+		fputc('\n', out);
+	}
+	if (res->line)
+		fprintf(out, "  decided by %s:%d\n", route_rules_path(r), res->line);
+	else
+		fprintf(out, "  below the threshold %d: triage\n", route_rules_threshold(r));
+}
+
+static int
+cmd_classify(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "explain", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct route_rules *rules;
+	struct route_norm *norm = NULL;
+	struct route_result res;
+	char *line = NULL, err[512];
+	size_t cap = 0;
+	ssize_t len;
+	int do_explain = 0, c, bad = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'e') {
+			usage(stderr);
+			return 2;
+		}
+		do_explain = 1;
+	}
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		return 1;
+	if (route_norm_open(&norm, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		route_rules_free(rules);
+		return 1;
+	}
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		char *text;
+
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len > CLASSIFY_MAX_LINE || !sms_utf8_valid(line, (size_t)len)) {
+			fprintf(stderr, "farmline: skipped a line that is not UTF-8 text (or too long)\n");
+			bad = 1;
+			continue;
+		}
+		text = route_normalize(norm, line);
+		if (text == NULL) {
+			fprintf(stderr, "farmline: cannot normalize a line\n");
+			bad = 1;
+			continue;
+		}
+		route_classify(rules, text, &res);
+		printf("%s\t%d\t%s\n", res.code, res.score, line);
+		if (do_explain)
+			explain(rules, &res, stdout);
+		free(text);
+	}
+	free(line);
+	route_norm_close(norm);
+	route_rules_free(rules);
+	return bad;
+}
+
+/* expert */
+
+static int
+cmd_expert_add(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "categories", required_argument, NULL, 'c' },
+		{ "townships", required_argument, NULL, 't' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "update", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct expert_input in;
+	struct route_rules *rules;
+	struct store *s;
+	char err[512];
+	int c, update = 0, rc = 1;
+	enum expert_reg res;
+
+	memset(&in, 0, sizeof(in));
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': in.phone = optarg; break;
+		case 'n': in.name = optarg; break;
+		case 'c': in.categories = optarg; break;
+		case 't': in.townships = optarg; break;
+		case 'r': in.role = optarg; break;
+		case 'u': update = 1; break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (in.phone == NULL || in.name == NULL) {
+		fprintf(stderr, "farmline: expert add needs --phone and --name\n");
+		return 2;
+	}
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		return 1;
+	if ((s = open_store(&g->cfg)) == NULL) {
+		route_rules_free(rules);
+		return 1;
+	}
+	res = expert_register(s, rules, &in, update, clock_now_ms(), err, sizeof(err));
+	switch (res) {
+	case EXPERT_ADDED:
+	case EXPERT_UPDATED:
+		printf("%s %s (%s, %s)\n", res == EXPERT_ADDED ? "registered" : "updated", in.name,
+		    in.role ? in.role : "expert", in.categories ? in.categories : "no categories");
+		rc = 0;
+		break;
+	case EXPERT_EXISTS:
+		fprintf(stderr, "farmline: %s (use --update to change it)\n", err);
+		break;
+	default:
+		fprintf(stderr, "farmline: expert add: %s\n", err);
+		break;
+	}
+	store_close(s);
+	route_rules_free(rules);
+	return rc;
+}
+
+struct list_ctx {
+	const struct route_rules *rules;
+	struct table *t;
+};
+
+static int
+list_one(void *arg, const struct store_expert *e)
+{
+	struct list_ctx *ctx = arg;
+	char cats[512] = "", open[16], *copy, *item, *save = NULL;
+	const char *cells[7];
+
+	if (e->categories) {
+		copy = strdup(e->categories);
+		for (item = copy ? strtok_r(copy, ",", &save) : NULL; item;
+		    item = strtok_r(NULL, ",", &save)) {
+			if (cats[0])
+				strncat(cats, "、", sizeof(cats) - strlen(cats) - 1);
+			strncat(cats, route_rules_name(ctx->rules, item), sizeof(cats) - strlen(cats) - 1);
+		}
+		free(copy);
+	}
+	snprintf(open, sizeof(open), "%d", e->open_count);
+	cells[0] = e->phone;
+	cells[1] = e->name;
+	cells[2] = e->role == ROLE_EXPERT ? "专家" : e->role == ROLE_TRIAGE ? "分诊员" : "信息员";
+	cells[3] = cats[0] ? cats : "-";
+	cells[4] = e->townships ? e->townships : "-";
+	cells[5] = e->on_duty ? "在岗" : "暂停";
+	cells[6] = open;
+	table_add(ctx->t, cells);
+	return 0;
+}
+
+static int
+cmd_expert_list(struct globals *g)
+{
+	static const char *const head[7] = { "手机号", "姓名", "角色", "类别", "包联乡镇", "状态",
+	    "待答" };
+	static const int right[7] = { 0, 0, 0, 0, 0, 0, 1 };
+	struct list_ctx ctx;
+	struct store *s;
+	int rc = 1;
+
+	if ((ctx.rules = load_rules(&g->cfg)) == NULL)
+		return 1;
+	if ((s = open_store(&g->cfg)) == NULL) {
+		route_rules_free((struct route_rules *)ctx.rules);
+		return 1;
+	}
+	ctx.t = table_new(7, right);
+	table_add(ctx.t, head);
+	if (store_expert_list(s, list_one, &ctx) == STORE_OK) {
+		table_print(ctx.t, stdout);
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: %s\n", store_errmsg(s));
+	}
+	table_free(ctx.t);
+	store_close(s);
+	route_rules_free((struct route_rules *)ctx.rules);
+	return rc;
+}
+
+static int
+cmd_expert_import(struct globals *g, const char *path)
+{
+	struct route_rules *rules;
+	struct store *s;
+	char err[512];
+	int added = 0, updated = 0, rc = 1;
+
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		return 1;
+	if ((s = open_store(&g->cfg)) == NULL) {
+		route_rules_free(rules);
+		return 1;
+	}
+	if (expert_import_csv(s, rules, path, clock_now_ms(), &added, &updated, err,
+	    sizeof(err)) == 0) {
+		printf("imported %s: %d added, %d updated\n", path, added, updated);
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: expert import: %s (nothing was imported)\n", err);
+	}
+	store_close(s);
+	route_rules_free(rules);
+	return rc;
+}
+
+static int
+cmd_expert(struct globals *g, int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "add") == 0)
+		return cmd_expert_add(g, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0 && argc == 2)
+		return cmd_expert_list(g);
+	if (strcmp(argv[1], "import") == 0 && argc == 3)
+		return cmd_expert_import(g, argv[2]);
+	usage(stderr);
+	return 2;
+}
+
+/* stats */
+
+/* Local midnight of a YYYY-MM-DD date, in UTC ms; -1 if it is not a date. */
+static int64_t
+parse_date(const char *s)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static int
+cmd_stats(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "recent", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct stats_opts o;
+	struct route_rules *rules;
+	struct store *s;
+	char err[512];
+	int c, v, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.from = 0;
+	o.to = INT64_MAX;
+	o.by = STATS_BY_CATEGORY;
+	o.format = STATS_TABLE;
+	o.recent = 20;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o.from = parse_date(optarg);
+			o.from_label = optarg;
+			if (o.from < 0) {
+				fprintf(stderr, "farmline: --from: \"%s\" is not YYYY-MM-DD\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			o.to = parse_date(optarg);
+			o.to_label = optarg;
+			if (o.to < 0) {
+				fprintf(stderr, "farmline: --to: \"%s\" is not YYYY-MM-DD\n", optarg);
+				return 2;
+			}
+			o.to += 86400000;	/* the whole of that day */
+			break;
+		case 'b':
+			if ((v = bureau_by_parse(optarg)) < 0) {
+				fprintf(stderr, "farmline: --by: day, month, category, township or expert\n");
+				return 2;
+			}
+			o.by = (enum store_stats_by)v;
+			break;
+		case 'F':
+			if ((v = bureau_format_parse(optarg)) < 0) {
+				fprintf(stderr, "farmline: --format: table, csv or json\n");
+				return 2;
+			}
+			o.format = (enum stats_format)v;
+			break;
+		case 'r':
+			v = atoi(optarg);
+			if (v < 0 || v > 10000) {
+				fprintf(stderr, "farmline: --recent: 0..10000\n");
+				return 2;
+			}
+			o.recent = v;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		return 1;
+	if ((s = open_store(&g->cfg)) == NULL) {
+		route_rules_free(rules);
+		return 1;
+	}
+	o.rules = rules;
+	o.timezone = g->cfg.timezone;
+	rc = bureau_stats(s, &o, stdout, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "farmline: stats: %s\n", err);
+	store_close(s);
+	route_rules_free(rules);
+	return rc ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct globals g;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	argc = take_globals(argc, argv, &g);
+	if (argc < 0)
+		return 2;
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (load_config(&g) != 0) {
+		config_free(&g.cfg);
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	optind = 1;
+	if (strcmp(argv[1], "serve") == 0 && argc == 2)
+		rc = cmd_serve(&g);
+	else if (strcmp(argv[1], "classify") == 0)
+		rc = cmd_classify(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "expert") == 0)
+		rc = cmd_expert(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "stats") == 0)
+		rc = cmd_stats(&g, argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
+		usage(stderr);
+		rc = 2;
+	}
+	curl_global_cleanup();
+	config_free(&g.cfg);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/*
+ * SMS text rules: UTF-8 validation and decoding, the GSM 03.38 alphabet, segment counting.
+ */
+#include "gateway/sms.h"
+
+#include <string.h>
+
+int
+sms_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		uint32_t cp;
+		int n, k;
+
+		if (c == 0) {
+			return 0;
+		} else if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + n >= len)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+int
+sms_utf8_decode(const char *str, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xe0) {
+		*cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+		return 2;
+	}
+	if (s[0] < 0xf0) {
+		*cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
+		    (s[2] & 0x3f);
+		return 3;
+	}
+	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+	    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+	return 4;
+}
+
+int
+sms_utf8_chars(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+/* Septets a code point takes in GSM 03.38: 1 (basic table), 2 (extension table) or 0 (none). */
+static int
+gsm7_septets(uint32_t cp)
+{
+	static const uint16_t basic[] = {
+		'@', 0xa3, '$', 0xa5, 0xe8, 0xe9, 0xf9, 0xec, 0xf2, 0xc7, '\n', 0xd8, 0xf8, '\r',
+		0xc5, 0xe5, 0x394, '_', 0x3a6, 0x393, 0x39b, 0x3a9, 0x3a0, 0x3a8, 0x3a3, 0x398,
+		0x39e, 0xc6, 0xe6, 0xdf, 0xc9, ' ', '!', '"', '#', 0xa4, '%', '&', '\'', '(', ')',
+		'*', '+', ',', '-', '.', '/', ':', ';', '<', '=', '>', '?', 0xa1, 0xc4, 0xd6, 0xd1,
+		0xdc, 0xa7, 0xbf, 0xe4, 0xf6, 0xf1, 0xfc, 0xe0,
+	};
+	static const uint16_t extension[] = { '\f', '^', '{', '}', '\\', '[', '~', ']', '|', 0x20ac };
+	size_t i;
+
+	if ((cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z'))
+		return 1;
+	for (i = 0; i < sizeof(basic) / sizeof(basic[0]); i++) {
+		if (basic[i] == cp)
+			return 1;
+	}
+	for (i = 0; i < sizeof(extension) / sizeof(extension[0]); i++) {
+		if (extension[i] == cp)
+			return 2;
+	}
+	return 0;
+}
+
+void
+sms_count(const char *text, struct sms_count *out)
+{
+	int septets = 0, utf16 = 0, chars = 0, gsm = 1;
+	const char *p = text;
+
+	while (*p) {
+		uint32_t cp;
+		int s;
+
+		p += sms_utf8_decode(p, &cp);
+		chars++;
+		utf16 += cp > 0xffff ? 2 : 1;
+		if (gsm) {
+			s = gsm7_septets(cp);
+			if (s == 0)
+				gsm = 0;
+			septets += s;
+		}
+	}
+	out->chars = chars;
+	if (gsm) {
+		out->coding = SMS_GSM7;
+		out->units = septets;
+		out->segments = septets <= 160 ? 1 : (septets + 152) / 153;
+	} else {
+		out->coding = SMS_UCS2;
+		out->units = utf16;
+		out->segments = utf16 <= 70 ? 1 : (utf16 + 66) / 67;
+	}
+	if (out->units == 0)
+		out->segments = 1;
+}
+
+int
+sms_segments(const char *text)
+{
+	struct sms_count c;
+
+	sms_count(text, &c);
+	return c.segments;
+}

@@ -1,0 +1,336 @@
+/*
+ * Loading categories.conf and classifying questions with PCRE2 (UTF, UCP, JIT).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "routing/classify.h"
+
+#include "common/inifile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct route_rule {
+	pcre2_code *re;
+	int category;
+	int weight;
+	int line;
+	int exclude;
+};
+
+struct route_rules {
+	char *path;
+	int threshold;
+	struct route_category cats[ROUTE_MAX_CATEGORIES];
+	int ncats;
+	struct route_rule *rules;
+	int nrules, caprules;
+};
+
+#define GLOBAL_SECTION "routing"
+
+static char *
+xstrdup(const char *s)
+{
+	char *c = strdup(s);
+
+	if (c == NULL)
+		abort();
+	return c;
+}
+
+static int
+valid_code(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+category_index(struct route_rules *r, const char *code, int line, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < r->ncats; i++) {
+		if (strcmp(r->cats[i].code, code) == 0)
+			return i;
+	}
+	if (!valid_code(code)) {
+		snprintf(err, errlen, "[%s]: a category code is lower-case letters, digits and _",
+		    code);
+		return -1;
+	}
+	if (strcmp(code, ROUTE_TRIAGE) == 0) {
+		snprintf(err, errlen, "[%s]: \"triage\" is where unmatched questions go; it takes no "
+		    "rules", code);
+		return -1;
+	}
+	if (r->ncats == ROUTE_MAX_CATEGORIES) {
+		snprintf(err, errlen, "more than %d categories", ROUTE_MAX_CATEGORIES);
+		return -1;
+	}
+	r->cats[r->ncats].code = xstrdup(code);
+	r->cats[r->ncats].line = line;
+	return r->ncats++;
+}
+
+static int
+add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pattern, int line,
+    char *err, size_t errlen)
+{
+	struct route_rule *rule;
+	PCRE2_UCHAR msg[160];
+	PCRE2_SIZE offset;
+	pcre2_code *re;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &offset, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(err, errlen, "[%s] bad pattern at offset %zu: %s", r->cats[cat].code,
+		    (size_t)offset, (char *)msg);
+		return -1;
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* falls back to the interpreter */
+	if (r->nrules == r->caprules) {
+		r->caprules = r->caprules ? r->caprules * 2 : 64;
+		r->rules = realloc(r->rules, (size_t)r->caprules * sizeof(*r->rules));
+		if (r->rules == NULL)
+			abort();
+	}
+	rule = &r->rules[r->nrules++];
+	rule->re = re;
+	rule->category = cat;
+	rule->weight = weight;
+	rule->exclude = exclude;
+	rule->line = line;
+	return 0;
+}
+
+static int
+rules_handler(void *user, const char *section, const char *name, const char *value, int line,
+    char *err, size_t errlen)
+{
+	struct route_rules *r = user;
+	char *end;
+	long weight;
+	int cat;
+
+	if (strcmp(section, GLOBAL_SECTION) == 0) {
+		if (strcmp(name, "threshold") == 0) {
+			weight = strtol(value, &end, 10);
+			if (end == value || *end || weight < 1 || weight > 1000) {
+				snprintf(err, errlen, "[%s] threshold: \"%s\" is not a number 1..1000",
+				    section, value);
+				return -1;
+			}
+			r->threshold = (int)weight;
+			return 0;
+		}
+		snprintf(err, errlen, "[%s] %s: unknown key (only threshold)", section, name);
+		return -1;
+	}
+	if (*section == '\0') {
+		snprintf(err, errlen, "%s: outside any [section]", name);
+		return -1;
+	}
+	cat = category_index(r, section, line, err, errlen);
+	if (cat < 0)
+		return -1;
+	if (strcmp(name, "name") == 0) {
+		free(r->cats[cat].name);
+		r->cats[cat].name = xstrdup(value);
+	} else if (strcmp(name, "description") == 0) {
+		free(r->cats[cat].description);
+		r->cats[cat].description = xstrdup(value);
+	} else if (strcmp(name, "pattern") == 0) {
+		errno = 0;
+		weight = strtol(value, &end, 10);
+		if (end == value || errno || weight < 1 || weight > 100 || (*end != ' ' &&
+		    *end != '\t')) {
+			snprintf(err, errlen, "[%s] pattern: write a weight 1..100, a space, then the "
+			    "pattern (e.g. \"pattern = 3 鸡|鸭|鹅\")", section);
+			return -1;
+		}
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (*end == '\0') {
+			snprintf(err, errlen, "[%s] pattern: empty pattern", section);
+			return -1;
+		}
+		return add_rule(r, cat, (int)weight, 0, end, line, err, errlen);
+	} else if (strcmp(name, "exclude") == 0) {
+		if (*value == '\0') {
+			snprintf(err, errlen, "[%s] exclude: empty pattern", section);
+			return -1;
+		}
+		return add_rule(r, cat, 0, 1, value, line, err, errlen);
+	} else {
+		snprintf(err, errlen, "[%s] %s: unknown key (name, description, pattern, exclude)",
+		    section, name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+route_rules_load(const char *path, struct route_rules **out, char *err, size_t errlen)
+{
+	struct route_rules *r;
+	int i;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		abort();
+	r->path = xstrdup(path);
+	r->threshold = 1;
+	if (inifile_parse(path, rules_handler, r, err, errlen) != 0)
+		goto fail;
+	if (r->ncats == 0) {
+		snprintf(err, errlen, "%s: no categories", path);
+		goto fail;
+	}
+	for (i = 0; i < r->ncats; i++) {
+		if (r->cats[i].name == NULL) {
+			snprintf(err, errlen, "%s:%d: [%s] has no name", path, r->cats[i].line,
+			    r->cats[i].code);
+			goto fail;
+		}
+	}
+	*out = r;
+	return 0;
+fail:
+	route_rules_free(r);
+	return -1;
+}
+
+void
+route_rules_free(struct route_rules *r)
+{
+	int i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrules; i++)
+		pcre2_code_free(r->rules[i].re);
+	free(r->rules);
+	for (i = 0; i < r->ncats; i++) {
+		free(r->cats[i].code);
+		free(r->cats[i].name);
+		free(r->cats[i].description);
+	}
+	free(r->path);
+	free(r);
+}
+
+const char *
+route_rules_path(const struct route_rules *r)
+{
+	return r->path;
+}
+
+int
+route_rules_threshold(const struct route_rules *r)
+{
+	return r->threshold;
+}
+
+int
+route_rules_count(const struct route_rules *r)
+{
+	return r->ncats;
+}
+
+const struct route_category *
+route_rules_category(const struct route_rules *r, int i)
+{
+	return i >= 0 && i < r->ncats ? &r->cats[i] : NULL;
+}
+
+const struct route_category *
+route_rules_find(const struct route_rules *r, const char *key)
+{
+	int i;
+
+	for (i = 0; i < r->ncats; i++) {
+		if (strcmp(r->cats[i].code, key) == 0 || strcmp(r->cats[i].name, key) == 0)
+			return &r->cats[i];
+	}
+	return NULL;
+}
+
+const char *
+route_rules_name(const struct route_rules *r, const char *code)
+{
+	const struct route_category *c;
+
+	if (strcmp(code, ROUTE_TRIAGE) == 0)
+		return ROUTE_TRIAGE_NAME;
+	c = route_rules_find(r, code);
+	return c ? c->name : code;
+}
+
+void
+route_classify(const struct route_rules *r, const char *text, struct route_result *out)
+{
+	pcre2_match_data *md;
+	int excluded[ROUTE_MAX_CATEGORIES] = { 0 };
+	int best_line[ROUTE_MAX_CATEGORIES] = { 0 }, best_weight[ROUTE_MAX_CATEGORIES] = { 0 };
+	size_t len = strlen(text);
+	int i, best = -1;
+
+	memset(out, 0, sizeof(*out));
+	md = pcre2_match_data_create(1, NULL);
+	if (md == NULL)
+		abort();
+	for (i = 0; i < r->nrules; i++) {
+		const struct route_rule *rule = &r->rules[i];
+
+		if (pcre2_match(rule->re, (PCRE2_SPTR)text, len, 0, 0, md, NULL) < 0)
+			continue;
+		if (out->nhits < ROUTE_MAX_HITS) {
+			struct route_hit *h = &out->hits[out->nhits++];
+
+			h->category = rule->category;
+			h->weight = rule->weight;
+			h->line = rule->line;
+			h->exclude = rule->exclude;
+		}
+		if (rule->exclude) {
+			excluded[rule->category] = 1;
+			continue;
+		}
+		out->scores[rule->category] += rule->weight;
+		if (rule->weight > best_weight[rule->category]) {
+			best_weight[rule->category] = rule->weight;
+			best_line[rule->category] = rule->line;
+		}
+	}
+	pcre2_match_data_free(md);
+
+	for (i = 0; i < r->ncats; i++) {
+		if (excluded[i])
+			out->scores[i] = 0;
+		if (out->scores[i] > 0 && (best < 0 || out->scores[i] > out->scores[best]))
+			best = i;
+	}
+	if (best >= 0 && out->scores[best] >= r->threshold) {
+		out->code = r->cats[best].code;
+		out->name = r->cats[best].name;
+		out->score = out->scores[best];
+		out->line = best_line[best];
+	} else {
+		out->code = ROUTE_TRIAGE;
+		out->name = ROUTE_TRIAGE_NAME;
+		out->score = best >= 0 ? out->scores[best] : 0;
+	}
+}

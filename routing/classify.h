@@ -1,0 +1,62 @@
+/*
+ * The question classifier: categories and weighted PCRE2 patterns read from categories.conf
+ * (data a county clerk edits, not code). A question scores the weights of the patterns that
+ * fire for each category; the best category at or above the threshold wins, ties going to the
+ * category written first; below the threshold, or when an exclusion fires, it goes to triage.
+ */
+#ifndef FL_CLASSIFY_H
+#define FL_CLASSIFY_H
+
+#include <stddef.h>
+
+#define ROUTE_TRIAGE "triage"
+#define ROUTE_TRIAGE_NAME "人工分诊"
+#define ROUTE_MAX_CATEGORIES 64
+#define ROUTE_MAX_HITS 32
+
+struct route_rules;
+
+struct route_category {
+	char *code;		/* "poultry" */
+	char *name;		/* "家禽" */
+	char *description;
+	int line;		/* where its section starts */
+};
+
+struct route_hit {
+	int category;		/* index into the rules' categories */
+	int weight;		/* 0 for an exclusion */
+	int line;		/* of the rule in the rules file */
+	int exclude;
+};
+
+struct route_result {
+	const char *code;	/* borrowed from the rules: ROUTE_TRIAGE when nothing fits */
+	const char *name;
+	int score;
+	int line;		/* the rule that decided (0: none) */
+	int scores[ROUTE_MAX_CATEGORIES];	/* per category, after exclusions */
+	struct route_hit hits[ROUTE_MAX_HITS];
+	int nhits;
+};
+
+/*
+ * Load and compile path. Returns 0 with *out set (free with route_rules_free), or -1 with
+ * "file:line: reason" in err; a bad pattern reports PCRE2's message and offset.
+ */
+int route_rules_load(const char *path, struct route_rules **out, char *err, size_t errlen);
+void route_rules_free(struct route_rules *r);
+
+const char *route_rules_path(const struct route_rules *r);
+int route_rules_threshold(const struct route_rules *r);
+int route_rules_count(const struct route_rules *r);
+const struct route_category *route_rules_category(const struct route_rules *r, int i);
+/* The category with this code or Chinese name, or NULL. */
+const struct route_category *route_rules_find(const struct route_rules *r, const char *key);
+/* The Chinese name of a code ("triage" → ROUTE_TRIAGE_NAME; unknown codes → the code). */
+const char *route_rules_name(const struct route_rules *r, const char *code);
+
+/* Classify text that route_normalize() produced. Never fails: nothing fitting is triage. */
+void route_classify(const struct route_rules *r, const char *normalized, struct route_result *out);
+
+#endif

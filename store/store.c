@@ -1,0 +1,418 @@
+/*
+ * The SQLite connection: opening, pragmas, numbered migrations, transactions and the cache of
+ * prepared statements the other store files use.
+ */
+#include "store/store_int.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Migrations, applied in order at open; PRAGMA user_version counts how many are applied.
+ * Never edit one that has shipped: add the next.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE farmers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL UNIQUE,"
+	"  township TEXT,"
+	"  village TEXT,"
+	"  opted_out INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE experts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL DEFAULT 'expert' CHECK (role IN ('expert','triage','commissioner')),"
+	"  on_duty INTEGER NOT NULL DEFAULT 1,"
+	"  assign_seq INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE expert_categories ("
+	"  expert_id INTEGER NOT NULL REFERENCES experts(id) ON DELETE CASCADE,"
+	"  category TEXT NOT NULL,"
+	"  PRIMARY KEY (expert_id, category)"
+	");"
+	"CREATE INDEX expert_categories_by_category ON expert_categories(category);"
+	"CREATE TABLE expert_townships ("
+	"  expert_id INTEGER NOT NULL REFERENCES experts(id) ON DELETE CASCADE,"
+	"  township TEXT NOT NULL,"
+	"  PRIMARY KEY (expert_id, township)"
+	");"
+	"CREATE TABLE consultations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  farmer_id INTEGER NOT NULL REFERENCES farmers(id),"
+	"  channel TEXT NOT NULL DEFAULT 'sms' CHECK (channel IN ('sms','ussd','commissioner')),"
+	"  question TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  classified_by TEXT NOT NULL CHECK (classified_by IN ('rules','staff','menu')),"
+	"  score INTEGER NOT NULL DEFAULT 0,"
+	"  rule TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued','assigned','answered','closed')),"
+	"  expert_id INTEGER REFERENCES experts(id),"
+	"  commissioner_id INTEGER REFERENCES experts(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  assigned_at INTEGER,"
+	"  first_answered_at INTEGER,"
+	"  answered_by INTEGER REFERENCES experts(id),"
+	"  closed_at INTEGER,"
+	"  rating INTEGER CHECK (rating BETWEEN 1 AND 5),"
+	"  rated_at INTEGER"
+	");"
+	"CREATE INDEX consultations_by_expert ON consultations(expert_id, status);"
+	"CREATE INDEX consultations_by_farmer ON consultations(farmer_id, created_at);"
+	"CREATE INDEX consultations_by_status ON consultations(status, created_at);"
+	"CREATE INDEX consultations_by_created ON consultations(created_at);"
+	"CREATE TABLE assignments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  consultation_id INTEGER NOT NULL REFERENCES consultations(id),"
+	"  expert_id INTEGER NOT NULL REFERENCES experts(id),"
+	"  assigned_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  outcome TEXT"
+	");"
+	"CREATE INDEX assignments_by_consultation ON assignments(consultation_id, expert_id);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  consultation_id INTEGER REFERENCES consultations(id),"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  expert_id INTEGER REFERENCES experts(id),"
+	"  detail TEXT"
+	");"
+	"CREATE INDEX events_by_consultation ON events(consultation_id, at);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in','out')),"
+	"  provider TEXT NOT NULL,"
+	"  provider_id TEXT,"
+	"  consultation_id INTEGER REFERENCES consultations(id),"
+	"  kind TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  segments INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER"
+	");"
+	/* A provider's retry of an inbound message is recognized by its id. */
+	"CREATE UNIQUE INDEX messages_in_dedup ON messages(provider, provider_id)"
+	"  WHERE direction = 'in';"
+	"CREATE INDEX messages_out_provider_id ON messages(provider, provider_id)"
+	"  WHERE direction = 'out';"
+	"CREATE INDEX messages_outbox ON messages(status, next_attempt_at) WHERE direction = 'out';"
+	"CREATE INDEX messages_by_consultation ON messages(consultation_id);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+char *
+store_xstrdup(const char *str)
+{
+	char *copy;
+
+	if (str == NULL)
+		return NULL;
+	copy = strdup(str);
+	if (copy == NULL)
+		abort();
+	return copy;
+}
+
+enum store_rc
+store_rc_from(struct store *s, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_CONSTRAINT:
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+		return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ?
+		    STORE_DUP : STORE_ERR;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+		return STORE_BUSY;
+	case SQLITE_FULL:
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+		return STORE_FULL;
+	default:
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+		return STORE_ERR;
+	}
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt_id id, const char *sql)
+{
+	sqlite3_stmt *st = s->stmt[id];
+	int rc;
+
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "prepare: %s", sqlite3_errmsg(s->db));
+		log_warnx("store: %s", s->err);
+		return NULL;
+	}
+	s->stmt[id] = st;
+	return st;
+}
+
+enum store_rc
+store_exec_stmt(struct store *s, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return STORE_OK;
+	return store_rc_from(s, rc);
+}
+
+int
+store_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+	if (text == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_bind_id(sqlite3_stmt *st, int idx, int64_t id)
+{
+	if (id == 0)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_int64(st, idx, id);
+}
+
+char *
+store_col_dup(sqlite3_stmt *st, int idx)
+{
+	const unsigned char *text = sqlite3_column_text(st, idx);
+
+	return text ? store_xstrdup((const char *)text) : NULL;
+}
+
+void
+store_col_copy(sqlite3_stmt *st, int idx, char *buf, size_t len)
+{
+	const unsigned char *text = sqlite3_column_text(st, idx);
+
+	snprintf(buf, len, "%s", text ? (const char *)text : "");
+}
+
+static int
+store_exec(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}
+
+static int
+store_migrate(struct store *s, char *err, size_t errlen)
+{
+	char pragma[64], why[256];
+	int version = store_schema_version(s), i;
+
+	if (version < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (version > NMIGRATIONS) {
+		snprintf(err, errlen, "database schema %d is newer than this farmline (%d)", version,
+		    NMIGRATIONS);
+		return -1;
+	}
+	for (i = version; i < NMIGRATIONS; i++) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
+		if (store_exec(s, "BEGIN IMMEDIATE", why, sizeof(why)) != 0 ||
+		    store_exec(s, migrations[i], why, sizeof(why)) != 0 ||
+		    store_exec(s, pragma, why, sizeof(why)) != 0 ||
+		    store_exec(s, "COMMIT", why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "migration %d: %.200s", i + 1, why);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("store: applied migration %d", i + 1);
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *err,
+    size_t errlen)
+{
+	struct store *s = NULL;
+	char why[256];
+	int existed = access(path, F_OK) == 0;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		abort();
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) :
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	if (!existed && chmod(path, 0600) != 0) {
+		snprintf(err, errlen, "%s: chmod: %s", path, strerror(errno));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, (int)busy_timeout_ms);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* Durability first: an acknowledged message survives a power cut (synchronous=FULL). */
+	if (store_exec(s, "PRAGMA journal_mode = WAL", why, sizeof(why)) != 0 ||
+	    store_exec(s, "PRAGMA synchronous = FULL", why, sizeof(why)) != 0 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON", why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %.200s", path, why);
+		goto fail;
+	}
+	if (store_migrate(s, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %.200s", path, why);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return s->err;
+}
+
+enum store_rc
+store_ping(struct store *s)
+{
+	return store_exec_stmt(s, store_stmt(s, ST_PING, "SELECT 1"));
+}
+
+enum store_rc
+store_begin(struct store *s)
+{
+	return store_exec_stmt(s, store_stmt(s, ST_BEGIN, "BEGIN IMMEDIATE"));
+}
+
+enum store_rc
+store_commit(struct store *s)
+{
+	return store_exec_stmt(s, store_stmt(s, ST_COMMIT, "COMMIT"));
+}
+
+enum store_rc
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return STORE_OK;	/* SQLite already rolled back (e.g. after SQLITE_FULL) */
+	return store_exec_stmt(s, store_stmt(s, ST_ROLLBACK, "ROLLBACK"));
+}
+
+enum store_rc
+store_savepoint(struct store *s)
+{
+	return store_exec_stmt(s, store_stmt(s, ST_SAVEPOINT, "SAVEPOINT msg"));
+}
+
+enum store_rc
+store_release(struct store *s)
+{
+	return store_exec_stmt(s, store_stmt(s, ST_RELEASE, "RELEASE msg"));
+}
+
+enum store_rc
+store_rollback_savepoint(struct store *s)
+{
+	enum store_rc rc;
+
+	rc = store_exec_stmt(s, store_stmt(s, ST_ROLLBACK_TO, "ROLLBACK TO msg"));
+	if (rc)
+		return rc;
+	return store_release(s);
+}
+
+static const char *const status_names[] = { "queued", "assigned", "answered", "closed" };
+static const char *const role_names[] = { "expert", "triage", "commissioner" };
+
+const char *
+store_status_name(enum consult_status st)
+{
+	return (unsigned)st < 4 ? status_names[st] : "unknown";
+}
+
+const char *
+store_role_name(enum store_role role)
+{
+	return (unsigned)role < 3 ? role_names[role] : "unknown";
+}
+
+int
+store_role_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcmp(name, role_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}

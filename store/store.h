@@ -1,0 +1,239 @@
+/*
+ * The store: every farmer, expert, consultation, assignment, event and message, in SQLite.
+ * This header is the whole interface; nothing outside store/ sees SQL, so that a province-wide
+ * service can move the store to PostgreSQL behind the same functions.
+ *
+ * Times are UTC milliseconds since the epoch. Every function returns an enum store_rc; strings
+ * in the structs it fills are allocated and freed by the matching store_*_free function.
+ */
+#ifndef FL_STORE_H
+#define FL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_NOTFOUND,		/* no such row */
+	STORE_DUP,		/* a unique key is already taken */
+	STORE_BUSY,		/* the database is locked by someone else for too long */
+	STORE_FULL,		/* the disk or the database is full */
+	STORE_ERR,		/* anything else: see store_errmsg() */
+};
+
+enum store_role { ROLE_EXPERT = 0, ROLE_TRIAGE, ROLE_COMMISSIONER };
+
+enum consult_status { CS_QUEUED = 0, CS_ASSIGNED, CS_ANSWERED, CS_CLOSED };
+
+#define STORE_PHONE_MAX 24
+
+struct store_farmer {
+	int64_t id;
+	char phone[STORE_PHONE_MAX];
+	char *township;		/* NULL when the farmer has not registered one */
+	char *village;
+	int opted_out;
+	int64_t created_at;
+};
+
+struct store_expert {
+	int64_t id;
+	char phone[STORE_PHONE_MAX];
+	char *name;
+	enum store_role role;
+	int on_duty;
+	char *categories;	/* "poultry,livestock" */
+	char *townships;	/* "舜山镇,六郎镇" or NULL */
+	int open_count;		/* consultations assigned and not yet answered */
+	int64_t created_at;
+};
+
+struct store_consult {
+	int64_t id;		/* the ticket */
+	int64_t farmer_id;
+	const char *channel;	/* "sms", "ussd", "commissioner" (static strings) */
+	char *question;
+	char *category;
+	const char *classified_by;	/* "rules", "staff", "menu" */
+	int score;
+	char *rule;		/* file:line of the rule that decided, or NULL */
+	enum consult_status status;
+	int64_t expert_id;	/* 0: none */
+	int64_t commissioner_id;
+	int64_t created_at, assigned_at, first_answered_at, closed_at;
+	int64_t answered_by;
+	int rating;		/* 0: not rated */
+	/* filled by store_consult_get from the farmer's row */
+	char farmer_phone[STORE_PHONE_MAX];
+	char *township;
+};
+
+struct store_msg {
+	int64_t id;
+	char *provider;
+	char *provider_id;
+	int64_t consultation_id;
+	char *kind;
+	char *sender;
+	char *recipient;
+	char *body;
+	int segments;
+	int attempts;
+	int64_t created_at;
+	int64_t next_attempt_at;
+};
+
+/* Connection, transactions. */
+
+/*
+ * Open (creating if needed, readable by its owner only) and migrate the database at path.
+ * Returns 0 with *out set, or -1 with a reason in err.
+ */
+int store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *err,
+    size_t errlen);
+void store_close(struct store *s);
+const char *store_errmsg(struct store *s);
+int store_schema_version(struct store *s);
+enum store_rc store_ping(struct store *s);
+
+enum store_rc store_begin(struct store *s);	/* BEGIN IMMEDIATE */
+enum store_rc store_commit(struct store *s);
+enum store_rc store_rollback(struct store *s);
+/* A savepoint inside a transaction: one inbound message of a group commit. */
+enum store_rc store_savepoint(struct store *s);
+enum store_rc store_release(struct store *s);
+enum store_rc store_rollback_savepoint(struct store *s);
+
+const char *store_status_name(enum consult_status st);
+const char *store_role_name(enum store_role role);
+/* "expert" → ROLE_EXPERT; -1 when unknown. */
+int store_role_parse(const char *name);
+
+/* Farmers. */
+enum store_rc store_farmer_find(struct store *s, const char *phone, struct store_farmer *out);
+enum store_rc store_farmer_get(struct store *s, int64_t id, struct store_farmer *out);
+/* Find the farmer with this phone, creating the row if there is none. */
+enum store_rc store_farmer_ensure(struct store *s, const char *phone, int64_t now,
+    struct store_farmer *out);
+void store_farmer_free(struct store_farmer *f);
+
+/* Experts, triage staff and information commissioners. */
+enum store_rc store_expert_find(struct store *s, const char *phone, struct store_expert *out);
+enum store_rc store_expert_get(struct store *s, int64_t id, struct store_expert *out);
+/* Insert; STORE_DUP if the phone is registered. Categories and townships are comma lists. */
+enum store_rc store_expert_add(struct store *s, const struct store_expert *e, int64_t now,
+    int64_t *id);
+/* Replace name, role, categories and townships of the expert with e->phone. */
+enum store_rc store_expert_update(struct store *s, const struct store_expert *e);
+enum store_rc store_expert_set_duty(struct store *s, int64_t id, int on_duty);
+/* Calls cb for each person, ordered by role and id; cb returning non-zero stops the walk. */
+enum store_rc store_expert_list(struct store *s,
+    int (*cb)(void *arg, const struct store_expert *e), void *arg);
+/*
+ * The person to give consultation cid to: on duty, of the role, for role ROLE_EXPERT having
+ * category; never one who already had cid; paired with township first, then the fewest open
+ * consultations, then the one assigned longest ago. STORE_NOTFOUND when nobody fits.
+ */
+enum store_rc store_expert_pick(struct store *s, enum store_role role, const char *category,
+    const char *township, int64_t cid, int64_t *expert_id);
+void store_expert_free(struct store_expert *e);
+
+/* Consultations. */
+enum store_rc store_consult_create(struct store *s, struct store_consult *c);
+enum store_rc store_consult_get(struct store *s, int64_t id, struct store_consult *out);
+/* Give cid to expert_id: closes any open assignment with outcome, opens a new one. */
+enum store_rc store_consult_assign(struct store *s, int64_t cid, int64_t expert_id,
+    const char *outcome, int64_t now);
+/* Take cid from whoever has it (outcome: "passed", "off_duty", …) and mark it queued. */
+enum store_rc store_consult_unassign(struct store *s, int64_t cid, const char *outcome,
+    int64_t now);
+/* Record an answer by expert_id: first answer time and answerer kept from the first one. */
+enum store_rc store_consult_answered(struct store *s, int64_t cid, int64_t expert_id,
+    int64_t now);
+enum store_rc store_consult_set_category(struct store *s, int64_t cid, const char *category,
+    const char *classified_by);
+/* Tickets assigned to expert_id and not yet answered, oldest first; at most max. */
+enum store_rc store_consult_open_for(struct store *s, int64_t expert_id, int64_t *ids, int max,
+    int *n);
+/* Tickets waiting for someone to be assigned, oldest first; at most max. */
+enum store_rc store_consult_queued(struct store *s, int64_t *ids, int max, int *n);
+/* Whether expert_id ever had cid. */
+enum store_rc store_consult_had(struct store *s, int64_t cid, int64_t expert_id, int *had);
+enum store_rc store_event_add(struct store *s, int64_t cid, int64_t now, const char *kind,
+    int64_t expert_id, const char *detail);
+void store_consult_free(struct store_consult *c);
+
+/* Messages in. */
+/*
+ * Store an inbound message. A repeated (provider, provider_id) gives STORE_DUP with *id set to
+ * the first one's row. provider_id may be NULL (no dedup).
+ */
+enum store_rc store_msg_in_add(struct store *s, const char *provider, const char *provider_id,
+    const char *sender, const char *recipient, const char *body, int segments, int64_t now,
+    int64_t *id);
+/* What processing found the message to be: its consultation (0: none) and its kind. */
+enum store_rc store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind);
+/* The consultation and kind recorded for an inbound message (to answer a repeat alike). */
+enum store_rc store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind,
+    size_t kindlen);
+
+/* The outbox. */
+enum store_rc store_outbox_add(struct store *s, const char *provider, int64_t cid,
+    const char *kind, const char *sender, const char *recipient, const char *body,
+    int segments, int64_t now, int64_t *id);
+/* Up to max messages due at now, oldest first; *n set; free each with store_msg_free. */
+enum store_rc store_outbox_due(struct store *s, int64_t now, struct store_msg *rows, int max,
+    int *n);
+/* When the next queued message falls due (STORE_NOTFOUND when none is queued). */
+enum store_rc store_outbox_next_due(struct store *s, int64_t *at);
+enum store_rc store_outbox_sending(struct store *s, int64_t id, const char *provider,
+    int64_t now);
+enum store_rc store_outbox_sent(struct store *s, int64_t id, const char *provider_id,
+    int64_t now);
+enum store_rc store_outbox_retry(struct store *s, int64_t id, int64_t next_at,
+    const char *error);
+enum store_rc store_outbox_failed(struct store *s, int64_t id, const char *error, int64_t now);
+/* After a crash: messages left "sending" go back to the queue. *n is how many. */
+enum store_rc store_outbox_recover(struct store *s, int *n);
+void store_msg_free(struct store_msg *m);
+
+/* Statistics for the bureau (see bureau/stats.c). */
+struct store_stats_row {
+	char *key;		/* the group: a day, a month, a category, a township, an expert */
+	int64_t consultations;
+	int64_t answered;
+	int64_t rated;
+	double rating_sum;
+	int64_t *response_ms;	/* response times of the answered ones, ascending */
+	int64_t nresponse;
+};
+
+enum store_stats_by { STATS_BY_CATEGORY = 0, STATS_BY_DAY, STATS_BY_MONTH, STATS_BY_TOWNSHIP,
+    STATS_BY_EXPERT, STATS_BY_ALL };
+
+/*
+ * Consultations created in [from, to) grouped by; utc_offset_ms shifts days and months into
+ * the bureau's time zone. Rows come in key order; caller frees with store_stats_free.
+ */
+enum store_rc store_stats_group(struct store *s, enum store_stats_by by, int64_t from,
+    int64_t to, int64_t utc_offset_ms, struct store_stats_row **rows, size_t *nrows);
+void store_stats_free(struct store_stats_row *rows, size_t nrows);
+
+struct store_consult_line {
+	int64_t id;
+	char *category;
+	char *status;
+	char *expert;		/* the expert's name, or NULL */
+	char *question;
+	int64_t created_at;
+	int64_t first_answered_at;	/* 0: not answered */
+	int rating;
+};
+/* The newest consultations in [from, to), at most max, newest first. */
+enum store_rc store_stats_recent(struct store *s, int64_t from, int64_t to, int max,
+    struct store_consult_line **lines, size_t *nlines);
+void store_stats_recent_free(struct store_consult_line *lines, size_t n);
+
+#endif

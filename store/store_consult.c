@@ -1,0 +1,310 @@
+/*
+ * Consultations, their assignments to experts, and the events of their history.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const channels[] = { "sms", "ussd", "commissioner" };
+static const char *const classifiers[] = { "rules", "staff", "menu" };
+
+/* The static string equal to text among names, or names[0]. */
+static const char *
+static_name(const char *const *names, size_t n, const unsigned char *text)
+{
+	size_t i;
+
+	for (i = 0; text && i < n; i++) {
+		if (strcmp(names[i], (const char *)text) == 0)
+			return names[i];
+	}
+	return names[0];
+}
+
+static enum consult_status
+status_parse(const unsigned char *text)
+{
+	int i;
+
+	for (i = CS_QUEUED; i <= CS_CLOSED; i++) {
+		if (text && strcmp(store_status_name(i), (const char *)text) == 0)
+			return i;
+	}
+	return CS_QUEUED;
+}
+
+enum store_rc
+store_consult_create(struct store *s, struct store_consult *c)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	st = store_stmt(s, ST_CONSULT_ADD,
+	    "INSERT INTO consultations (farmer_id, channel, question, category, classified_by,"
+	    " score, rule, status, commissioner_id, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, c->farmer_id);
+	store_bind_text(st, 2, c->channel ? c->channel : "sms");
+	store_bind_text(st, 3, c->question);
+	store_bind_text(st, 4, c->category);
+	store_bind_text(st, 5, c->classified_by ? c->classified_by : "rules");
+	sqlite3_bind_int(st, 6, c->score);
+	store_bind_text(st, 7, c->rule);
+	store_bind_text(st, 8, store_status_name(c->status));
+	store_bind_id(st, 9, c->commissioner_id);
+	sqlite3_bind_int64(st, 10, c->created_at);
+	rc = store_exec_stmt(s, st);
+	if (rc == STORE_OK)
+		c->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+enum store_rc
+store_consult_get(struct store *s, int64_t id, struct store_consult *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, ST_CONSULT_GET,
+	    "SELECT c.id, c.farmer_id, c.channel, c.question, c.category, c.classified_by,"
+	    " c.score, c.rule, c.status, c.expert_id, c.commissioner_id, c.created_at,"
+	    " c.assigned_at, c.first_answered_at, c.closed_at, c.answered_by, c.rating,"
+	    " f.phone, f.township"
+	    " FROM consultations c JOIN farmers f ON f.id = c.farmer_id WHERE c.id = ?1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+	}
+	out->id = sqlite3_column_int64(st, 0);
+	out->farmer_id = sqlite3_column_int64(st, 1);
+	out->channel = static_name(channels, 3, sqlite3_column_text(st, 2));
+	out->question = store_col_dup(st, 3);
+	out->category = store_col_dup(st, 4);
+	out->classified_by = static_name(classifiers, 3, sqlite3_column_text(st, 5));
+	out->score = sqlite3_column_int(st, 6);
+	out->rule = store_col_dup(st, 7);
+	out->status = status_parse(sqlite3_column_text(st, 8));
+	out->expert_id = sqlite3_column_int64(st, 9);
+	out->commissioner_id = sqlite3_column_int64(st, 10);
+	out->created_at = sqlite3_column_int64(st, 11);
+	out->assigned_at = sqlite3_column_int64(st, 12);
+	out->first_answered_at = sqlite3_column_int64(st, 13);
+	out->closed_at = sqlite3_column_int64(st, 14);
+	out->answered_by = sqlite3_column_int64(st, 15);
+	out->rating = sqlite3_column_int(st, 16);
+	store_col_copy(st, 17, out->farmer_phone, sizeof(out->farmer_phone));
+	out->township = store_col_dup(st, 18);
+	sqlite3_reset(st);
+	return STORE_OK;
+}
+
+/* Close the open assignment of cid, if any, with outcome. */
+static enum store_rc
+assignment_end(struct store *s, int64_t cid, const char *outcome, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_END,
+	    "UPDATE assignments SET ended_at = ?2, outcome = ?3"
+	    " WHERE consultation_id = ?1 AND ended_at IS NULL");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, outcome);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_consult_assign(struct store *s, int64_t cid, int64_t expert_id, const char *outcome,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	rc = assignment_end(s, cid, outcome ? outcome : "reassigned", now);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_ASSIGNMENT_ADD,
+	    "INSERT INTO assignments (consultation_id, expert_id, assigned_at) VALUES (?1, ?2, ?3)");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, expert_id);
+	sqlite3_bind_int64(st, 3, now);
+	rc = store_exec_stmt(s, st);
+	if (rc)
+		return rc;
+
+	st = store_stmt(s, ST_CONSULT_ASSIGN,
+	    "UPDATE consultations SET expert_id = ?2, assigned_at = coalesce(assigned_at, ?3),"
+	    " status = CASE WHEN status = 'queued' THEN 'assigned' ELSE status END WHERE id = ?1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, expert_id);
+	sqlite3_bind_int64(st, 3, now);
+	rc = store_exec_stmt(s, st);
+	if (rc)
+		return rc;
+
+	/* Round-robin among equals: the one assigned longest ago goes first next time. */
+	st = store_stmt(s, ST_EXPERT_BUMP,
+	    "UPDATE experts SET assign_seq = (SELECT coalesce(max(assign_seq), 0) + 1 FROM experts)"
+	    " WHERE id = ?1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, expert_id);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_consult_unassign(struct store *s, int64_t cid, const char *outcome, int64_t now)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	rc = assignment_end(s, cid, outcome, now);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_CONSULT_UNASSIGN,
+	    "UPDATE consultations SET expert_id = NULL,"
+	    " status = CASE WHEN status = 'assigned' THEN 'queued' ELSE status END WHERE id = ?1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_consult_answered(struct store *s, int64_t cid, int64_t expert_id, int64_t now)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	rc = assignment_end(s, cid, "answered", now);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_CONSULT_ANSWERED,
+	    "UPDATE consultations SET status = 'answered',"
+	    " first_answered_at = coalesce(first_answered_at, ?3),"
+	    " answered_by = coalesce(answered_by, ?2) WHERE id = ?1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, expert_id);
+	sqlite3_bind_int64(st, 3, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_consult_set_category(struct store *s, int64_t cid, const char *category,
+    const char *classified_by)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_CATEGORY,
+	    "UPDATE consultations SET category = ?2, classified_by = ?3 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	store_bind_text(st, 2, category);
+	store_bind_text(st, 3, classified_by);
+	return store_exec_stmt(s, st);
+}
+
+static enum store_rc
+id_list(struct store *s, sqlite3_stmt *st, int64_t *ids, int max, int *n)
+{
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n < max)
+			ids[*n] = sqlite3_column_int64(st, 0);
+		(*n)++;
+		if (*n >= max)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_consult_open_for(struct store *s, int64_t expert_id, int64_t *ids, int max, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_OPEN_FOR,
+	    "SELECT id FROM consultations WHERE expert_id = ?1 AND status = 'assigned'"
+	    " ORDER BY id LIMIT ?2");
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, expert_id);
+		sqlite3_bind_int(st, 2, max);
+	}
+	return id_list(s, st, ids, max, n);
+}
+
+enum store_rc
+store_consult_queued(struct store *s, int64_t *ids, int max, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_QUEUED,
+	    "SELECT id FROM consultations WHERE status = 'queued' ORDER BY created_at, id LIMIT ?1");
+
+	if (st)
+		sqlite3_bind_int(st, 1, max);
+	return id_list(s, st, ids, max, n);
+}
+
+enum store_rc
+store_consult_had(struct store *s, int64_t cid, int64_t expert_id, int *had)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_HAD,
+	    "SELECT 1 FROM assignments WHERE consultation_id = ?1 AND expert_id = ?2 LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, expert_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_rc_from(s, rc);
+	*had = rc == SQLITE_ROW;
+	return STORE_OK;
+}
+
+enum store_rc
+store_event_add(struct store *s, int64_t cid, int64_t now, const char *kind, int64_t expert_id,
+    const char *detail)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_EVENT_ADD,
+	    "INSERT INTO events (consultation_id, at, kind, expert_id, detail)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)");
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_id(st, 1, cid);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, kind);
+	store_bind_id(st, 4, expert_id);
+	store_bind_text(st, 5, detail);
+	return store_exec_stmt(s, st);
+}
+
+void
+store_consult_free(struct store_consult *c)
+{
+	free(c->question);
+	free(c->category);
+	free(c->rule);
+	free(c->township);
+	c->question = c->category = c->rule = c->township = NULL;
+}

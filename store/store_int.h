@@ -1,0 +1,49 @@
+/*
+ * Inside the store: the connection, its cache of prepared statements, and binding helpers.
+ * Every statement is prepared once from a constant string; values are always bound.
+ */
+#ifndef FL_STORE_INT_H
+#define FL_STORE_INT_H
+
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+enum store_stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_PING,
+	ST_FARMER_FIND, ST_FARMER_GET, ST_FARMER_ADD,
+	ST_EXPERT_FIND, ST_EXPERT_GET, ST_EXPERT_ADD, ST_EXPERT_UPDATE, ST_EXPERT_DUTY,
+	ST_EXPERT_LIST, ST_EXPERT_CAT_CLEAR, ST_EXPERT_CAT_ADD, ST_EXPERT_TOWN_CLEAR,
+	ST_EXPERT_TOWN_ADD, ST_EXPERT_PICK, ST_EXPERT_BUMP,
+	ST_CONSULT_ADD, ST_CONSULT_GET, ST_CONSULT_ASSIGN, ST_CONSULT_UNASSIGN,
+	ST_CONSULT_ANSWERED, ST_CONSULT_CATEGORY, ST_CONSULT_OPEN_FOR, ST_CONSULT_QUEUED,
+	ST_ASSIGNMENT_END, ST_ASSIGNMENT_ADD, ST_ASSIGNMENT_HAD, ST_EVENT_ADD,
+	ST_MSG_IN_ADD, ST_MSG_IN_FIND, ST_MSG_IN_FINISH, ST_MSG_IN_GET,
+	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_NEXT, ST_OUTBOX_SENDING, ST_OUTBOX_SENT,
+	ST_OUTBOX_RETRY, ST_OUTBOX_FAILED, ST_OUTBOX_RECOVER,
+	ST_STATS_CATEGORY, ST_STATS_DAY, ST_STATS_MONTH, ST_STATS_TOWNSHIP, ST_STATS_EXPERT,
+	ST_STATS_ALL, ST_STATS_RECENT,
+	ST_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+	char err[256];
+};
+
+/* The statement id, prepared from sql on first use and reset for reuse; NULL on error. */
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, const char *sql);
+/* Map an SQLite result code to a store_rc, remembering the message. */
+enum store_rc store_rc_from(struct store *s, int rc);
+/* Step a statement that returns no rows, then reset it. */
+enum store_rc store_exec_stmt(struct store *s, sqlite3_stmt *st);
+
+int store_bind_text(sqlite3_stmt *st, int idx, const char *text);	/* NULL binds NULL */
+int store_bind_id(sqlite3_stmt *st, int idx, int64_t id);		/* 0 binds NULL */
+/* A copy of column idx as a string (NULL for SQL NULL). Aborts when memory runs out. */
+char *store_col_dup(sqlite3_stmt *st, int idx);
+void store_col_copy(sqlite3_stmt *st, int idx, char *buf, size_t len);
+char *store_xstrdup(const char *s);
+
+#endif

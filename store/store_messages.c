@@ -1,0 +1,265 @@
+/*
+ * Messages in and out. Inbound rows are deduplicated on (provider, provider message id);
+ * outbound rows are the outbox the sender works through, with attempts and the next attempt time.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum store_rc
+store_msg_in_add(struct store *s, const char *provider, const char *provider_id,
+    const char *sender, const char *recipient, const char *body, int segments, int64_t now,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+	int step;
+
+	st = store_stmt(s, ST_MSG_IN_ADD,
+	    "INSERT INTO messages (direction, provider, provider_id, kind, sender, recipient, body,"
+	    " segments, status, created_at) VALUES ('in', ?1, ?2, 'unknown', ?3, ?4, ?5, ?6,"
+	    " 'received', ?7)");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, provider);
+	store_bind_text(st, 2, provider_id);
+	store_bind_text(st, 3, sender);
+	store_bind_text(st, 4, recipient ? recipient : "");
+	store_bind_text(st, 5, body);
+	sqlite3_bind_int(st, 6, segments);
+	sqlite3_bind_int64(st, 7, now);
+	rc = store_exec_stmt(s, st);
+	if (rc == STORE_OK) {
+		*id = sqlite3_last_insert_rowid(s->db);
+		return STORE_OK;
+	}
+	if (rc != STORE_DUP)
+		return rc;
+
+	st = store_stmt(s, ST_MSG_IN_FIND,
+	    "SELECT id FROM messages WHERE direction = 'in' AND provider = ?1 AND provider_id = ?2");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, provider);
+	store_bind_text(st, 2, provider_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return store_rc_from(s, step);
+	return STORE_DUP;
+}
+
+enum store_rc
+store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_FINISH,
+	    "UPDATE messages SET consultation_id = ?2, kind = ?3 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_id(st, 2, cid);
+	store_bind_text(st, 3, kind);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind, size_t kindlen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_GET,
+	    "SELECT consultation_id, kind FROM messages WHERE id = ?1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*cid = sqlite3_column_int64(st, 0);
+		store_col_copy(st, 1, kind, kindlen);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_outbox_add(struct store *s, const char *provider, int64_t cid, const char *kind,
+    const char *sender, const char *recipient, const char *body, int segments, int64_t now,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	st = store_stmt(s, ST_OUTBOX_ADD,
+	    "INSERT INTO messages (direction, provider, consultation_id, kind, sender, recipient,"
+	    " body, segments, status, next_attempt_at, created_at)"
+	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, provider);
+	store_bind_id(st, 2, cid);
+	store_bind_text(st, 3, kind);
+	store_bind_text(st, 4, sender);
+	store_bind_text(st, 5, recipient);
+	store_bind_text(st, 6, body);
+	sqlite3_bind_int(st, 7, segments);
+	sqlite3_bind_int64(st, 8, now);
+	rc = store_exec_stmt(s, st);
+	if (rc == STORE_OK && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+enum store_rc
+store_outbox_due(struct store *s, int64_t now, struct store_msg *rows, int max, int *n)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	st = store_stmt(s, ST_OUTBOX_DUE,
+	    "SELECT id, provider, provider_id, consultation_id, kind, sender, recipient, body,"
+	    " segments, attempts, created_at, next_attempt_at FROM messages"
+	    " WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ?1"
+	    " ORDER BY next_attempt_at, id LIMIT ?2");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_msg *m = &rows[(*n)++];
+
+		m->id = sqlite3_column_int64(st, 0);
+		m->provider = store_col_dup(st, 1);
+		m->provider_id = store_col_dup(st, 2);
+		m->consultation_id = sqlite3_column_int64(st, 3);
+		m->kind = store_col_dup(st, 4);
+		m->sender = store_col_dup(st, 5);
+		m->recipient = store_col_dup(st, 6);
+		m->body = store_col_dup(st, 7);
+		m->segments = sqlite3_column_int(st, 8);
+		m->attempts = sqlite3_column_int(st, 9);
+		m->created_at = sqlite3_column_int64(st, 10);
+		m->next_attempt_at = sqlite3_column_int64(st, 11);
+	}
+	sqlite3_reset(st);
+	if (*n == max || rc == SQLITE_DONE)
+		return STORE_OK;
+	return store_rc_from(s, rc);
+}
+
+enum store_rc
+store_outbox_next_due(struct store *s, int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_NEXT,
+	    "SELECT min(next_attempt_at) FROM messages WHERE direction = 'out' AND status = 'queued'");
+	int rc;
+	enum store_rc out = STORE_NOTFOUND;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*at = sqlite3_column_int64(st, 0);
+		out = STORE_OK;
+	} else if (rc != SQLITE_ROW) {
+		out = store_rc_from(s, rc);
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+enum store_rc
+store_outbox_sending(struct store *s, int64_t id, const char *provider, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_SENDING,
+	    "UPDATE messages SET status = 'sending', provider = ?2, attempts = attempts + 1,"
+	    " sent_at = NULL WHERE id = ?1 AND status = 'queued'");
+	enum store_rc rc;
+
+	(void)now;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, provider);
+	rc = store_exec_stmt(s, st);
+	if (rc)
+		return rc;
+	return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_rc
+store_outbox_sent(struct store *s, int64_t id, const char *provider_id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_SENT,
+	    "UPDATE messages SET status = 'sent', provider_id = ?2, sent_at = ?3, last_error = NULL,"
+	    " next_attempt_at = NULL WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, provider_id);
+	sqlite3_bind_int64(st, 3, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_outbox_retry(struct store *s, int64_t id, int64_t next_at, const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_RETRY,
+	    "UPDATE messages SET status = 'queued', next_attempt_at = ?2, last_error = ?3"
+	    " WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_at);
+	store_bind_text(st, 3, error);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_outbox_failed(struct store *s, int64_t id, const char *error, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_FAILED,
+	    "UPDATE messages SET status = 'failed', last_error = ?2, next_attempt_at = NULL,"
+	    " sent_at = ?3 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, error);
+	sqlite3_bind_int64(st, 3, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_outbox_recover(struct store *s, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_RECOVER,
+	    "UPDATE messages SET status = 'queued' WHERE direction = 'out' AND status = 'sending'");
+	enum store_rc rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = store_exec_stmt(s, st);
+	*n = rc == STORE_OK ? sqlite3_changes(s->db) : 0;
+	return rc;
+}
+
+void
+store_msg_free(struct store_msg *m)
+{
+	free(m->provider);
+	free(m->provider_id);
+	free(m->kind);
+	free(m->sender);
+	free(m->recipient);
+	free(m->body);
+	memset(m, 0, sizeof(*m));
+}

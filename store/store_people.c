@@ -1,0 +1,341 @@
+/*
+ * Farmers, and the people who serve them: experts, triage staff, information commissioners.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FARMER_COLS "id, phone, township, village, opted_out, created_at"
+
+static void
+farmer_read(sqlite3_stmt *st, struct store_farmer *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, out->phone, sizeof(out->phone));
+	out->township = store_col_dup(st, 2);
+	out->village = store_col_dup(st, 3);
+	out->opted_out = sqlite3_column_int(st, 4);
+	out->created_at = sqlite3_column_int64(st, 5);
+}
+
+static enum store_rc
+farmer_one(struct store *s, sqlite3_stmt *st, struct store_farmer *out)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		farmer_read(st, out);
+		sqlite3_reset(st);
+		return STORE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_farmer_find(struct store *s, const char *phone, struct store_farmer *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FARMER_FIND,
+	    "SELECT " FARMER_COLS " FROM farmers WHERE phone = ?1");
+
+	if (st)
+		store_bind_text(st, 1, phone);
+	return farmer_one(s, st, out);
+}
+
+enum store_rc
+store_farmer_get(struct store *s, int64_t id, struct store_farmer *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FARMER_GET,
+	    "SELECT " FARMER_COLS " FROM farmers WHERE id = ?1");
+
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	return farmer_one(s, st, out);
+}
+
+enum store_rc
+store_farmer_ensure(struct store *s, const char *phone, int64_t now, struct store_farmer *out)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	rc = store_farmer_find(s, phone, out);
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	st = store_stmt(s, ST_FARMER_ADD, "INSERT INTO farmers (phone, created_at) VALUES (?1, ?2)");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, phone);
+	sqlite3_bind_int64(st, 2, now);
+	rc = store_exec_stmt(s, st);
+	if (rc)
+		return rc;
+	return store_farmer_find(s, phone, out);
+}
+
+void
+store_farmer_free(struct store_farmer *f)
+{
+	free(f->township);
+	free(f->village);
+	f->township = f->village = NULL;
+}
+
+/* Experts. */
+
+#define EXPERT_COLS \
+	"e.id, e.phone, e.name, e.role, e.on_duty, e.created_at," \
+	" (SELECT group_concat(category, ',') FROM" \
+	"   (SELECT category FROM expert_categories WHERE expert_id = e.id ORDER BY category))," \
+	" (SELECT group_concat(township, ',') FROM" \
+	"   (SELECT township FROM expert_townships WHERE expert_id = e.id ORDER BY township))," \
+	" (SELECT count(*) FROM consultations c WHERE c.expert_id = e.id AND c.status = 'assigned')"
+
+static void
+expert_read(sqlite3_stmt *st, struct store_expert *out)
+{
+	const char *role = (const char *)sqlite3_column_text(st, 3);
+	int r = role ? store_role_parse(role) : -1;
+
+	out->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, out->phone, sizeof(out->phone));
+	out->name = store_col_dup(st, 2);
+	out->role = r < 0 ? ROLE_EXPERT : (enum store_role)r;
+	out->on_duty = sqlite3_column_int(st, 4);
+	out->created_at = sqlite3_column_int64(st, 5);
+	out->categories = store_col_dup(st, 6);
+	out->townships = store_col_dup(st, 7);
+	out->open_count = sqlite3_column_int(st, 8);
+}
+
+static enum store_rc
+expert_one(struct store *s, sqlite3_stmt *st, struct store_expert *out)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		expert_read(st, out);
+		sqlite3_reset(st);
+		return STORE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_expert_find(struct store *s, const char *phone, struct store_expert *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_FIND,
+	    "SELECT " EXPERT_COLS " FROM experts e WHERE e.phone = ?1");
+
+	if (st)
+		store_bind_text(st, 1, phone);
+	return expert_one(s, st, out);
+}
+
+enum store_rc
+store_expert_get(struct store *s, int64_t id, struct store_expert *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_GET,
+	    "SELECT " EXPERT_COLS " FROM experts e WHERE e.id = ?1");
+
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	return expert_one(s, st, out);
+}
+
+/* Replace the rows of a comma list (categories or townships) for expert id. */
+static enum store_rc
+expert_set_list(struct store *s, int64_t id, const char *list, enum store_stmt_id clear_id,
+    const char *clear_sql, enum store_stmt_id add_id, const char *add_sql)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+	char *copy, *item, *save = NULL;
+
+	st = store_stmt(s, clear_id, clear_sql);
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = store_exec_stmt(s, st);
+	if (rc || list == NULL)
+		return rc;
+
+	copy = store_xstrdup(list);
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (*item == '\0')
+			continue;
+		st = store_stmt(s, add_id, add_sql);
+		if (st == NULL) {
+			rc = STORE_ERR;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		store_bind_text(st, 2, item);
+		rc = store_exec_stmt(s, st);
+		if (rc == STORE_DUP)
+			rc = STORE_OK;	/* the same item twice in the list */
+		if (rc)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+static enum store_rc
+expert_set_lists(struct store *s, int64_t id, const struct store_expert *e)
+{
+	enum store_rc rc;
+
+	rc = expert_set_list(s, id, e->categories,
+	    ST_EXPERT_CAT_CLEAR, "DELETE FROM expert_categories WHERE expert_id = ?1",
+	    ST_EXPERT_CAT_ADD, "INSERT INTO expert_categories (expert_id, category) VALUES (?1, ?2)");
+	if (rc)
+		return rc;
+	return expert_set_list(s, id, e->townships,
+	    ST_EXPERT_TOWN_CLEAR, "DELETE FROM expert_townships WHERE expert_id = ?1",
+	    ST_EXPERT_TOWN_ADD, "INSERT INTO expert_townships (expert_id, township) VALUES (?1, ?2)");
+}
+
+enum store_rc
+store_expert_add(struct store *s, const struct store_expert *e, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+	int64_t newid;
+
+	st = store_stmt(s, ST_EXPERT_ADD,
+	    "INSERT INTO experts (phone, name, role, on_duty, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, e->phone);
+	store_bind_text(st, 2, e->name);
+	store_bind_text(st, 3, store_role_name(e->role));
+	sqlite3_bind_int(st, 4, e->on_duty);
+	sqlite3_bind_int64(st, 5, now);
+	rc = store_exec_stmt(s, st);
+	if (rc)
+		return rc;
+	newid = sqlite3_last_insert_rowid(s->db);
+	rc = expert_set_lists(s, newid, e);
+	if (rc == STORE_OK && id)
+		*id = newid;
+	return rc;
+}
+
+enum store_rc
+store_expert_update(struct store *s, const struct store_expert *e)
+{
+	struct store_expert cur;
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	memset(&cur, 0, sizeof(cur));
+	rc = store_expert_find(s, e->phone, &cur);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_EXPERT_UPDATE, "UPDATE experts SET name = ?2, role = ?3 WHERE id = ?1");
+	if (st == NULL) {
+		rc = STORE_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cur.id);
+	store_bind_text(st, 2, e->name);
+	store_bind_text(st, 3, store_role_name(e->role));
+	rc = store_exec_stmt(s, st);
+	if (rc == STORE_OK)
+		rc = expert_set_lists(s, cur.id, e);
+out:
+	store_expert_free(&cur);
+	return rc;
+}
+
+enum store_rc
+store_expert_set_duty(struct store *s, int64_t id, int on_duty)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_DUTY,
+	    "UPDATE experts SET on_duty = ?2 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, on_duty ? 1 : 0);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_expert_list(struct store *s, int (*cb)(void *, const struct store_expert *), void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_LIST,
+	    "SELECT " EXPERT_COLS " FROM experts e"
+	    " ORDER BY CASE e.role WHEN 'expert' THEN 0 WHEN 'triage' THEN 1 ELSE 2 END, e.id");
+	struct store_expert e;
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return STORE_ERR;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		expert_read(st, &e);
+		stop = cb(arg, &e);
+		store_expert_free(&e);
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_expert_pick(struct store *s, enum store_role role, const char *category,
+    const char *township, int64_t cid, int64_t *expert_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, ST_EXPERT_PICK,
+	    "SELECT e.id FROM experts e"
+	    " WHERE e.on_duty = 1 AND e.role = ?1"
+	    "   AND (?1 <> 'expert' OR EXISTS (SELECT 1 FROM expert_categories ec"
+	    "        WHERE ec.expert_id = e.id AND ec.category = ?2))"
+	    "   AND NOT EXISTS (SELECT 1 FROM assignments a"
+	    "        WHERE a.consultation_id = ?4 AND a.expert_id = e.id)"
+	    " ORDER BY"
+	    "   EXISTS (SELECT 1 FROM expert_townships et"
+	    "        WHERE et.expert_id = e.id AND et.township = ?3) DESC,"
+	    "   (SELECT count(*) FROM consultations c"
+	    "        WHERE c.expert_id = e.id AND c.status = 'assigned') ASC,"
+	    "   e.assign_seq ASC, e.id ASC"
+	    " LIMIT 1");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, store_role_name(role));
+	store_bind_text(st, 2, category);
+	store_bind_text(st, 3, township);
+	sqlite3_bind_int64(st, 4, cid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*expert_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return STORE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+void
+store_expert_free(struct store_expert *e)
+{
+	free(e->name);
+	free(e->categories);
+	free(e->townships);
+	e->name = e->categories = e->townships = NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * Test helpers: temporary directories and files.
+ */
+#include "tests/lib/testutil.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *
+tu_mkdtemp(const char *tag)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/farmline-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag) < 0)
+		abort();
+	if (mkdtemp(path) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+	return path;
+}
+
+void
+tu_rmtree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *p;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0)
+			abort();
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			tu_rmtree(p);
+		else
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+char *
+tu_write_file(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *fp;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	fp = fopen(path, "w");
+	if (fp == NULL) {
+		perror(path);
+		abort();
+	}
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}

@@ -1,0 +1,225 @@
+/*
+ * The classifier: the shipped rules against the labeled corpus, and the rules format itself.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "routing/classify.h"
+#include "routing/normalize.h"
+#include "tests/lib/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RULES "config/categories.conf"
+#define CORPUS "tests/corpus/questions-dev.tsv"
+
+struct fixture {
+	struct route_rules *rules;
+	struct route_norm *norm;
+	char *dir;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[512];
+
+	*state = f;
+	if (route_rules_load(RULES, &f->rules, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (route_norm_open(&f->norm, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	f->dir = tu_mkdtemp("classify");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f == NULL)
+		return 0;
+	route_rules_free(f->rules);
+	route_norm_close(f->norm);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static const char *
+classify(struct fixture *f, const char *text, struct route_result *res)
+{
+	char *norm = route_normalize(f->norm, text);
+
+	assert_non_null(norm);
+	route_classify(f->rules, norm, res);
+	free(norm);
+	return res->code;
+}
+
+static void
+test_corpus_accuracy_is_at_least_97_percent(void **state)
+{
+	struct fixture *f = *state;
+	struct route_result res;
+	char line[4096];
+	int total = 0, right = 0;
+	FILE *fp = fopen(CORPUS, "r");
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *tab, *text;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		tab = strchr(line, '\t');
+		assert_non_null(tab);
+		*tab = '\0';
+		text = tab + 1;
+		total++;
+		if (strcmp(classify(f, text, &res), line) == 0)
+			right++;
+		else
+			printf("  miss: want %-10s got %-10s (%d) %s\n", line, res.code, res.score, text);
+	}
+	fclose(fp);
+	printf("  corpus accuracy: %d/%d = %.1f%%\n", right, total, 100.0 * right / total);
+	assert_true(total > 200);
+	assert_true(right * 100 >= total * 97);
+}
+
+static void
+test_traditional_and_simplified_match_the_same_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct route_result a, b;
+
+	classify(f, "小鸡拉稀怎么办", &a);
+	classify(f, "小雞拉稀怎麼辦", &b);
+	assert_string_equal(a.code, "poultry");
+	assert_string_equal(b.code, "poultry");
+	assert_int_equal(a.line, b.line);
+}
+
+static void
+test_keyword_inside_another_word_does_not_fire(void **state)
+{
+	struct fixture *f = *state;
+	struct route_result res;
+
+	assert_string_equal(classify(f, "羊肚菌怎么种", &res), "fungi");
+}
+
+static void
+test_greeting_goes_to_triage(void **state)
+{
+	struct fixture *f = *state;
+	struct route_result res;
+
+	assert_string_equal(classify(f, "你好", &res), ROUTE_TRIAGE);
+	assert_string_equal(res.name, ROUTE_TRIAGE_NAME);
+}
+
+static struct route_rules *
+load_text(struct fixture *f, const char *text, char *err, size_t errlen)
+{
+	struct route_rules *r = NULL;
+	char *path = tu_write_file(f->dir, "rules.conf", text);
+
+	if (route_rules_load(path, &r, err, errlen) != 0)
+		r = NULL;
+	free(path);
+	return r;
+}
+
+static void
+test_bad_pattern_names_file_line_and_pcre2_offset(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+
+	assert_null(load_text(f, "[routing]\nthreshold = 1\n\n[poultry]\nname = 家禽\n"
+	    "pattern = 2 鸡|(鸭\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "rules.conf:6:"));
+	assert_non_null(strstr(err, "offset 8"));
+	assert_non_null(strstr(err, "missing closing parenthesis"));
+}
+
+static void
+test_bad_weight_and_unknown_key_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+
+	assert_null(load_text(f, "[poultry]\nname = 家禽\npattern = 鸡\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "rules.conf:3:"));
+	assert_null(load_text(f, "[poultry]\nname = 家禽\npatern = 2 鸡\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "unknown key"));
+	assert_null(load_text(f, "[poultry]\npattern = 2 鸡\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "has no name"));
+}
+
+static void
+test_ties_go_to_the_category_written_first_and_low_scores_to_triage(void **state)
+{
+	struct fixture *f = *state;
+	struct route_result res;
+	struct route_rules *r;
+	char err[512];
+
+	r = load_text(f, "[routing]\nthreshold = 3\n[b]\nname = 乙\npattern = 3 共同\n"
+	    "[a]\nname = 甲\npattern = 3 共同\npattern = 1 弱\nexclude = 不要甲\n", err, sizeof(err));
+	assert_non_null(r);
+	route_classify(r, "共同的问题", &res);
+	assert_string_equal(res.code, "b");
+	assert_int_equal(res.line, 5);
+	route_classify(r, "共同的问题 弱", &res);
+	assert_string_equal(res.code, "a");
+	assert_int_equal(res.score, 4);
+	route_classify(r, "共同 弱 不要甲", &res);
+	assert_string_equal(res.code, "b");
+	route_classify(r, "只有弱", &res);
+	assert_string_equal(res.code, ROUTE_TRIAGE);
+	assert_int_equal(res.score, 1);
+	route_rules_free(r);
+}
+
+static void
+test_normalization_folds_width_case_space_and_script(void **state)
+{
+	struct fixture *f = *state;
+	char *out = route_normalize(f->norm, "  ＰＨ值　太高  雞蛋 ＃１０２４ ");
+
+	assert_string_equal(out, "ph值 太高 鸡蛋 #1024");
+	free(out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus_accuracy_is_at_least_97_percent),
+		cmocka_unit_test(test_traditional_and_simplified_match_the_same_rule),
+		cmocka_unit_test(test_keyword_inside_another_word_does_not_fire),
+		cmocka_unit_test(test_greeting_goes_to_triage),
+		cmocka_unit_test(test_bad_pattern_names_file_line_and_pcre2_offset),
+		cmocka_unit_test(test_bad_weight_and_unknown_key_are_refused),
+		cmocka_unit_test(test_ties_go_to_the_category_written_first_and_low_scores_to_triage),
+		cmocka_unit_test(test_normalization_folds_width_case_space_and_script),
+	};
+
+	return cmocka_run_group_tests_name("classify", tests, setup, teardown);
+}

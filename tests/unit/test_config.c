@@ -1,0 +1,169 @@
+/*
+ * Configuration: the shipped file loads; every kind of mistake names file, line and key.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "common/config.h"
+#include "tests/lib/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+setup(void **state)
+{
+	*state = tu_mkdtemp("config");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	tu_rmtree(*state);
+	free(*state);
+	return 0;
+}
+
+/* Load text as a config file; returns the load result and leaves the message in err. */
+static int
+load(const char *dir, const char *text, struct config *cfg, char *err, size_t errlen)
+{
+	char *path = tu_write_file(dir, "farmline.conf", text);
+	int rc;
+
+	config_defaults(cfg);
+	rc = config_load(cfg, path, err, errlen);
+	free(path);
+	return rc;
+}
+
+static void
+test_shipped_config_loads_with_console_provider_and_local_database(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, "config/farmline.conf", err, sizeof(err)), 0);
+	assert_string_equal(cfg.provider_type, "console");
+	assert_string_equal(cfg.db_path, "data/farmline.db");
+	assert_int_equal(cfg.port, 8080);
+	assert_string_equal(cfg.signature, "【科技扶贫在线】");
+	assert_int_equal(cfg.max_body, 65536);
+	assert_int_equal(cfg.retry_base_ms, 10000);
+	config_free(&cfg);
+}
+
+static void
+test_values_land_with_their_types(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	assert_int_equal(load(*state, "[http]\nport = 9090\nmax_body = 1m\n"
+	    "connection_timeout = 2m\n[sender]\nretry_base = 500ms\n[provider]\ntype = http\n"
+	    "url = http://127.0.0.1:9/sms\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.port, 9090);
+	assert_int_equal(cfg.max_body, 1 << 20);
+	assert_int_equal(cfg.conn_timeout_ms, 120000);
+	assert_int_equal(cfg.retry_base_ms, 500);
+	assert_string_equal(cfg.provider_type, "http");
+	assert_string_equal(cfg.provider_url, "http://127.0.0.1:9/sms");
+	config_free(&cfg);
+}
+
+static void
+test_mistakes_name_file_line_and_key(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "[http]\nprot = 8080\n", "farmline.conf:2: [http] prot: unknown key" },
+		{ "\n[http]\nport = 70000\n", "farmline.conf:3: [http] port: 70000 out of range 0..65535" },
+		{ "[http]\nport = eighty\n", "farmline.conf:2: [http] port: \"eighty\" is not a whole number" },
+		{ "[htpp]\nport = 80\n", "farmline.conf:2: [htpp] port: unknown section [htpp]" },
+		{ "[sender]\nretry_base = soon\n", "farmline.conf:2: [sender] retry_base: \"soon\" is not a duration" },
+		{ "[provider]\ntype = smpp\n", "farmline.conf:2: [provider] type: \"smpp\" is not one of console|http" },
+		{ "[general]\ntimezone = Mars/Olympus\n", "farmline.conf:2: [general] timezone: unknown time zone" },
+		{ "[http]\nport\n", "farmline.conf:2: not a [section]" },
+		{ "[http]\nmax_body = 10\n", "farmline.conf:2: [http] max_body: 10 out of range" },
+	};
+	struct config cfg;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(load(*state, cases[i].text, &cfg, err, sizeof(err)), -1);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("got \"%s\", want \"%s\"", err, cases[i].want);
+		config_free(&cfg);
+	}
+}
+
+static void
+test_a_line_too_long_for_the_parser_is_refused_not_cut(void **state)
+{
+	struct config cfg;
+	char text[600], err[512];
+
+	memset(text, 0, sizeof(text));
+	strcpy(text, "[general]\nsignature = ");
+	memset(text + strlen(text), 'x', 300);
+	strcat(text, "\n");
+	assert_int_equal(load(*state, text, &cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "farmline.conf:2: line longer than"));
+	config_free(&cfg);
+}
+
+static void
+test_a_missing_file_is_named(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, "/nonexistent/farmline.conf", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/farmline.conf: cannot open"));
+	config_free(&cfg);
+}
+
+static void
+test_durations_parse_with_units(void **state)
+{
+	int64_t ms;
+
+	(void)state;
+	assert_int_equal(config_parse_duration("90", &ms), 0);
+	assert_int_equal(ms, 90000);
+	assert_int_equal(config_parse_duration("250ms", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(config_parse_duration("2h", &ms), 0);
+	assert_int_equal(ms, 7200000);
+	assert_int_equal(config_parse_duration("1d", &ms), 0);
+	assert_int_equal(ms, 86400000);
+	assert_int_equal(config_parse_duration("-1s", &ms), -1);
+	assert_int_equal(config_parse_duration("5 weeks", &ms), -1);
+	assert_int_equal(config_parse_duration("", &ms), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_config_loads_with_console_provider_and_local_database),
+		cmocka_unit_test(test_values_land_with_their_types),
+		cmocka_unit_test(test_mistakes_name_file_line_and_key),
+		cmocka_unit_test(test_a_line_too_long_for_the_parser_is_refused_not_cut),
+		cmocka_unit_test(test_a_missing_file_is_named),
+		cmocka_unit_test(test_durations_parse_with_units),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}

@@ -1,0 +1,512 @@
+/*
+ * The consultation lifecycle, driven with struct sms_in values, a temporary database, a small
+ * rules file and a fake clock: questions, answers, passes, re-routes, commissioners, repeats.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "consult/consult.h"
+#include "experts/assign.h"
+#include "gateway/sms.h"
+#include "routing/classify.h"
+#include "routing/normalize.h"
+#include "common/log.h"
+#include "store/store.h"
+#include "tests/lib/testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FARMER "+8613800000001"
+#define FARMER2 "+8613800000002"
+#define WANG "+8613900000002"
+#define LI "+8613900000003"
+#define TRIAGE "+8613900000009"
+#define COMMISSIONER "+8613900000008"
+
+static const char rules_text[] =
+    "[routing]\nthreshold = 2\n"
+    "[poultry]\nname = 家禽\npattern = 3 鸡|鸭|鹅\n"
+    "[livestock]\nname = 畜牧\npattern = 3 猪|牛|羊(?!肚菌)\n"
+    "[fruit_tea]\nname = 果树茶叶\npattern = 3 苹果|茶\n";
+
+struct fixture {
+	char *dir, *path;
+	struct store *s;
+	struct route_rules *rules;
+	struct route_norm *norm;
+	struct consult *c;
+	int64_t now;
+	int next_id;
+};
+
+static struct fixture *current;
+
+static int64_t
+fake_now(void)
+{
+	return current->now;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct consult_opts o = { "【测试】", "10690000", "http" };
+	char err[512], *rules;
+
+	f->dir = tu_mkdtemp("consult");
+	rules = tu_write_file(f->dir, "rules.conf", rules_text);
+	if (asprintf(&f->path, "%s/test.db", f->dir) < 0 ||
+	    store_open(f->path, 1000, &f->s, err, sizeof(err)) != 0 ||
+	    route_rules_load(rules, &f->rules, err, sizeof(err)) != 0 ||
+	    route_norm_open(&f->norm, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	free(rules);
+	f->c = consult_new(f->s, f->rules, f->norm, &o);
+	f->now = 1700000000000LL;
+	current = f;
+	clock_set_source(fake_now);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	clock_set_source(NULL);
+	consult_free(f->c);
+	route_norm_close(f->norm);
+	route_rules_free(f->rules);
+	store_close(f->s);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+static void
+add_person(struct fixture *f, const char *phone, const char *name, enum store_role role,
+    const char *categories)
+{
+	struct store_expert e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.phone, sizeof(e.phone), "%s", phone);
+	e.name = (char *)name;
+	e.role = role;
+	e.on_duty = 1;
+	e.categories = (char *)categories;
+	assert_int_equal(store_expert_add(f->s, &e, f->now, NULL), STORE_OK);
+}
+
+/* Deliver one SMS in its own transaction, as the writer thread does. */
+static struct consult_result
+sms_id(struct fixture *f, const char *from, const char *text, const char *id)
+{
+	struct sms_in in = { "http", id, from, "10690000", text };
+	struct consult_result res;
+
+	f->now += 60000;
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_handle(f->c, &in, f->now, &res), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	return res;
+}
+
+static struct consult_result
+sms(struct fixture *f, const char *from, const char *text)
+{
+	return sms_id(f, from, text, NULL);
+}
+
+/* The outbound SMS to "to" queued after row id after, concatenated with "|". */
+static char *
+outbox_to(struct fixture *f, const char *to)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *all = calloc(1, 1);
+	size_t len = 0;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM messages WHERE direction = 'out'"
+	    " AND recipient = ?1 ORDER BY id", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(st, 0);
+
+		all = realloc(all, len + strlen(body) + 2);
+		len += (size_t)sprintf(all + len, "%s|", body);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return all;
+}
+
+static long long
+query_int(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+	if (strstr(haystack, needle) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", haystack, needle);
+}
+
+static void
+test_question_is_acknowledged_and_the_expert_told(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	char *farmer, *expert, ticket[16];
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	r = sms(f, FARMER, "鹅苗死亡很多怎么办");
+	assert_string_equal(r.action, "question");
+	assert_true(r.ticket > 0);
+	snprintf(ticket, sizeof(ticket), "%lld", (long long)r.ticket);
+
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, ticket);
+	assert_contains(farmer, "家禽");
+	assert_int_equal(query_int(f, "SELECT max(segments) FROM messages WHERE kind = 'ack'"), 1);
+	expert = outbox_to(f, WANG);
+	assert_contains(expert, "#1");
+	assert_contains(expert, "家禽");
+	assert_contains(expert, "138****0001");
+	assert_contains(expert, "鹅苗死亡很多怎么办");
+	assert_null(strstr(expert, "13800000001"));
+	/* The farmer's acknowledgement is queued before the expert's notice. */
+	assert_true(query_int(f, "SELECT min(id) FROM messages WHERE kind = 'ack'") <
+	    query_int(f, "SELECT min(id) FROM messages WHERE kind = 'notify'"));
+	assert_int_equal(query_int(f, "SELECT count(*) FROM consultations WHERE status = 'assigned'"
+	    " AND category = 'poultry' AND classified_by = 'rules' AND score = 3"), 1);
+	free(farmer);
+	free(expert);
+}
+
+static void
+test_traditional_question_is_routed_but_stored_as_written(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "雞瘟怎麼辦");
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_prepare_v2(db, "SELECT question, category FROM consultations", -1, &st, NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "雞瘟怎麼辦");
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "poultry");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+test_answer_with_ticket_reaches_the_farmer_and_closes_the_assignment(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result q, a;
+	char text[64], *farmer;
+	int64_t asked;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	q = sms(f, FARMER, "鹅苗死亡很多怎么办");
+	asked = f->now;
+	snprintf(text, sizeof(text), "%lld 建议先隔离病鹅……", (long long)q.ticket);
+	a = sms(f, WANG, text);
+	assert_string_equal(a.action, "answer");
+	assert_int_equal(a.ticket, q.ticket);
+
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "王专家答复：建议先隔离病鹅……");
+	free(farmer);
+	assert_int_equal(query_int(f, "SELECT status = 'answered' FROM consultations"), 1);
+	assert_int_equal(query_int(f, "SELECT first_answered_at - created_at FROM consultations"),
+	    f->now - asked);
+	assert_int_equal(query_int(f, "SELECT answered_by FROM consultations"),
+	    query_int(f, "SELECT id FROM experts"));
+	assert_int_equal(query_int(f, "SELECT count(*) FROM assignments WHERE ended_at IS NOT NULL"
+	    " AND outcome = 'answered'"), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'answered'"), 1);
+}
+
+static void
+test_plain_reply_answers_the_only_open_question(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result q, a;
+	char *farmer;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	q = sms(f, FARMER, "小鸡拉稀");
+	a = sms(f, WANG, "用土霉素拌料，三天");
+	assert_string_equal(a.action, "answer");
+	assert_int_equal(a.ticket, q.ticket);
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "用土霉素拌料，三天");
+	free(farmer);
+}
+
+static void
+test_plain_reply_with_several_open_lists_them_and_relays_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result a;
+	char *expert;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");
+	sms(f, FARMER2, "鸭子不下蛋");
+	a = sms(f, WANG, "多喂青菜");
+	assert_string_equal(a.action, "rejected");
+	expert = outbox_to(f, WANG);
+	assert_contains(expert, "您有2个待答问题：#1、#2");
+	free(expert);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
+	/* A number at the start that is not one of their tickets is part of the answer. */
+	a = sms(f, WANG, "3天后再打一次药");
+	assert_string_equal(a.action, "rejected");
+}
+
+static void
+test_unknown_ticket_and_someone_elses_ticket_are_refused_with_a_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result a;
+	char *expert;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "livestock");
+	sms(f, FARMER, "小鸡拉稀");	/* #1, 王专家 */
+	a = sms(f, LI, "#1 我来答");
+	assert_string_equal(a.action, "rejected");
+	a = sms(f, LI, "#999 答复");
+	assert_string_equal(a.action, "rejected");
+	expert = outbox_to(f, LI);
+	assert_contains(expert, "#1不是分配给您的问题");
+	assert_contains(expert, "没有编号为999的问题");
+	free(expert);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
+	assert_int_equal(query_int(f, "SELECT status = 'assigned' FROM consultations"), 1);
+	/* A malformed command gets the right form back. */
+	a = sms(f, WANG, "1");
+	assert_string_equal(a.action, "rejected");
+	expert = outbox_to(f, WANG);
+	assert_contains(expert, "回复格式：编号 答复内容");
+	free(expert);
+}
+
+static void
+test_repeated_provider_id_is_processed_once_and_answered_alike(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result a, b;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	a = sms_id(f, FARMER, "小鸡拉稀", "prov-1");
+	b = sms_id(f, FARMER, "小鸡拉稀", "prov-1");
+	assert_true(b.duplicate);
+	assert_int_equal(a.ticket, b.ticket);
+	assert_int_equal(a.message_id, b.message_id);
+	assert_string_equal(a.action, b.action);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM consultations"), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE direction = 'in'"), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE kind = 'ack'"), 1);
+}
+
+static void
+test_no_expert_goes_to_triage_and_without_triage_waits_until_one_comes(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result q;
+	char *farmer, *triage;
+	int assigned;
+
+	q = sms(f, FARMER, "苹果树不结果");
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "排队");
+	free(farmer);
+	assert_int_equal(query_int(f, "SELECT status = 'queued' FROM consultations"), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'queued'"), 1);
+
+	/* Nothing changes while nobody is there. */
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_tick(f->c, f->now, &assigned), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	assert_int_equal(assigned, 0);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'queued'"), 1);
+
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_tick(f->c, f->now, &assigned), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	assert_int_equal(assigned, 1);
+	triage = outbox_to(f, TRIAGE);
+	assert_contains(triage, "苹果树不结果");
+	free(triage);
+	(void)q;
+	/* Triage staff may answer any question. */
+	q = sms(f, TRIAGE, "#1 请修剪后多施有机肥");
+	assert_string_equal(q.action, "answer");
+}
+
+static void
+test_pass_goes_to_the_next_expert_then_to_triage(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	char *li, *wang;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "poultry");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	sms(f, FARMER, "小鸡拉稀");		/* 王专家 */
+	r = sms(f, WANG, "转1");
+	assert_string_equal(r.action, "pass");
+	li = outbox_to(f, LI);
+	assert_contains(li, "新问题#1");
+	free(li);
+	r = sms(f, LI, "PASS #1");
+	assert_string_equal(r.action, "pass");
+	assert_int_equal(query_int(f, "SELECT e.role = 'triage' FROM consultations c JOIN experts e"
+	    " ON e.id = c.expert_id"), 1);
+	/* Wang no longer has it and cannot pass it again. */
+	r = sms(f, WANG, "转1");
+	assert_string_equal(r.action, "rejected");
+	wang = outbox_to(f, WANG);
+	assert_contains(wang, "#1已转交其他专家");
+	free(wang);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM assignments WHERE outcome = 'passed'"),
+	    2);
+}
+
+static void
+test_route_by_staff_is_stored_as_a_correction(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	char *wang;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	sms(f, FARMER, "你好，请问一下");	/* triage */
+	assert_int_equal(query_int(f, "SELECT category = 'triage' FROM consultations"), 1);
+	r = sms(f, TRIAGE, "分1 家禽");
+	assert_string_equal(r.action, "route");
+	assert_int_equal(query_int(f, "SELECT category = 'poultry' AND classified_by = 'staff'"
+	    " FROM consultations"), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'rerouted' AND"
+	    " detail = 'triage -> poultry'"), 1);
+	wang = outbox_to(f, WANG);
+	assert_contains(wang, "新问题#1（家禽）");
+	free(wang);
+}
+
+static void
+test_commissioner_asks_for_a_farmer_and_gets_a_copy_of_the_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	char *farmer, *comm;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "livestock");
+	add_person(f, COMMISSIONER, "张信息员", ROLE_COMMISSIONER, NULL);
+	r = sms(f, COMMISSIONER, "代13800000005 猪不吃食发烧");
+	assert_string_equal(r.action, "proxy");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM consultations c JOIN farmers f ON"
+	    " f.id = c.farmer_id WHERE f.phone = '+8613800000005' AND c.channel = 'commissioner'"),
+	    1);
+	r = sms(f, WANG, "1 先量体温，打退烧针");
+	assert_string_equal(r.action, "answer");
+	farmer = outbox_to(f, "+8613800000005");
+	assert_contains(farmer, "先量体温，打退烧针");
+	free(farmer);
+	comm = outbox_to(f, COMMISSIONER);
+	assert_contains(comm, "已代农户138****0005提交问题");
+	assert_contains(comm, "（抄送）：先量体温");
+	free(comm);
+	/* Anything else from a commissioner gets the form of the command. */
+	r = sms(f, COMMISSIONER, "你好");
+	assert_string_equal(r.action, "rejected");
+}
+
+static void
+test_off_duty_experts_get_nothing_new(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	r = sms(f, WANG, "暂停");
+	assert_string_equal(r.action, "duty");
+	sms(f, FARMER, "小鸡拉稀");
+	assert_int_equal(query_int(f, "SELECT status = 'queued' FROM consultations"), 1);
+	sms(f, WANG, "ON");
+	assert_int_equal(query_int(f, "SELECT on_duty FROM experts"), 1);
+}
+
+static void
+test_acknowledgement_fits_one_segment_in_the_worst_case(void **state)
+{
+	struct fixture *f = *state;
+	char text[256], full[320];
+	int outcome;
+
+	for (outcome = ASSIGN_EXPERT; outcome <= ASSIGN_QUEUED; outcome++) {
+		consult_ack_text(f->c, 9999999999LL, "果树茶叶", outcome, text, sizeof(text));
+		snprintf(full, sizeof(full), "【科技扶贫在线】%s", text);
+		if (sms_segments(full) != 1)
+			fail_msg("%d characters: %s", sms_utf8_chars(full), full);
+	}
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_question_is_acknowledged_and_the_expert_told),
+		T(test_traditional_question_is_routed_but_stored_as_written),
+		T(test_answer_with_ticket_reaches_the_farmer_and_closes_the_assignment),
+		T(test_plain_reply_answers_the_only_open_question),
+		T(test_plain_reply_with_several_open_lists_them_and_relays_nothing),
+		T(test_unknown_ticket_and_someone_elses_ticket_are_refused_with_a_reason),
+		T(test_repeated_provider_id_is_processed_once_and_answered_alike),
+		T(test_no_expert_goes_to_triage_and_without_triage_waits_until_one_comes),
+		T(test_pass_goes_to_the_next_expert_then_to_triage),
+		T(test_route_by_staff_is_stored_as_a_correction),
+		T(test_commissioner_asks_for_a_farmer_and_gets_a_copy_of_the_answer),
+		T(test_off_duty_experts_get_nothing_new),
+		T(test_acknowledgement_fits_one_segment_in_the_worst_case),
+	};
+#undef T
+
+	log_init("test", LOG_LEVEL_WARN);
+	return cmocka_run_group_tests_name("consult", tests, NULL, NULL);
+}
