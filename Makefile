@@ -78,9 +78,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
-# Tests run from the top of the tree: they read config/ and ../shared/corpus/.
+# Tests run from the top of the tree: they read config/ and tests/corpus/.
 # FARMLINE_BIN tells the integration tests which binary to start.
-test: unit integration
+test:
+	@tools/deps.sh --if-missing
+	@$(MAKE) --no-print-directory unit integration
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 int64_t clock_now_ms(void);
+struct timespec;
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait (real time, not the fake). */
+void clock_deadline(int64_t ms, struct timespec *ts);
 /* Replace the clock (tests). NULL restores the real one. */
 void clock_set_source(int64_t (*source)(void));
 

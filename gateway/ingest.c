@@ -133,13 +133,7 @@ writer_main(void *arg)
 				next_tick = clock_now_ms() + ig->tick_ms;
 				continue;
 			}
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += (next_tick - now) / 1000;
-			until.tv_nsec += ((next_tick - now) % 1000) * 1000000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
+			clock_deadline(next_tick - now, &until);
 			pthread_cond_timedwait(&ig->cond, &ig->lock, &until);
 		}
 		if (ig->head == NULL && ig->stopping)

@@ -180,6 +180,33 @@ open_store(const struct config *cfg)
 	return s;
 }
 
+/* What most commands need: the rules (for category names) and the database. */
+struct cli_env {
+	struct route_rules *rules;
+	struct store *s;
+};
+
+static int
+env_open(struct globals *g, struct cli_env *env)
+{
+	env->s = NULL;
+	if ((env->rules = load_rules(&g->cfg)) == NULL)
+		return -1;
+	if ((env->s = open_store(&g->cfg)) == NULL) {
+		route_rules_free(env->rules);
+		env->rules = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+env_close(struct cli_env *env)
+{
+	store_close(env->s);
+	route_rules_free(env->rules);
+}
+
 /* serve */
 
 static int
@@ -216,7 +243,7 @@ cmd_serve(struct globals *g)
 		goto out;
 	sender = gw_sender_start(&g->cfg, err, sizeof(err));
 	if (sender == NULL) {
-		fprintf(stderr, "farmline: %s\n", err);
+		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
 		goto out;
 	}
 
@@ -378,8 +405,7 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct expert_input in;
-	struct route_rules *rules;
-	struct store *s;
+	struct cli_env env;
 	char err[512];
 	int c, update = 0, rc = 1;
 	enum expert_reg res;
@@ -402,13 +428,9 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		fprintf(stderr, "farmline: expert add needs --phone and --name\n");
 		return 2;
 	}
-	if ((rules = load_rules(&g->cfg)) == NULL)
+	if (env_open(g, &env) != 0)
 		return 1;
-	if ((s = open_store(&g->cfg)) == NULL) {
-		route_rules_free(rules);
-		return 1;
-	}
-	res = expert_register(s, rules, &in, update, clock_now_ms(), err, sizeof(err));
+	res = expert_register(env.s, env.rules, &in, update, clock_now_ms(), err, sizeof(err));
 	switch (res) {
 	case EXPERT_ADDED:
 	case EXPERT_UPDATED:
@@ -423,8 +445,7 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		fprintf(stderr, "farmline: expert add: %s\n", err);
 		break;
 	}
-	store_close(s);
-	route_rules_free(rules);
+	env_close(&env);
 	return rc;
 }
 
@@ -432,6 +453,7 @@ struct list_ctx {
 	const struct route_rules *rules;
 	struct table *t;
 };
+
 
 static int
 list_one(void *arg, const struct store_expert *e)
@@ -469,52 +491,42 @@ cmd_expert_list(struct globals *g)
 	    "待答" };
 	static const int right[7] = { 0, 0, 0, 0, 0, 0, 1 };
 	struct list_ctx ctx;
-	struct store *s;
+	struct cli_env env;
 	int rc = 1;
 
-	if ((ctx.rules = load_rules(&g->cfg)) == NULL)
+	if (env_open(g, &env) != 0)
 		return 1;
-	if ((s = open_store(&g->cfg)) == NULL) {
-		route_rules_free((struct route_rules *)ctx.rules);
-		return 1;
-	}
+	ctx.rules = env.rules;
 	ctx.t = table_new(7, right);
 	table_add(ctx.t, head);
-	if (store_expert_list(s, list_one, &ctx) == STORE_OK) {
+	if (store_expert_list(env.s, list_one, &ctx) == STORE_OK) {
 		table_print(ctx.t, stdout);
 		rc = 0;
 	} else {
-		fprintf(stderr, "farmline: %s\n", store_errmsg(s));
+		fprintf(stderr, "farmline: %s\n", store_errmsg(env.s));
 	}
 	table_free(ctx.t);
-	store_close(s);
-	route_rules_free((struct route_rules *)ctx.rules);
+	env_close(&env);
 	return rc;
 }
 
 static int
 cmd_expert_import(struct globals *g, const char *path)
 {
-	struct route_rules *rules;
-	struct store *s;
+	struct cli_env env;
 	char err[512];
 	int added = 0, updated = 0, rc = 1;
 
-	if ((rules = load_rules(&g->cfg)) == NULL)
+	if (env_open(g, &env) != 0)
 		return 1;
-	if ((s = open_store(&g->cfg)) == NULL) {
-		route_rules_free(rules);
-		return 1;
-	}
-	if (expert_import_csv(s, rules, path, clock_now_ms(), &added, &updated, err,
+	if (expert_import_csv(env.s, env.rules, path, clock_now_ms(), &added, &updated, err,
 	    sizeof(err)) == 0) {
 		printf("imported %s: %d added, %d updated\n", path, added, updated);
 		rc = 0;
 	} else {
 		fprintf(stderr, "farmline: expert import: %s (nothing was imported)\n", err);
 	}
-	store_close(s);
-	route_rules_free(rules);
+	env_close(&env);
 	return rc;
 }
 
@@ -564,8 +576,7 @@ cmd_stats(struct globals *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct stats_opts o;
-	struct route_rules *rules;
-	struct store *s;
+	struct cli_env env;
 	char err[512];
 	int c, v, rc;
 
@@ -621,19 +632,14 @@ cmd_stats(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((rules = load_rules(&g->cfg)) == NULL)
+	if (env_open(g, &env) != 0)
 		return 1;
-	if ((s = open_store(&g->cfg)) == NULL) {
-		route_rules_free(rules);
-		return 1;
-	}
-	o.rules = rules;
+	o.rules = env.rules;
 	o.timezone = g->cfg.timezone;
-	rc = bureau_stats(s, &o, stdout, err, sizeof(err));
+	rc = bureau_stats(env.s, &o, stdout, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "farmline: stats: %s\n", err);
-	store_close(s);
-	route_rules_free(rules);
+	env_close(&env);
 	return rc ? 1 : 0;
 }
 

@@ -152,13 +152,7 @@ sender_main(void *arg)
 		}
 		pthread_mutex_lock(&s->lock);
 		if (!s->woken && !s->stopping && wait_ms > 0) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += wait_ms / 1000;
-			until.tv_nsec += (wait_ms % 1000) * 1000000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
+			clock_deadline(wait_ms, &until);
 			pthread_cond_timedwait(&s->cond, &s->lock, &until);
 		}
 		pthread_mutex_unlock(&s->lock);

@@ -178,6 +178,23 @@ store_stmt(struct store *s, enum store_stmt_id id, const char *sql)
 }
 
 enum store_rc
+store_one_row(struct store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *),
+    void *out)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
 store_exec_stmt(struct store *s, sqlite3_stmt *st)
 {
 	int rc;

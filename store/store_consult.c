@@ -62,26 +62,11 @@ store_consult_create(struct store *s, struct store_consult *c)
 	return rc;
 }
 
-enum store_rc
-store_consult_get(struct store *s, int64_t id, struct store_consult *out)
+static void
+consult_read(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct store_consult *out = arg;
 
-	st = store_stmt(s, ST_CONSULT_GET,
-	    "SELECT c.id, c.farmer_id, c.channel, c.question, c.category, c.classified_by,"
-	    " c.score, c.rule, c.status, c.expert_id, c.commissioner_id, c.created_at,"
-	    " c.assigned_at, c.first_answered_at, c.closed_at, c.answered_by, c.rating,"
-	    " f.phone, f.township"
-	    " FROM consultations c JOIN farmers f ON f.id = c.farmer_id WHERE c.id = ?1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
-	}
 	out->id = sqlite3_column_int64(st, 0);
 	out->farmer_id = sqlite3_column_int64(st, 1);
 	out->channel = static_name(channels, 3, sqlite3_column_text(st, 2));
@@ -101,8 +86,22 @@ store_consult_get(struct store *s, int64_t id, struct store_consult *out)
 	out->rating = sqlite3_column_int(st, 16);
 	store_col_copy(st, 17, out->farmer_phone, sizeof(out->farmer_phone));
 	out->township = store_col_dup(st, 18);
-	sqlite3_reset(st);
-	return STORE_OK;
+}
+
+enum store_rc
+store_consult_get(struct store *s, int64_t id, struct store_consult *out)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, ST_CONSULT_GET,
+	    "SELECT c.id, c.farmer_id, c.channel, c.question, c.category, c.classified_by,"
+	    " c.score, c.rule, c.status, c.expert_id, c.commissioner_id, c.created_at,"
+	    " c.assigned_at, c.first_answered_at, c.closed_at, c.answered_by, c.rating,"
+	    " f.phone, f.township"
+	    " FROM consultations c JOIN farmers f ON f.id = c.farmer_id WHERE c.id = ?1");
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	return store_one_row(s, st, consult_read, out);
 }
 
 /* Close the open assignment of cid, if any, with outcome. */

@@ -36,6 +36,12 @@ struct store {
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, const char *sql);
 /* Map an SQLite result code to a store_rc, remembering the message. */
 enum store_rc store_rc_from(struct store *s, int rc);
+/*
+ * Step a statement expected to return at most one row; read(st, out) copies it. STORE_NOTFOUND
+ * when there is none. The statement is reset either way.
+ */
+enum store_rc store_one_row(struct store *s, sqlite3_stmt *st,
+    void (*read)(sqlite3_stmt *st, void *out), void *out);
 /* Step a statement that returns no rows, then reset it. */
 enum store_rc store_exec_stmt(struct store *s, sqlite3_stmt *st);
 

@@ -9,31 +9,16 @@
 #define FARMER_COLS "id, phone, township, village, opted_out, created_at"
 
 static void
-farmer_read(sqlite3_stmt *st, struct store_farmer *out)
+farmer_read(sqlite3_stmt *st, void *arg)
 {
+	struct store_farmer *out = arg;
+
 	out->id = sqlite3_column_int64(st, 0);
 	store_col_copy(st, 1, out->phone, sizeof(out->phone));
 	out->township = store_col_dup(st, 2);
 	out->village = store_col_dup(st, 3);
 	out->opted_out = sqlite3_column_int(st, 4);
 	out->created_at = sqlite3_column_int64(st, 5);
-}
-
-static enum store_rc
-farmer_one(struct store *s, sqlite3_stmt *st, struct store_farmer *out)
-{
-	int rc;
-
-	if (st == NULL)
-		return STORE_ERR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		farmer_read(st, out);
-		sqlite3_reset(st);
-		return STORE_OK;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
 }
 
 enum store_rc
@@ -44,7 +29,7 @@ store_farmer_find(struct store *s, const char *phone, struct store_farmer *out)
 
 	if (st)
 		store_bind_text(st, 1, phone);
-	return farmer_one(s, st, out);
+	return store_one_row(s, st, farmer_read, out);
 }
 
 enum store_rc
@@ -55,7 +40,7 @@ store_farmer_get(struct store *s, int64_t id, struct store_farmer *out)
 
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
-	return farmer_one(s, st, out);
+	return store_one_row(s, st, farmer_read, out);
 }
 
 enum store_rc
@@ -97,8 +82,9 @@ store_farmer_free(struct store_farmer *f)
 	" (SELECT count(*) FROM consultations c WHERE c.expert_id = e.id AND c.status = 'assigned')"
 
 static void
-expert_read(sqlite3_stmt *st, struct store_expert *out)
+expert_read(sqlite3_stmt *st, void *arg)
 {
+	struct store_expert *out = arg;
 	const char *role = (const char *)sqlite3_column_text(st, 3);
 	int r = role ? store_role_parse(role) : -1;
 
@@ -113,23 +99,6 @@ expert_read(sqlite3_stmt *st, struct store_expert *out)
 	out->open_count = sqlite3_column_int(st, 8);
 }
 
-static enum store_rc
-expert_one(struct store *s, sqlite3_stmt *st, struct store_expert *out)
-{
-	int rc;
-
-	if (st == NULL)
-		return STORE_ERR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		expert_read(st, out);
-		sqlite3_reset(st);
-		return STORE_OK;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
-}
-
 enum store_rc
 store_expert_find(struct store *s, const char *phone, struct store_expert *out)
 {
@@ -138,7 +107,7 @@ store_expert_find(struct store *s, const char *phone, struct store_expert *out)
 
 	if (st)
 		store_bind_text(st, 1, phone);
-	return expert_one(s, st, out);
+	return store_one_row(s, st, expert_read, out);
 }
 
 enum store_rc
@@ -149,7 +118,7 @@ store_expert_get(struct store *s, int64_t id, struct store_expert *out)
 
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
-	return expert_one(s, st, out);
+	return store_one_row(s, st, expert_read, out);
 }
 
 /* Replace the rows of a comma list (categories or townships) for expert id. */

@@ -395,24 +395,6 @@ post_form(struct world *w, const char *form, json_t **reply)
 	return status;
 }
 
-static long long
-db_int(struct world *w, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(w->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void
 assert_contains(const char *haystack, const char *needle)
 {
@@ -525,8 +507,8 @@ test_question_answer_restart_story(void **state)
 	snprintf(form, sizeof(form), "SELECT status = 'answered' AND answered_by = (SELECT id FROM"
 	    " experts WHERE phone = '" EXPERT "') AND first_answered_at >= created_at FROM"
 	    " consultations WHERE id = %lld", t1);
-	assert_int_equal(db_int(w, form), 1);
-	assert_int_equal(db_int(w, "SELECT count(*) FROM assignments WHERE outcome = 'answered'"
+	assert_int_equal(tu_query_int(w->db, form), 1);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM assignments WHERE outcome = 'answered'"
 	    " AND ended_at IS NOT NULL"), 1);
 
 	/* A second question, answered without a ticket: the expert's only open one. */
@@ -537,7 +519,7 @@ test_question_answer_restart_story(void **state)
 	assert_int_equal(post_form(w, "from=" FARMER2 "&text=小鸡拉稀怎么办&id=prov-77", &r), 200);
 	assert_int_equal(json_integer_value(json_object_get(r, "ticket")), t2);
 	json_decref(r);
-	assert_int_equal(db_int(w, "SELECT count(*) FROM consultations"), 2);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations"), 2);
 	assert_int_equal(post_form(w, "from=" EXPERT "&text=用土霉素拌料", &r), 200);
 	assert_int_equal(json_integer_value(json_object_get(r, "ticket")), t2);
 	json_decref(r);
@@ -554,8 +536,8 @@ test_question_answer_restart_story(void **state)
 	fake_wait(&w->fake, 10);
 	assert_non_null(fake_find(&w->fake, "+8613800000009", "畜牧"));
 	assert_int_equal(w->fake.refused, 2);
-	assert_true(db_int(w, "SELECT max(attempts) FROM messages WHERE direction = 'out'") >= 2);
-	assert_int_equal(db_int(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	assert_true(tu_query_int(w->db, "SELECT max(attempts) FROM messages WHERE direction = 'out'") >= 2);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
 	    " status <> 'sent'"), 0);
 
 	/* The bureau's figures. */
@@ -568,6 +550,17 @@ test_question_answer_restart_story(void **state)
 	assert_contains(out, "100.0%");
 	free(out);
 
+	/* The provider is down when the gateway stops: what was pending goes out after the restart. */
+	pthread_mutex_lock(&w->fake.lock);
+	w->fake.fail_next = 1000000;
+	w->fake.refused = 0;
+	pthread_mutex_unlock(&w->fake.lock);
+	assert_int_equal(post_form(w, "from=+8613800000010&text=羊咳嗽流鼻涕", &r), 200);
+	json_decref(r);
+	while (tu_query_int(w->db, "SELECT count(*) FROM messages WHERE recipient = '+8613800000010' AND"
+	    " attempts > 0 AND status = 'queued'") == 0)
+		sleep_ms(20);
+
 	/* Ctrl-C stops it cleanly; started again, everything is there. */
 	assert_int_equal(gateway_stop(w), 0);
 	assert_contains(w->gw.log, "stopped");
@@ -577,17 +570,25 @@ test_question_answer_restart_story(void **state)
 	free(w->gw.log);
 	w->gw.log = NULL;
 	w->gw.log_len = 0;
+	pthread_mutex_lock(&w->fake.lock);
+	w->fake.fail_next = 0;
+	pthread_mutex_unlock(&w->fake.lock);
 	gateway_start(w);
 	assert_int_equal(http(w, "GET", "/healthz", NULL, NULL, 0, NULL), 200);
-	assert_int_equal(db_int(w, "SELECT count(*) FROM consultations WHERE status = 'answered'"),
+	fake_wait(&w->fake, 12);
+	assert_non_null(fake_find(&w->fake, "+8613800000010", "畜牧"));
+	assert_int_equal(fake_count_to(&w->fake, "+8613800000010"), 1);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status = 'answered'"),
 	    2);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	    " status <> 'sent'"), 0);
 	if (run_cli(w, &out, "stats", "--format", "json", NULL) != 0)
 		fail_msg("stats failed: %s", out);
 	r = json_loads(out, 0, NULL);
 	free(out);
 	assert_non_null(r);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "total"),
-	    "consultations")), 3);
+	    "consultations")), 4);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "total"),
 	    "answered")), 2);
 	json_decref(r);
@@ -663,11 +664,11 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 	fake_wait(&w->fake, 4);
 	assert_non_null(fake_find(&w->fake, EXPERT, "没有编号为99999的问题"));
 	assert_non_null(fake_find(&w->fake, EXPERT2, "#1不是分配给您的问题"));
-	assert_int_equal(db_int(w, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
 
 	/* Through all that, the valid question was kept and the gateway kept serving. */
-	assert_int_equal(db_int(w, "SELECT count(*) FROM consultations"), 1);
-	assert_int_equal(db_int(w, "SELECT count(*) FROM messages WHERE direction = 'in'"), 3);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations"), 1);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE direction = 'in'"), 3);
 	assert_int_equal(http(w, "GET", "/healthz", NULL, NULL, 0, NULL), 200);
 	assert_int_equal(gateway_stop(w), 0);
 }

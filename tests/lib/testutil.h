@@ -13,4 +13,8 @@ void tu_rmtree(const char *dir);
 /* Write text to dir/name; returns the path (caller frees). */
 char *tu_write_file(const char *dir, const char *name, const char *text);
 
+/* The first column of the first row of sql, read through a connection of the test's own (-1: no
+ * row). A test fails if the statement does not prepare. */
+long long tu_query_int(const char *db_path, const char *sql);
+
 #endif

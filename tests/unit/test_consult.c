@@ -154,22 +154,6 @@ outbox_to(struct fixture *f, const char *to)
 	return all;
 }
 
-static long long
-query_int(struct fixture *f, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void
 assert_contains(const char *haystack, const char *needle)
 {
@@ -193,7 +177,7 @@ test_question_is_acknowledged_and_the_expert_told(void **state)
 	farmer = outbox_to(f, FARMER);
 	assert_contains(farmer, ticket);
 	assert_contains(farmer, "家禽");
-	assert_int_equal(query_int(f, "SELECT max(segments) FROM messages WHERE kind = 'ack'"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT max(segments) FROM messages WHERE kind = 'ack'"), 1);
 	expert = outbox_to(f, WANG);
 	assert_contains(expert, "#1");
 	assert_contains(expert, "家禽");
@@ -201,9 +185,9 @@ test_question_is_acknowledged_and_the_expert_told(void **state)
 	assert_contains(expert, "鹅苗死亡很多怎么办");
 	assert_null(strstr(expert, "13800000001"));
 	/* The farmer's acknowledgement is queued before the expert's notice. */
-	assert_true(query_int(f, "SELECT min(id) FROM messages WHERE kind = 'ack'") <
-	    query_int(f, "SELECT min(id) FROM messages WHERE kind = 'notify'"));
-	assert_int_equal(query_int(f, "SELECT count(*) FROM consultations WHERE status = 'assigned'"
+	assert_true(tu_query_int(f->path, "SELECT min(id) FROM messages WHERE kind = 'ack'") <
+	    tu_query_int(f->path, "SELECT min(id) FROM messages WHERE kind = 'notify'"));
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations WHERE status = 'assigned'"
 	    " AND category = 'poultry' AND classified_by = 'rules' AND score = 3"), 1);
 	free(farmer);
 	free(expert);
@@ -246,14 +230,14 @@ test_answer_with_ticket_reaches_the_farmer_and_closes_the_assignment(void **stat
 	farmer = outbox_to(f, FARMER);
 	assert_contains(farmer, "王专家答复：建议先隔离病鹅……");
 	free(farmer);
-	assert_int_equal(query_int(f, "SELECT status = 'answered' FROM consultations"), 1);
-	assert_int_equal(query_int(f, "SELECT first_answered_at - created_at FROM consultations"),
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'answered' FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT first_answered_at - created_at FROM consultations"),
 	    f->now - asked);
-	assert_int_equal(query_int(f, "SELECT answered_by FROM consultations"),
-	    query_int(f, "SELECT id FROM experts"));
-	assert_int_equal(query_int(f, "SELECT count(*) FROM assignments WHERE ended_at IS NOT NULL"
+	assert_int_equal(tu_query_int(f->path, "SELECT answered_by FROM consultations"),
+	    tu_query_int(f->path, "SELECT id FROM experts"));
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM assignments WHERE ended_at IS NOT NULL"
 	    " AND outcome = 'answered'"), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'answered'"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'answered'"), 1);
 }
 
 static void
@@ -288,7 +272,7 @@ test_plain_reply_with_several_open_lists_them_and_relays_nothing(void **state)
 	expert = outbox_to(f, WANG);
 	assert_contains(expert, "您有2个待答问题：#1、#2");
 	free(expert);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
 	/* A number at the start that is not one of their tickets is part of the answer. */
 	a = sms(f, WANG, "3天后再打一次药");
 	assert_string_equal(a.action, "rejected");
@@ -312,8 +296,8 @@ test_unknown_ticket_and_someone_elses_ticket_are_refused_with_a_reason(void **st
 	assert_contains(expert, "#1不是分配给您的问题");
 	assert_contains(expert, "没有编号为999的问题");
 	free(expert);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
-	assert_int_equal(query_int(f, "SELECT status = 'assigned' FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'assigned' FROM consultations"), 1);
 	/* A malformed command gets the right form back. */
 	a = sms(f, WANG, "1");
 	assert_string_equal(a.action, "rejected");
@@ -335,9 +319,9 @@ test_repeated_provider_id_is_processed_once_and_answered_alike(void **state)
 	assert_int_equal(a.ticket, b.ticket);
 	assert_int_equal(a.message_id, b.message_id);
 	assert_string_equal(a.action, b.action);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM consultations"), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE direction = 'in'"), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM messages WHERE kind = 'ack'"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'in'"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'ack'"), 1);
 }
 
 static void
@@ -352,15 +336,15 @@ test_no_expert_goes_to_triage_and_without_triage_waits_until_one_comes(void **st
 	farmer = outbox_to(f, FARMER);
 	assert_contains(farmer, "排队");
 	free(farmer);
-	assert_int_equal(query_int(f, "SELECT status = 'queued' FROM consultations"), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'queued'"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'queued' FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'queued'"), 1);
 
 	/* Nothing changes while nobody is there. */
 	assert_int_equal(store_begin(f->s), STORE_OK);
 	assert_int_equal(consult_tick(f->c, f->now, &assigned), STORE_OK);
 	assert_int_equal(store_commit(f->s), STORE_OK);
 	assert_int_equal(assigned, 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'queued'"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'queued'"), 1);
 
 	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
 	assert_int_equal(store_begin(f->s), STORE_OK);
@@ -394,7 +378,7 @@ test_pass_goes_to_the_next_expert_then_to_triage(void **state)
 	free(li);
 	r = sms(f, LI, "PASS #1");
 	assert_string_equal(r.action, "pass");
-	assert_int_equal(query_int(f, "SELECT e.role = 'triage' FROM consultations c JOIN experts e"
+	assert_int_equal(tu_query_int(f->path, "SELECT e.role = 'triage' FROM consultations c JOIN experts e"
 	    " ON e.id = c.expert_id"), 1);
 	/* Wang no longer has it and cannot pass it again. */
 	r = sms(f, WANG, "转1");
@@ -402,7 +386,7 @@ test_pass_goes_to_the_next_expert_then_to_triage(void **state)
 	wang = outbox_to(f, WANG);
 	assert_contains(wang, "#1已转交其他专家");
 	free(wang);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM assignments WHERE outcome = 'passed'"),
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM assignments WHERE outcome = 'passed'"),
 	    2);
 }
 
@@ -416,12 +400,12 @@ test_route_by_staff_is_stored_as_a_correction(void **state)
 	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
 	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
 	sms(f, FARMER, "你好，请问一下");	/* triage */
-	assert_int_equal(query_int(f, "SELECT category = 'triage' FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT category = 'triage' FROM consultations"), 1);
 	r = sms(f, TRIAGE, "分1 家禽");
 	assert_string_equal(r.action, "route");
-	assert_int_equal(query_int(f, "SELECT category = 'poultry' AND classified_by = 'staff'"
+	assert_int_equal(tu_query_int(f->path, "SELECT category = 'poultry' AND classified_by = 'staff'"
 	    " FROM consultations"), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE kind = 'rerouted' AND"
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'rerouted' AND"
 	    " detail = 'triage -> poultry'"), 1);
 	wang = outbox_to(f, WANG);
 	assert_contains(wang, "新问题#1（家禽）");
@@ -439,7 +423,7 @@ test_commissioner_asks_for_a_farmer_and_gets_a_copy_of_the_answer(void **state)
 	add_person(f, COMMISSIONER, "张信息员", ROLE_COMMISSIONER, NULL);
 	r = sms(f, COMMISSIONER, "代13800000005 猪不吃食发烧");
 	assert_string_equal(r.action, "proxy");
-	assert_int_equal(query_int(f, "SELECT count(*) FROM consultations c JOIN farmers f ON"
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations c JOIN farmers f ON"
 	    " f.id = c.farmer_id WHERE f.phone = '+8613800000005' AND c.channel = 'commissioner'"),
 	    1);
 	r = sms(f, WANG, "1 先量体温，打退烧针");
@@ -466,9 +450,9 @@ test_off_duty_experts_get_nothing_new(void **state)
 	r = sms(f, WANG, "暂停");
 	assert_string_equal(r.action, "duty");
 	sms(f, FARMER, "小鸡拉稀");
-	assert_int_equal(query_int(f, "SELECT status = 'queued' FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'queued' FROM consultations"), 1);
 	sms(f, WANG, "ON");
-	assert_int_equal(query_int(f, "SELECT on_duty FROM experts"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT on_duty FROM experts"), 1);
 }
 
 static void

@@ -52,23 +52,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* One value from the database through a separate connection, as a test's own eyes. */
-static long long
-query_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void
 test_new_database_is_wal_owner_only_and_migrated_once(void **state)
 {
@@ -80,7 +63,7 @@ test_new_database_is_wal_owner_only_and_migrated_once(void **state)
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(store_schema_version(f->s), 1);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = "
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = "
 	    "'consultations'"), 1);
 	{
 		sqlite3 *db;
@@ -119,7 +102,7 @@ test_repeated_provider_id_is_recognized(void **state)
 	assert_int_equal(store_msg_in_add(f->s, "http", NULL, "+8613800000001", NULL, "问题", 1,
 	    2000, &d), STORE_OK);
 	assert_int_not_equal(c, d);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM messages"), 4);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages"), 4);
 }
 
 static void
@@ -162,7 +145,7 @@ test_outbox_message_lives_queued_sending_retry_sent(void **state)
 	assert_int_equal(store_outbox_sending(f->s, id, "http", 9000), STORE_OK);
 	assert_int_equal(store_outbox_sent(f->s, id, "prov-7", 9001), STORE_OK);
 	assert_int_equal(store_outbox_next_due(f->s, &at), STORE_NOTFOUND);
-	assert_int_equal(query_int(f->path, "SELECT attempts FROM messages WHERE status = 'sent' "
+	assert_int_equal(tu_query_int(f->path, "SELECT attempts FROM messages WHERE status = 'sent' "
 	    "AND provider_id = 'prov-7'"), 3);
 }
 
@@ -230,9 +213,9 @@ test_a_failed_savepoint_keeps_the_rest_of_the_transaction(void **state)
 	assert_int_equal(store_msg_in_add(f->s, "http", "y", "+1", NULL, "b", 1, 1, &b), STORE_OK);
 	assert_int_equal(store_rollback_savepoint(f->s), STORE_OK);
 	assert_int_equal(store_commit(f->s), STORE_OK);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM messages WHERE provider_id = 'x'"),
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE provider_id = 'x'"),
 	    1);
-	assert_int_equal(query_int(f->path, "SELECT count(*) FROM messages WHERE provider_id = 'y'"),
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE provider_id = 'y'"),
 	    0);
 }
 
