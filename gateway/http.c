@@ -246,8 +246,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*con_cls = req;
 		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (clen && strtoll(clen, NULL, 10) > h->o.max_body)
+		if (clen && strtoll(clen, NULL, 10) > h->o.max_body) {
+			/* Refused before the body is read; the connection is closed after. */
 			req->too_big = 1;
+			return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "request body larger than %lld bytes", (long long)h->o.max_body);
+		}
 		return MHD_YES;
 	}
 
