@@ -3,6 +3,7 @@
 #   make              build build/farmline and the tests
 #   make run          install missing Debian packages, build, start the gateway on config/farmline.conf
 #   make test         run every test (unit and integration)
+#   make bench        run the benchmarks under bench/ (they print figures; they are not tests)
 #   make deps         install the Debian packages the build and the tests need
 #   make WERROR=1     warnings are errors (CI)
 #   make SANITIZE=address,undefined test   build into build-san/ with sanitizers and run the tests
@@ -48,15 +49,26 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test unit integration run deps clean
-all: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
+.PHONY: all test unit integration bench run deps clean
+all: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# The characters OpenCC's t2s dictionaries can change, read from the installed dictionaries.
+$(BUILD)/gen/t2s_keys.inc: tools/gen-t2s-keys.sh
+	@mkdir -p $(@D)
+	tools/gen-t2s-keys.sh > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/routing/normalize.o: $(BUILD)/gen/t2s_keys.inc
+$(BUILD)/obj/routing/normalize.o: CPPFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -78,6 +90,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # Tests run from the top of the tree: they read config/ and tests/corpus/.
 # FARMLINE_BIN tells the integration tests which binary to start.
 test:
@@ -89,6 +105,9 @@ unit: $(UNIT_BIN)
 
 integration: $(BIN) $(INTEG_BIN)
 	@set -e; for t in $(INTEG_BIN); do echo "== $$t"; FARMLINE_BIN=$(BIN) $$t; done
+
+bench: $(BENCH_BIN)
+	@set -e; for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
 
 deps:
 	tools/deps.sh
@@ -103,5 +122,6 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/gateway/main.d $(TESTLIB_OBJ:.o=.d) \
+	$(BENCH_SRC:bench/%.c=$(BUILD)/obj/bench/%.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d) \
 	$(INTEG_SRC:tests/integration/%.c=$(BUILD)/obj/tests/integration/%.d)

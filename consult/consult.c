@@ -51,6 +51,15 @@ consult_free(struct consult *c)
 	free(c);
 }
 
+const struct route_rules *
+consult_set_rules(struct consult *c, const struct route_rules *rules)
+{
+	const struct route_rules *old = c->rules;
+
+	c->rules = rules;
+	return old;
+}
+
 int
 consult_take_queued(struct consult *c)
 {

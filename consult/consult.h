@@ -43,6 +43,8 @@ struct consult;
 struct consult *consult_new(struct store *s, const struct route_rules *rules,
     struct route_norm *norm, const struct consult_opts *opts);
 void consult_free(struct consult *c);
+/* Classify from now on with rules; returns the rules used until now (the caller's again). */
+const struct route_rules *consult_set_rules(struct consult *c, const struct route_rules *rules);
 
 /*
  * Process one inbound message at time now, inside a transaction the caller opened: store it

@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "routing/classify.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,8 +23,21 @@ struct ingest {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct ingest_job *head, *tail;
+	struct route_rules *new_rules;	/* waiting to be taken up */
 	int stopping;
 };
+
+/* Take up new rules, if any were handed in; called by the writer with the lock held. */
+static void
+swap_rules(struct ingest *ig)
+{
+	struct route_rules *fresh = ig->new_rules;
+
+	if (fresh == NULL)
+		return;
+	ig->new_rules = NULL;
+	route_rules_free((struct route_rules *)consult_set_rules(ig->c, fresh));
+}
 
 static void
 finish(struct ingest_job *batch)
@@ -123,6 +137,7 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&ig->lock);
 	for (;;) {
+		swap_rules(ig);
 		while (ig->head == NULL && !ig->stopping) {
 			int64_t now = clock_now_ms();
 
@@ -135,6 +150,7 @@ writer_main(void *arg)
 			}
 			clock_deadline(next_tick - now, &until);
 			pthread_cond_timedwait(&ig->cond, &ig->lock, &until);
+			swap_rules(ig);
 		}
 		if (ig->head == NULL && ig->stopping)
 			break;
@@ -199,6 +215,16 @@ ingest_submit(struct ingest *ig, struct ingest_job *job)
 }
 
 void
+ingest_set_rules(struct ingest *ig, struct route_rules *rules)
+{
+	pthread_mutex_lock(&ig->lock);
+	route_rules_free(ig->new_rules);	/* two reloads before the writer woke */
+	ig->new_rules = rules;
+	pthread_cond_signal(&ig->cond);
+	pthread_mutex_unlock(&ig->lock);
+}
+
+void
 ingest_stop(struct ingest *ig)
 {
 	if (ig == NULL)
@@ -208,6 +234,7 @@ ingest_stop(struct ingest *ig)
 	pthread_cond_signal(&ig->cond);
 	pthread_mutex_unlock(&ig->lock);
 	pthread_join(ig->thread, NULL);
+	route_rules_free(ig->new_rules);
 	pthread_mutex_destroy(&ig->lock);
 	pthread_cond_destroy(&ig->cond);
 	free(ig);

@@ -28,7 +28,12 @@ struct ingest *ingest_start(struct store *s, struct consult *c, int batch_max, i
     void (*wake)(void *arg), void *wake_arg);
 /* Queue a job; 0, or -1 when the writer is stopping (the job is not taken). */
 int ingest_submit(struct ingest *ig, struct ingest_job *job);
-/* Finish every queued job, then stop the writer and free ig. */
+/*
+ * Hand new routing rules to the writer, which takes them up between two messages — never in
+ * the middle of one — and then frees the rules it used before. ig owns rules from this call.
+ */
+void ingest_set_rules(struct ingest *ig, struct route_rules *rules);
+/* Finish every queued job, then stop the writer and free ig (not the rules in use). */
 void ingest_stop(struct ingest *ig);
 
 #endif

@@ -2,6 +2,7 @@
  * farmline's command line: serve, classify, expert add|list|import, stats. Every command
  * reads the configuration (-c FILE, default config/farmline.conf); --port and --db override it.
  */
+#include "bureau/corrections.h"
 #include "bureau/stats.h"
 #include "bureau/table.h"
 #include "common/clock.h"
@@ -48,6 +49,8 @@ usage(FILE *out)
 	    "  expert import FILE.csv        columns phone,name,categories,townships,role\n"
 	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|month|category|township|expert]\n"
 	    "        [--format table|csv|json] [--recent N]\n"
+	    "  corrections [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]\n"
+	    "                                questions staff re-routed, and what the rules say now\n"
 	    "\n"
 	    "  -c FILE     configuration (default %s)\n"
 	    "  --port N    [http] port\n"
@@ -209,6 +212,28 @@ env_close(struct cli_env *env)
 
 /* serve */
 
+/*
+ * SIGHUP: read the rules again. The writer takes them up between two messages; a file with a
+ * mistake is refused and the rules in use stay.
+ */
+static void
+reload_rules(const struct config *cfg, struct ingest *ingest)
+{
+	struct route_rules *fresh = NULL;
+	char err[512];
+	int n_cats, n_rules;
+
+	if (route_rules_load(cfg->rules_path, &fresh, err, sizeof(err)) != 0) {
+		log_warnx("rules not reloaded, the rules in use stay: %s", err);
+		return;
+	}
+	n_cats = route_rules_count(fresh);
+	n_rules = route_rules_nrules(fresh);
+	ingest_set_rules(ingest, fresh);	/* fresh belongs to the writer from here */
+	log_info("rules reloaded from %s: %d categories, %d rules", cfg->rules_path, n_cats,
+	    n_rules);
+}
+
 static int
 cmd_serve(struct globals *g)
 {
@@ -278,7 +303,7 @@ cmd_serve(struct globals *g)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: restart farmline to load changed rules");
+			reload_rules(&g->cfg, ingest);
 			continue;
 		}
 		log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -289,6 +314,8 @@ out:
 	gw_http_stop(http);
 	ingest_stop(ingest);
 	gw_sender_stop(sender);
+	if (consult)
+		rules = (struct route_rules *)consult_set_rules(consult, NULL);
 	consult_free(consult);
 	store_close(health);
 	store_close(writer);
@@ -300,38 +327,6 @@ out:
 }
 
 /* classify */
-
-static void
-explain(const struct route_rules *r, const struct route_result *res, FILE *out)
-{
-	int i, h;
-
-	for (i = 0; i < route_rules_count(r); i++) {
-		const struct route_category *c = route_rules_category(r, i);
-		int fired = 0;
-
-		for (h = 0; h < res->nhits; h++)
-			fired += res->hits[h].category == i;
-		if (!fired)
-			continue;
-		fprintf(out, "  %-12s %3d ", c->code, res->scores[i]);
-		for (h = 0; h < res->nhits; h++) {
-			const struct route_hit *hit = &res->hits[h];
-
-			if (hit->category != i)
-				continue;
-			if (hit->exclude)
-				fprintf(out, " %s:%d(exclude)", route_rules_path(r), hit->line);
-			else
-				fprintf(out, " %s:%d(+%d)", route_rules_path(r), hit->line, hit->weight);
-		}
-		fputc('\n', out);
-	}
-	if (res->line)
-		fprintf(out, "  decided by %s:%d\n", route_rules_path(r), res->line);
-	else
-		fprintf(out, "  below the threshold %d: triage\n", route_rules_threshold(r));
-}
 
 static int
 cmd_classify(struct globals *g, int argc, char **argv)
@@ -381,7 +376,7 @@ cmd_classify(struct globals *g, int argc, char **argv)
 		route_classify(rules, text, &res);
 		printf("%s\t%d\t%s\n", res.code, res.score, line);
 		if (do_explain)
-			explain(rules, &res, stdout);
+			route_explain(rules, &res, stdout);
 		free(text);
 	}
 	free(line);
@@ -643,6 +638,68 @@ cmd_stats(struct globals *g, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* corrections */
+
+static int
+cmd_corrections(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum corrections_format format = CORRECTIONS_TABLE;
+	struct route_norm *norm = NULL;
+	int64_t from = 0, to = INT64_MAX;
+	struct cli_env env;
+	char err[512];
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((from = parse_date(optarg)) < 0) {
+				fprintf(stderr, "farmline: --from: \"%s\" is not YYYY-MM-DD\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			if ((to = parse_date(optarg)) < 0) {
+				fprintf(stderr, "farmline: --to: \"%s\" is not YYYY-MM-DD\n", optarg);
+				return 2;
+			}
+			to += 86400000;
+			break;
+		case 'F':
+			if (strcmp(optarg, "table") == 0)
+				format = CORRECTIONS_TABLE;
+			else if (strcmp(optarg, "tsv") == 0)
+				format = CORRECTIONS_TSV;
+			else {
+				fprintf(stderr, "farmline: --format: table or tsv\n");
+				return 2;
+			}
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (env_open(g, &env) != 0)
+		return 1;
+	if (route_norm_open(&norm, err, sizeof(err)) != 0)
+		fprintf(stderr, "farmline: %s\n", err);
+	else if (bureau_corrections(env.s, env.rules, norm, from, to, format, stdout, err,
+	    sizeof(err)) != 0)
+		fprintf(stderr, "farmline: corrections: %s\n", err);
+	else
+		rc = 0;
+	route_norm_close(norm);
+	env_close(&env);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -672,6 +729,8 @@ main(int argc, char **argv)
 		rc = cmd_expert(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "stats") == 0)
 		rc = cmd_stats(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "corrections") == 0)
+		rc = cmd_corrections(&g, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
 		usage(stderr);

@@ -5,6 +5,7 @@
 #include "routing/classify.h"
 
 #include "common/inifile.h"
+#include "routing/prefilter.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,6 +20,9 @@ struct route_rule {
 	int weight;
 	int line;
 	int exclude;
+	struct cp_set first;	/* the characters a match begins with */
+	int first_known;
+	int jit;		/* compiled to machine code */
 };
 
 struct route_rules {
@@ -28,6 +32,7 @@ struct route_rules {
 	int ncats;
 	struct route_rule *rules;
 	int nrules, caprules;
+	struct prefilter *pf;	/* which rules a text could match */
 };
 
 #define GLOBAL_SECTION "routing"
@@ -90,7 +95,7 @@ add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pa
 	PCRE2_UCHAR msg[160];
 	PCRE2_SIZE offset;
 	pcre2_code *re;
-	int code;
+	int code, jit;
 
 	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &offset, NULL);
@@ -100,7 +105,13 @@ add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pa
 		    (size_t)offset, (char *)msg);
 		return -1;
 	}
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* falls back to the interpreter */
+	/* Without JIT (some platforms, memory limits) the interpreter is used. */
+	jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+	if (r->nrules == ROUTE_MAX_RULES) {
+		pcre2_code_free(re);
+		snprintf(err, errlen, "more than %d rules", ROUTE_MAX_RULES);
+		return -1;
+	}
 	if (r->nrules == r->caprules) {
 		r->caprules = r->caprules ? r->caprules * 2 : 64;
 		r->rules = realloc(r->rules, (size_t)r->caprules * sizeof(*r->rules));
@@ -113,6 +124,9 @@ add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pa
 	rule->weight = weight;
 	rule->exclude = exclude;
 	rule->line = line;
+	rule->jit = jit;
+	memset(&rule->first, 0, sizeof(rule->first));
+	rule->first_known = prefilter_first_chars(pattern, &rule->first);
 	return 0;
 }
 
@@ -206,6 +220,9 @@ route_rules_load(const char *path, struct route_rules **out, char *err, size_t e
 			goto fail;
 		}
 	}
+	r->pf = prefilter_new(r->nrules);
+	for (i = 0; i < r->nrules; i++)
+		prefilter_add(r->pf, i, r->rules[i].first_known ? &r->rules[i].first : NULL);
 	*out = r;
 	return 0;
 fail:
@@ -220,9 +237,12 @@ route_rules_free(struct route_rules *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nrules; i++)
+	for (i = 0; i < r->nrules; i++) {
 		pcre2_code_free(r->rules[i].re);
+		cp_set_free(&r->rules[i].first);
+	}
 	free(r->rules);
+	prefilter_free(r->pf);
 	for (i = 0; i < r->ncats; i++) {
 		free(r->cats[i].code);
 		free(r->cats[i].name);
@@ -248,6 +268,12 @@ int
 route_rules_count(const struct route_rules *r)
 {
 	return r->ncats;
+}
+
+int
+route_rules_nrules(const struct route_rules *r)
+{
+	return r->nrules;
 }
 
 const struct route_category *
@@ -282,37 +308,48 @@ route_rules_name(const struct route_rules *r, const char *code)
 void
 route_classify(const struct route_rules *r, const char *text, struct route_result *out)
 {
+	uint64_t bits[ROUTE_MAX_RULES / 64];
 	pcre2_match_data *md;
 	int excluded[ROUTE_MAX_CATEGORIES] = { 0 };
 	int best_line[ROUTE_MAX_CATEGORIES] = { 0 }, best_weight[ROUTE_MAX_CATEGORIES] = { 0 };
 	size_t len = strlen(text);
-	int i, best = -1;
+	int i, w, best = -1;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct route_result, hits));
+	out->nhits = 0;
 	md = pcre2_match_data_create(1, NULL);
 	if (md == NULL)
 		abort();
-	for (i = 0; i < r->nrules; i++) {
-		const struct route_rule *rule = &r->rules[i];
+	/* Only the rules whose first characters occur in the text can match, in file order. */
+	prefilter_candidates(r->pf, text, bits);
+	for (w = 0; w < prefilter_words(r->pf); w++) {
+		while (bits[w]) {
+			const struct route_rule *rule;
 
-		if (pcre2_match(rule->re, (PCRE2_SPTR)text, len, 0, 0, md, NULL) < 0)
-			continue;
-		if (out->nhits < ROUTE_MAX_HITS) {
-			struct route_hit *h = &out->hits[out->nhits++];
+			i = w * 64 + __builtin_ctzll(bits[w]);
+			bits[w] &= bits[w] - 1;
+			rule = &r->rules[i];
+			/* The text is valid UTF-8 (checked on the way in): no need to check it again. */
+			if ((rule->jit ? pcre2_jit_match(rule->re, (PCRE2_SPTR)text, len, 0, 0, md, NULL) :
+			    pcre2_match(rule->re, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, md, NULL)) < 0)
+				continue;
+			if (out->nhits < ROUTE_MAX_HITS) {
+				struct route_hit *h = &out->hits[out->nhits++];
 
-			h->category = rule->category;
-			h->weight = rule->weight;
-			h->line = rule->line;
-			h->exclude = rule->exclude;
-		}
-		if (rule->exclude) {
-			excluded[rule->category] = 1;
-			continue;
-		}
-		out->scores[rule->category] += rule->weight;
-		if (rule->weight > best_weight[rule->category]) {
-			best_weight[rule->category] = rule->weight;
-			best_line[rule->category] = rule->line;
+				h->category = rule->category;
+				h->weight = rule->weight;
+				h->line = rule->line;
+				h->exclude = rule->exclude;
+			}
+			if (rule->exclude) {
+				excluded[rule->category] = 1;
+				continue;
+			}
+			out->scores[rule->category] += rule->weight;
+			if (rule->weight > best_weight[rule->category]) {
+				best_weight[rule->category] = rule->weight;
+				best_line[rule->category] = rule->line;
+			}
 		}
 	}
 	pcre2_match_data_free(md);
@@ -333,4 +370,35 @@ route_classify(const struct route_rules *r, const char *text, struct route_resul
 		out->name = ROUTE_TRIAGE_NAME;
 		out->score = best >= 0 ? out->scores[best] : 0;
 	}
+}
+
+void
+route_explain(const struct route_rules *r, const struct route_result *res, FILE *out)
+{
+	int i, h;
+
+	for (i = 0; i < r->ncats; i++) {
+		int fired = 0;
+
+		for (h = 0; h < res->nhits; h++)
+			fired += res->hits[h].category == i;
+		if (!fired)
+			continue;
+		fprintf(out, "  %-12s %3d ", r->cats[i].code, res->scores[i]);
+		for (h = 0; h < res->nhits; h++) {
+			const struct route_hit *hit = &res->hits[h];
+
+			if (hit->category != i)
+				continue;
+			if (hit->exclude)
+				fprintf(out, " %s:%d(exclude)", r->path, hit->line);
+			else
+				fprintf(out, " %s:%d(+%d)", r->path, hit->line, hit->weight);
+		}
+		fputc('\n', out);
+	}
+	if (res->line)
+		fprintf(out, "  decided by %s:%d\n", r->path, res->line);
+	else
+		fprintf(out, "  below the threshold %d: triage\n", r->threshold);
 }

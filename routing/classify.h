@@ -8,11 +8,13 @@
 #define FL_CLASSIFY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define ROUTE_TRIAGE "triage"
 #define ROUTE_TRIAGE_NAME "人工分诊"
 #define ROUTE_MAX_CATEGORIES 64
 #define ROUTE_MAX_HITS 32
+#define ROUTE_MAX_RULES 4096
 
 struct route_rules;
 
@@ -49,14 +51,24 @@ void route_rules_free(struct route_rules *r);
 
 const char *route_rules_path(const struct route_rules *r);
 int route_rules_threshold(const struct route_rules *r);
-int route_rules_count(const struct route_rules *r);
+int route_rules_count(const struct route_rules *r);	/* categories */
+int route_rules_nrules(const struct route_rules *r);	/* patterns and exclusions */
 const struct route_category *route_rules_category(const struct route_rules *r, int i);
 /* The category with this code or Chinese name, or NULL. */
 const struct route_category *route_rules_find(const struct route_rules *r, const char *key);
 /* The Chinese name of a code ("triage" → ROUTE_TRIAGE_NAME; unknown codes → the code). */
 const char *route_rules_name(const struct route_rules *r, const char *code);
 
-/* Classify text that route_normalize() produced. Never fails: nothing fitting is triage. */
+/*
+ * Classify text that route_normalize() produced (valid UTF-8: it is not checked again). Never
+ * fails: nothing fitting is triage. Safe from several threads at once.
+ */
 void route_classify(const struct route_rules *r, const char *normalized, struct route_result *out);
+
+/*
+ * Why: for each category a rule fired for, its score and the rules (file:line, +weight or
+ * exclude), then the rule that decided or the threshold it missed. Lines start with two spaces.
+ */
+void route_explain(const struct route_rules *r, const struct route_result *res, FILE *out);
 
 #endif

@@ -1,5 +1,10 @@
 /*
  * Normalization: our own width, case and whitespace folding, then OpenCC's t2s.
+ *
+ * OpenCC's conversion costs microseconds a question; most questions are written in simplified
+ * characters and would come out unchanged. The build lists every character that occurs in a
+ * key of the t2s dictionaries (tools/gen-t2s-keys.sh); a text with none of them cannot be
+ * changed by OpenCC, so it skips the call. The result is the same either way.
  */
 #include "routing/normalize.h"
 
@@ -11,19 +16,65 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const uint32_t t2s_keys[] = {
+#include "t2s_keys.inc"
+};
+
+#define BMP 0x10000
+
 struct route_norm {
 	opencc_t cc;
+	uint8_t key_bmp[BMP / 8];	/* BMP characters in a t2s key */
+	const uint32_t *key_astral;	/* the rest, ascending (a tail of t2s_keys) */
+	size_t nastral;
 };
+
+/* Whether OpenCC's t2s could change text. */
+static int
+has_t2s_key(const struct route_norm *n, const char *text)
+{
+	const char *p = text;
+	size_t i;
+
+	while (*p) {
+		uint32_t cp;
+
+		if ((unsigned char)*p < 0x80) {
+			p++;
+			continue;
+		}
+		p += sms_utf8_decode(p, &cp);
+		if (cp < BMP) {
+			if (n->key_bmp[cp >> 3] & (1u << (cp & 7)))
+				return 1;
+			continue;
+		}
+		for (i = 0; i < n->nastral; i++) {
+			if (n->key_astral[i] == cp)
+				return 1;
+		}
+	}
+	return 0;
+}
 
 int
 route_norm_open(struct route_norm **out, char *err, size_t errlen)
 {
 	struct route_norm *n;
+	size_t i;
 
 	n = calloc(1, sizeof(*n));
 	if (n == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	for (i = 0; i < sizeof(t2s_keys) / sizeof(t2s_keys[0]); i++) {
+		if (t2s_keys[i] >= BMP) {
+			n->key_astral = &t2s_keys[i];
+			n->nastral = sizeof(t2s_keys) / sizeof(t2s_keys[0]) - i;
+			break;
+		}
+		n->key_bmp[t2s_keys[i] >> 3] |= (uint8_t)(1u << (t2s_keys[i] & 7));
 	}
 	n->cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
 	if (n->cc == (opencc_t)-1) {
@@ -116,8 +167,8 @@ route_normalize(struct route_norm *n, const char *text)
 	char *folded, *converted, *out;
 
 	folded = route_fold(text);
-	if (folded == NULL)
-		return NULL;
+	if (folded == NULL || !has_t2s_key(n, folded))
+		return folded;
 	converted = opencc_convert_utf8(n->cc, folded, strlen(folded));
 	free(folded);
 	if (converted == NULL)

@@ -54,6 +54,8 @@ static const char *const migrations[] = {
 	"  question TEXT NOT NULL,"
 	"  category TEXT NOT NULL,"
 	"  classified_by TEXT NOT NULL CHECK (classified_by IN ('rules','staff','menu')),"
+	/* What the rules said when the question came in, kept when staff re-route it. */
+	"  rules_category TEXT,"
 	"  score INTEGER NOT NULL DEFAULT 0,"
 	"  rule TEXT,"
 	"  status TEXT NOT NULL CHECK (status IN ('queued','assigned','answered','closed')),"

@@ -159,6 +159,19 @@ enum store_rc store_consult_open_for(struct store *s, int64_t expert_id, int64_t
     int *n);
 /* Tickets waiting for someone to be assigned, oldest first; at most max. */
 enum store_rc store_consult_queued(struct store *s, int64_t *ids, int max, int *n);
+/* A question staff re-routed away from what the rules said: how a county improves its rules. */
+struct store_correction {
+	int64_t id;
+	const char *question;
+	const char *rules_category;	/* what the rules said */
+	const char *category;		/* what staff said */
+	const char *rule;		/* file:line of the rule that decided, or NULL */
+	int64_t created_at;
+};
+/* Calls cb (strings borrowed for the call) for each correction of a question asked in
+ * [from, to), oldest first; cb returning non-zero stops. */
+enum store_rc store_corrections(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_correction *c), void *arg);
 /* Whether expert_id ever had cid. */
 enum store_rc store_consult_had(struct store *s, int64_t cid, int64_t expert_id, int *had);
 enum store_rc store_event_add(struct store *s, int64_t cid, int64_t now, const char *kind,

@@ -42,8 +42,8 @@ store_consult_create(struct store *s, struct store_consult *c)
 
 	st = store_stmt(s, ST_CONSULT_ADD,
 	    "INSERT INTO consultations (farmer_id, channel, question, category, classified_by,"
-	    " score, rule, status, commissioner_id, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	    " rules_category, score, rule, status, commissioner_id, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?5 = 'rules' THEN ?4 END, ?6, ?7, ?8, ?9, ?10)");
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, c->farmer_id);
@@ -306,4 +306,36 @@ store_consult_free(struct store_consult *c)
 	free(c->rule);
 	free(c->township);
 	c->question = c->category = c->rule = c->township = NULL;
+}
+
+enum store_rc
+store_corrections(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_correction *c), void *arg)
+{
+	struct store_correction c;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	st = store_stmt(s, ST_CORRECTIONS,
+	    "SELECT id, question, rules_category, category, rule, created_at FROM consultations"
+	    " WHERE classified_by = 'staff' AND rules_category IS NOT NULL"
+	    "   AND rules_category <> category AND created_at >= ?1 AND created_at < ?2"
+	    " ORDER BY id");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.id = sqlite3_column_int64(st, 0);
+		c.question = (const char *)sqlite3_column_text(st, 1);
+		c.rules_category = (const char *)sqlite3_column_text(st, 2);
+		c.category = (const char *)sqlite3_column_text(st, 3);
+		c.rule = (const char *)sqlite3_column_text(st, 4);
+		c.created_at = sqlite3_column_int64(st, 5);
+		stop = cb(arg, &c);
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
 }

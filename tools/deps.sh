@@ -5,7 +5,7 @@
 #   tools/deps.sh --list       print the package list
 set -eu
 
-PACKAGES="gcc make pkg-config curl ca-certificates tzdata
+PACKAGES="gcc make pkg-config perl curl ca-certificates tzdata opencc
 libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libpcre2-dev
 libjansson-dev libopencc-dev libinih-dev libcsv-dev libssl-dev libcmocka-dev"
 

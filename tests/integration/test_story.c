@@ -710,6 +710,87 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 	free(out);
 }
 
+/* Wait until the gateway's log holds needle. */
+static int
+log_wait(struct world *w, const char *needle)
+{
+	int64_t until = now_ms() + WAIT_MS;
+	int found = 0;
+
+	while (!found && now_ms() < until) {
+		pthread_mutex_lock(&w->gw.lock);
+		found = w->gw.log && strstr(w->gw.log, needle);
+		pthread_mutex_unlock(&w->gw.lock);
+		if (!found)
+			sleep_ms(20);
+	}
+	return found;
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	size_t n;
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+}
+
+static void
+test_rules_reload_on_sighup_and_a_bad_file_keeps_the_old_ones(void **state)
+{
+	struct world *w = *state;
+	char *rules, conf[2048];
+	json_t *r;
+	FILE *fp;
+
+	if (asprintf(&rules, "%s/categories.conf", w->dir) < 0)
+		fail();
+	copy_file("config/categories.conf", rules);
+	snprintf(conf, sizeof(conf), "[store]\npath = %s\n[http]\nport = 0\n[routing]\nrules = %s\n"
+	    "[provider]\ntype = http\nurl = http://127.0.0.1:%d/send\n", w->db, rules,
+	    w->fake.port);
+	free(w->conf);
+	w->conf = tu_write_file(w->dir, "farmline.conf", conf);
+	gateway_start(w);
+
+	assert_int_equal(post_form(w, "from=" FARMER "&text=羊驼不吃草", &r), 200);
+	json_decref(r);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE id = 1 AND"
+	    " category = 'livestock'"), 1);
+
+	/* The county adds a category and tells the gateway. */
+	fp = fopen(rules, "a");
+	fputs("\n[camelid]\nname = 羊驼\npattern = 10 羊驼|驼羊\n", fp);
+	fclose(fp);
+	kill(w->gw.pid, SIGHUP);
+	assert_true(log_wait(w, "rules reloaded"));
+	assert_int_equal(post_form(w, "from=" FARMER "&text=羊驼不吃草", &r), 200);
+	json_decref(r);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE id = 2 AND"
+	    " category = 'camelid' AND rule LIKE '%categories.conf:%'"), 1);
+
+	/* A mistake in the file: refused, and the rules in use stay. */
+	fp = fopen(rules, "a");
+	fputs("\n[broken]\nname = 坏\npattern = 3 (unclosed\n", fp);
+	fclose(fp);
+	kill(w->gw.pid, SIGHUP);
+	assert_true(log_wait(w, "rules not reloaded"));
+	assert_true(log_wait(w, "missing closing parenthesis"));
+	assert_int_equal(post_form(w, "from=" FARMER "&text=羊驼不吃草", &r), 200);
+	json_decref(r);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE id = 3 AND"
+	    " category = 'camelid'"), 1);
+	assert_int_equal(gateway_stop(w), 0);
+	free(rules);
+}
+
 int
 main(void)
 {
@@ -719,6 +800,8 @@ main(void)
 		    test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_stops_start_up_naming_file_line_and_key,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rules_reload_on_sighup_and_a_bad_file_keeps_the_old_ones, setup, teardown),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -10,6 +10,7 @@
 #include "routing/normalize.h"
 #include "tests/lib/testutil.h"
 
+#include <opencc/opencc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,37 @@ test_ties_go_to_the_category_written_first_and_low_scores_to_triage(void **state
 }
 
 static void
+test_explanation_names_every_candidate_and_the_rules_that_fired(void **state)
+{
+	struct fixture *f = *state;
+	struct route_result res;
+	struct route_rules *r;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	r = load_text(f, "[routing]\nthreshold = 3\n[b]\nname = 乙\npattern = 3 共同\n"
+	    "[a]\nname = 甲\npattern = 3 共同\npattern = 1 弱\nexclude = 不要甲\n", err, sizeof(err));
+	assert_non_null(r);
+	out = open_memstream(&text, &len);
+	route_classify(r, "共同 弱 不要甲", &res);
+	route_explain(r, &res, out);
+	route_classify(r, "只有弱", &res);
+	route_explain(r, &res, out);
+	fclose(out);
+	assert_non_null(strstr(text, "  b              3  "));
+	assert_non_null(strstr(text, "rules.conf:5(+3)"));
+	assert_non_null(strstr(text, "  a              0  "));
+	assert_non_null(strstr(text, "rules.conf:8(+3) "));
+	assert_non_null(strstr(text, "rules.conf:9(+1) "));
+	assert_non_null(strstr(text, "rules.conf:10(exclude)"));
+	assert_non_null(strstr(text, "decided by "));
+	assert_non_null(strstr(text, "below the threshold 3: triage"));
+	free(text);
+	route_rules_free(r);
+}
+
+static void
 test_normalization_folds_width_case_space_and_script(void **state)
 {
 	struct fixture *f = *state;
@@ -205,6 +237,96 @@ test_normalization_folds_width_case_space_and_script(void **state)
 
 	assert_string_equal(out, "ph值 太高 鸡蛋 #1024");
 	free(out);
+}
+
+/* OpenCC itself, on the folded text: what route_normalize must equal. */
+static char *
+full_conversion(opencc_t cc, const char *text)
+{
+	char *folded = route_fold(text), *conv, *out;
+
+	conv = opencc_convert_utf8(cc, folded, strlen(folded));
+	out = strdup(conv);
+	opencc_convert_utf8_free(conv);
+	free(folded);
+	return out;
+}
+
+static void
+test_skipping_opencc_for_simplified_text_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const samples[] = {
+		"小雞拉稀怎麼辦", "么麼小丑", "乾燥的天气", "乾隆年间种的树", "頭髮", "發芽",
+		"著名的茶叶", "看著就要下雨了", "鹅苗死亡很多怎么办", "用了什么农药", "後山的蘋果",
+		"臺灣的鳳梨", "台湾的凤梨", "一隻雞", "干旱", "里面", "裡面", "麵粉", "面粉",
+	};
+	opencc_t cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+	char line[4096], *a, *b;
+	unsigned seed = 7;
+	size_t i, n = 0, k;
+	char pool[40000];
+	size_t plen = 0;
+	FILE *fp;
+
+	assert_true(cc != (opencc_t)-1);
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		a = route_normalize(f->norm, samples[i]);
+		b = full_conversion(cc, samples[i]);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s: %s, OpenCC says %s", samples[i], a, b);
+		free(a);
+		free(b);
+	}
+	/* Every corpus line, and random strings of the corpus's characters. */
+	fp = fopen(CORPUS, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *text = strchr(line, '\t');
+
+		if (line[0] == '#' || text == NULL)
+			continue;
+		text++;
+		text[strcspn(text, "\r\n")] = '\0';
+		a = route_normalize(f->norm, text);
+		b = full_conversion(cc, text);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s: %s, OpenCC says %s", text, a, b);
+		free(a);
+		free(b);
+		if (plen + strlen(text) < sizeof(pool)) {
+			memcpy(pool + plen, text, strlen(text));
+			plen += strlen(text);
+		}
+		n++;
+	}
+	fclose(fp);
+	pool[plen] = '\0';
+	for (k = 0; k < 5000; k++) {
+		char text[64];
+		size_t used = 0;
+
+		while (used < 40) {
+			size_t at = (size_t)rand_r(&seed) % plen, len;
+
+			while (at > 0 && (pool[at] & 0xc0) == 0x80)
+				at--;
+			len = 1;
+			while ((pool[at + len] & 0xc0) == 0x80)
+				len++;
+			memcpy(text + used, pool + at, len);
+			used += len;
+		}
+		text[used] = '\0';
+		a = route_normalize(f->norm, text);
+		b = full_conversion(cc, text);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s: %s, OpenCC says %s", text, a, b);
+		free(a);
+		free(b);
+	}
+	opencc_close(cc);
+	printf("  normalization equals OpenCC on %zu corpus lines and 5000 random strings\n", n);
 }
 
 int
@@ -218,7 +340,9 @@ main(void)
 		cmocka_unit_test(test_bad_pattern_names_file_line_and_pcre2_offset),
 		cmocka_unit_test(test_bad_weight_and_unknown_key_are_refused),
 		cmocka_unit_test(test_ties_go_to_the_category_written_first_and_low_scores_to_triage),
+		cmocka_unit_test(test_explanation_names_every_candidate_and_the_rules_that_fired),
 		cmocka_unit_test(test_normalization_folds_width_case_space_and_script),
+		cmocka_unit_test(test_skipping_opencc_for_simplified_text_changes_nothing),
 	};
 
 	return cmocka_run_group_tests_name("classify", tests, setup, teardown);

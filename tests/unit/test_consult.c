@@ -18,6 +18,7 @@
 #include "tests/lib/testutil.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,12 +391,23 @@ test_pass_goes_to_the_next_expert_then_to_triage(void **state)
 	    2);
 }
 
+static int
+take_correction(void *arg, const struct store_correction *c)
+{
+	char **got = arg;
+
+	if (asprintf(got, "#%lld %s -> %s: %s", (long long)c->id, c->rules_category, c->category,
+	    c->question) < 0)
+		*got = NULL;
+	return 1;
+}
+
 static void
 test_route_by_staff_is_stored_as_a_correction(void **state)
 {
 	struct fixture *f = *state;
 	struct consult_result r;
-	char *wang;
+	char *wang, *got;
 
 	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
 	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
@@ -410,6 +422,12 @@ test_route_by_staff_is_stored_as_a_correction(void **state)
 	wang = outbox_to(f, WANG);
 	assert_contains(wang, "新问题#1（家禽）");
 	free(wang);
+	/* The correction is there for whoever tunes the rules. */
+	got = NULL;
+	assert_int_equal(store_corrections(f->s, 0, INT64_MAX, take_correction, &got), STORE_OK);
+	assert_non_null(got);
+	assert_string_equal(got, "#1 triage -> poultry: 你好，请问一下");
+	free(got);
 }
 
 static void
