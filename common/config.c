@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum setting_type { SET_STRING, SET_CHOICE, SET_INT, SET_DURATION, SET_SIZE };
+enum setting_type { SET_STRING, SET_CHOICE, SET_INT, SET_DURATION, SET_SIZE, SET_BOOL, SET_CLOCK };
 
 struct setting {
 	const char *section;
@@ -26,6 +26,23 @@ struct setting {
 	const char *choices;	/* SET_CHOICE: the allowed values, "a|b|c" */
 	int (*check)(const char *value, char *err, size_t errlen);	/* optional */
 };
+
+/* Empty, or something that looks like a phone number (checked fully where it is used). */
+static int
+check_phone(const char *value, char *err, size_t errlen)
+{
+	const char *p = value;
+
+	if (*p == '+')
+		p++;
+	for (; *p; p++) {
+		if ((*p < '0' || *p > '9') && *p != ' ' && *p != '-') {
+			snprintf(err, errlen, "\"%s\" is not a phone number", value);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* A time zone the C library knows: a name in the zoneinfo database, or a POSIX TZ string. */
 static int
@@ -81,6 +98,28 @@ static const struct setting settings[] = {
 	SET("sender", "max_age", SET_DURATION, OFF(max_age_ms), 1000, 30LL * 86400000, "2d", NULL),
 	SET("sender", "poll_interval", SET_DURATION, OFF(poll_ms), 10, 60000, "1s", NULL),
 	SET("sender", "batch", SET_INT, OFF(sender_batch), 1, 10000, "64", NULL),
+
+	SET("consult", "followup_window", SET_DURATION, OFF(followup_window_ms), 0, 30LL * 86400000,
+	    "3d", NULL),
+	SET("consult", "new_question_score", SET_INT, OFF(new_question_score), 1, 1000, "10", NULL),
+	SET("consult", "low_rating", SET_INT, OFF(low_rating), 0, 5, "2", NULL),
+	SET("consult", "max_segments", SET_INT, OFF(max_segments), 1, 10, "3", NULL),
+	SET("consult", "loop_limit", SET_INT, OFF(loop_limit), 1, 100000, "20", NULL),
+	SET("consult", "reveal_farmer_number", SET_BOOL, OFF(reveal_farmer_number), 0, 1, "no", NULL),
+	SETC("consult", "bureau_contact", SET_STRING, OFF(bureau_contact), 0, 32, "", NULL,
+	    check_phone),
+
+	SET("escalation", "remind_after", SET_DURATION, OFF(remind_after_ms), 1000, 30LL * 86400000,
+	    "2h", NULL),
+	SET("escalation", "reassign_after", SET_DURATION, OFF(reassign_after_ms), 1000,
+	    30LL * 86400000, "8h", NULL),
+	SET("escalation", "off_duty_grace", SET_DURATION, OFF(off_duty_grace_ms), 0, 30LL * 86400000,
+	    "1h", NULL),
+	SET("escalation", "check_interval", SET_DURATION, OFF(escalation_check_ms), 100, 3600000,
+	    "30s", NULL),
+
+	SET("quiet", "start", SET_CLOCK, OFF(quiet_start_min), 0, 1439, "22:00", NULL),
+	SET("quiet", "end", SET_CLOCK, OFF(quiet_end_min), 0, 1439, "07:00", NULL),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -217,6 +256,29 @@ setting_apply(struct config *cfg, const struct setting *st, const char *value, i
 			return -1;
 		}
 		break;
+	case SET_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0) {
+			n = 1;
+		} else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+		    strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+			n = 0;
+		} else {
+			snprintf(err, errlen, "\"%s\" is not yes or no", value);
+			return -1;
+		}
+		break;
+	case SET_CLOCK: {
+		int h, m, used = 0;
+
+		if (sscanf(value, "%d:%d%n", &h, &m, &used) != 2 || value[used] != '\0' ||
+		    h < 0 || h > 23 || m < 0 || m > 59) {
+			snprintf(err, errlen, "\"%s\" is not a time of day (HH:MM)", value);
+			return -1;
+		}
+		n = h * 60 + m;
+		break;
+	}
 	default:
 		return -1;
 	}
@@ -225,7 +287,7 @@ setting_apply(struct config *cfg, const struct setting *st, const char *value, i
 		    (long long)st->max);
 		return -1;
 	}
-	if (st->type == SET_INT)
+	if (st->type == SET_INT || st->type == SET_BOOL || st->type == SET_CLOCK)
 		*(int *)(base + st->offset) = (int)n;
 	else
 		*(int64_t *)(base + st->offset) = n;
@@ -245,6 +307,32 @@ config_defaults(struct config *cfg)
 	}
 }
 
+/* [townships]: each key a township, its value the villages (or nothing). */
+static int
+add_township(struct config *cfg, const char *name, const char *villages, char *err,
+    size_t errlen)
+{
+	struct config_township *t;
+	int i;
+
+	for (i = 0; i < cfg->ntownships; i++) {
+		if (strcmp(cfg->townships[i].name, name) == 0) {
+			snprintf(err, errlen, "[townships] %s: given twice", name);
+			return -1;
+		}
+	}
+	t = realloc(cfg->townships, (size_t)(cfg->ntownships + 1) * sizeof(*t));
+	if (t == NULL)
+		abort();
+	cfg->townships = t;
+	t = &cfg->townships[cfg->ntownships++];
+	t->name = NULL;
+	t->villages = NULL;
+	config_set_string(&t->name, name);
+	config_set_string(&t->villages, villages);
+	return 0;
+}
+
 static int
 config_handler(void *user, const char *section, const char *name, const char *value, int line,
     char *err, size_t errlen)
@@ -255,6 +343,8 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	size_t i;
 
 	(void)line;
+	if (strcmp(section, "townships") == 0)
+		return add_township(cfg, name, value, err, errlen);
 	for (i = 0; i < NSETTINGS; i++) {
 		if (strcmp(settings[i].section, section) != 0)
 			continue;
@@ -290,6 +380,11 @@ config_free(struct config *cfg)
 		if (settings[i].type == SET_STRING || settings[i].type == SET_CHOICE)
 			free(*(char **)((char *)cfg + settings[i].offset));
 	}
+	for (i = 0; i < (size_t)cfg->ntownships; i++) {
+		free(cfg->townships[i].name);
+		free(cfg->townships[i].villages);
+	}
+	free(cfg->townships);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -46,6 +46,32 @@ struct config {
 	int64_t max_age_ms;
 	int64_t poll_ms;
 	int sender_batch;
+
+	/* [consult] */
+	int64_t followup_window_ms;	/* after an answer, a farmer's text follows up on it */
+	int new_question_score;		/* a follow-up classified elsewhere this surely is new */
+	int low_rating;			/* ratings at or below alert triage staff */
+	int max_segments;		/* one concatenated SMS at most; longer goes in parts */
+	int loop_limit;			/* messages an hour from one number before replies stop */
+	int reveal_farmer_number;	/* experts see whole numbers (bool) */
+	char *bureau_contact;		/* told when no one is left to take a question ("" none) */
+
+	/* [escalation] */
+	int64_t remind_after_ms;	/* working time before one reminder to the expert */
+	int64_t reassign_after_ms;	/* working time before the next expert gets it */
+	int64_t off_duty_grace_ms;	/* after 暂停, open questions are handed on after this */
+	int64_t escalation_check_ms;	/* how often the timers are looked at */
+
+	/* [quiet] hours, minutes after local midnight; equal: no quiet hours */
+	int quiet_start_min;
+	int quiet_end_min;
+
+	/* [townships]: "舜山镇 = 六郎村, 大坪村" — the townships farmers may register with */
+	struct config_township {
+		char *name;
+		char *villages;		/* comma list; "" when any village is accepted */
+	} *townships;
+	int ntownships;
 };
 
 /* Defaults for every setting. Caller frees with config_free. */

@@ -149,3 +149,33 @@ sms_segments(const char *text)
 	sms_count(text, &c);
 	return c.segments;
 }
+
+int
+sms_segment_units(enum sms_coding coding, int alone)
+{
+	if (coding == SMS_GSM7)
+		return alone ? 160 : 153;
+	return alone ? 70 : 67;
+}
+
+size_t
+sms_fit(const char *text, enum sms_coding coding, int units)
+{
+	const char *p = text;
+	int used = 0;
+
+	while (*p) {
+		uint32_t cp;
+		int n = sms_utf8_decode(p, &cp), u;
+
+		if (coding == SMS_GSM7)
+			u = gsm7_septets(cp) ? gsm7_septets(cp) : 1;
+		else
+			u = cp > 0xffff ? 2 : 1;
+		if (used + u > units)
+			break;
+		used += u;
+		p += n;
+	}
+	return (size_t)(p - text);
+}

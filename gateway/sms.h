@@ -36,4 +36,12 @@ int sms_utf8_chars(const char *s);
 void sms_count(const char *text, struct sms_count *out);
 int sms_segments(const char *text);
 
+/* Units one segment holds: alone (160 septets, 70 UTF-16 units) or as a part (153, 67). */
+int sms_segment_units(enum sms_coding coding, int alone);
+/*
+ * The length in bytes of the longest start of text that takes at most units in coding. It
+ * never cuts a character in two, nor a surrogate pair or a GSM escape (a character counting 2).
+ */
+size_t sms_fit(const char *text, enum sms_coding coding, int units);
+
 #endif

@@ -151,6 +151,24 @@ test_phone_numbers_are_masked(void **state)
 	assert_string_equal(out, "****86");
 }
 
+static void
+test_fitting_text_never_cuts_a_character(void **state)
+{
+	(void)state;
+	/* 70 units of Chinese: 70 characters of 3 bytes. */
+	assert_int_equal(sms_fit("鸡鸡鸡", SMS_UCS2, 2), 6);
+	assert_int_equal(sms_fit("鸡鸡鸡", SMS_UCS2, 10), 9);
+	/* A surrogate pair takes 2 units: it does not fit in 1. */
+	assert_int_equal(sms_fit("a😀b", SMS_UCS2, 2), 1);
+	assert_int_equal(sms_fit("a😀b", SMS_UCS2, 3), 5);
+	/* A GSM escape (€) takes 2 septets. */
+	assert_int_equal(sms_fit("ab€c", SMS_GSM7, 3), 2);
+	assert_int_equal(sms_fit("ab€c", SMS_GSM7, 4), 5);
+	assert_int_equal(sms_segment_units(SMS_UCS2, 1), 70);
+	assert_int_equal(sms_segment_units(SMS_UCS2, 0), 67);
+	assert_int_equal(sms_segment_units(SMS_GSM7, 0), 153);
+}
+
 int
 main(void)
 {
@@ -159,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_utf8_validation_rejects_malformed_text),
 		cmocka_unit_test(test_phone_numbers_normalize_to_e164),
 		cmocka_unit_test(test_phone_numbers_are_masked),
+		cmocka_unit_test(test_fitting_text_never_cuts_a_character),
 	};
 
 	return cmocka_run_group_tests_name("sms", tests, NULL, NULL);
