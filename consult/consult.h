@@ -7,6 +7,7 @@
 #ifndef FL_CONSULT_H
 #define FL_CONSULT_H
 
+#include "consult/worktime.h"
 #include "store/store.h"
 
 #include <stddef.h>
@@ -24,16 +25,38 @@ struct sms_in {
 	const char *text;		/* valid UTF-8, not empty */
 };
 
+struct config;
+struct config_township;
+
 struct consult_opts {
 	const char *signature;		/* put in front of every SMS */
 	const char *service_number;	/* the "from" of every SMS we send */
 	const char *provider;		/* the outbound provider's name, stored on each row */
+	int64_t followup_window_ms;	/* after an answer, a farmer's text follows up on it */
+	int new_question_score;		/* …unless classified elsewhere with at least this score */
+	int low_rating;			/* ratings at or below alert triage staff */
+	int max_segments;		/* one concatenated SMS at most; longer goes in parts */
+	int loop_limit;			/* messages an hour from a number before replies stop */
+	int reveal_farmer_number;	/* experts see whole numbers */
+	char bureau_contact[24];	/* E.164, or "" */
+	int64_t remind_after_ms, reassign_after_ms, off_duty_grace_ms, escalation_check_ms;
+	struct quiet_hours quiet;
+	const struct config_township *townships;	/* borrowed from the configuration */
+	int ntownships;
 };
+
+/*
+ * Options from the configuration (strings borrowed from cfg). Returns 0, or -1 with a reason
+ * when a value is not usable (a bureau contact that is not a phone number).
+ */
+int consult_opts_from_config(const struct config *cfg, struct consult_opts *o, char *err,
+    size_t errlen);
 
 struct consult_result {
 	int64_t message_id;	/* the stored inbound row */
 	int64_t ticket;		/* the consultation it opened or concerned; 0 if none */
-	char action[16];	/* question, answer, list, pass, duty, route, proxy, rejected */
+	char action[16];	/* question, followup, rating, command, answer, list, pass, duty,
+				   route, proxy, rejected, throttled */
 	int duplicate;		/* a repeat of a message already processed */
 };
 
@@ -55,10 +78,11 @@ enum store_rc consult_handle(struct consult *c, const struct sms_in *in, int64_t
     struct consult_result *res);
 
 /*
- * Periodic work, inside a transaction: consultations waiting for someone get one if a person
- * has become available. *assigned is how many were handed out.
+ * Periodic work, inside a transaction: waiting consultations get someone if a person has
+ * become available; reminders, reassignments and hand-overs fall due (every
+ * escalation_check_ms). *changed is how many consultations it touched.
  */
-enum store_rc consult_tick(struct consult *c, int64_t now, int *assigned);
+enum store_rc consult_tick(struct consult *c, int64_t now, int *changed);
 
 /* How many outbound SMS were queued since the last call (the sender is woken when > 0). */
 int consult_take_queued(struct consult *c);

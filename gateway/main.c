@@ -272,10 +272,10 @@ cmd_serve(struct globals *g)
 		goto out;
 	}
 
-	memset(&co, 0, sizeof(co));
-	co.signature = g->cfg.signature;
-	co.service_number = g->cfg.service_number;
-	co.provider = g->cfg.provider_type;
+	if (consult_opts_from_config(&g->cfg, &co, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
+		goto out;
+	}
 	consult = consult_new(writer, rules, norm, &co);
 	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, gw_sender_wake, sender);
 	if (ingest == NULL) {

@@ -158,6 +158,19 @@ sms_segment_units(enum sms_coding coding, int alone)
 	return alone ? 70 : 67;
 }
 
+/* Units a code point takes in coding. */
+static int
+cp_units(uint32_t cp, enum sms_coding coding)
+{
+	int u;
+
+	if (coding == SMS_GSM7) {
+		u = gsm7_septets(cp);
+		return u ? u : 1;
+	}
+	return cp > 0xffff ? 2 : 1;
+}
+
 size_t
 sms_fit(const char *text, enum sms_coding coding, int units)
 {
@@ -166,16 +179,27 @@ sms_fit(const char *text, enum sms_coding coding, int units)
 
 	while (*p) {
 		uint32_t cp;
-		int n = sms_utf8_decode(p, &cp), u;
+		int n = sms_utf8_decode(p, &cp), u = cp_units(cp, coding);
 
-		if (coding == SMS_GSM7)
-			u = gsm7_septets(cp) ? gsm7_septets(cp) : 1;
-		else
-			u = cp > 0xffff ? 2 : 1;
 		if (used + u > units)
 			break;
 		used += u;
 		p += n;
 	}
 	return (size_t)(p - text);
+}
+
+int
+sms_units(const char *text, enum sms_coding coding)
+{
+	const char *p = text;
+	int used = 0;
+
+	while (*p) {
+		uint32_t cp;
+
+		p += sms_utf8_decode(p, &cp);
+		used += cp_units(cp, coding);
+	}
+	return used;
 }

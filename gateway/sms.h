@@ -43,5 +43,7 @@ int sms_segment_units(enum sms_coding coding, int alone);
  * never cuts a character in two, nor a surrogate pair or a GSM escape (a character counting 2).
  */
 size_t sms_fit(const char *text, enum sms_coding coding, int units);
+/* The units text takes in coding (septets for GSM-7, UTF-16 units for UCS-2). */
+int sms_units(const char *text, enum sms_coding coding);
 
 #endif

@@ -33,6 +33,7 @@ static const char *const migrations[] = {
 	"  name TEXT NOT NULL,"
 	"  role TEXT NOT NULL DEFAULT 'expert' CHECK (role IN ('expert','triage','commissioner')),"
 	"  on_duty INTEGER NOT NULL DEFAULT 1,"
+	"  off_since INTEGER,"
 	"  assign_seq INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL"
 	");"
@@ -64,6 +65,7 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL,"
 	"  assigned_at INTEGER,"
 	"  first_answered_at INTEGER,"
+	"  last_answered_at INTEGER,"
 	"  answered_by INTEGER REFERENCES experts(id),"
 	"  closed_at INTEGER,"
 	"  rating INTEGER CHECK (rating BETWEEN 1 AND 5),"
@@ -79,7 +81,15 @@ static const char *const migrations[] = {
 	"  expert_id INTEGER NOT NULL REFERENCES experts(id),"
 	"  assigned_at INTEGER NOT NULL,"
 	"  ended_at INTEGER,"
+	"  reminded_at INTEGER,"
 	"  outcome TEXT"
+	");"
+	"CREATE INDEX assignments_open ON assignments(ended_at) WHERE ended_at IS NULL;"
+	"CREATE TABLE subscriptions ("
+	"  farmer_id INTEGER NOT NULL REFERENCES farmers(id),"
+	"  category TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (farmer_id, category)"
 	");"
 	"CREATE INDEX assignments_by_consultation ON assignments(consultation_id, expert_id);"
 	"CREATE TABLE events ("
@@ -115,7 +125,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_out_provider_id ON messages(provider, provider_id)"
 	"  WHERE direction = 'out';"
 	"CREATE INDEX messages_outbox ON messages(status, next_attempt_at) WHERE direction = 'out';"
-	"CREATE INDEX messages_by_consultation ON messages(consultation_id);",
+	"CREATE INDEX messages_by_consultation ON messages(consultation_id);"
+	"CREATE INDEX messages_in_by_sender ON messages(sender, created_at) WHERE direction = 'in';",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -47,6 +47,7 @@ struct store_expert {
 	char *categories;	/* "poultry,livestock" */
 	char *townships;	/* "舜山镇,六郎镇" or NULL */
 	int open_count;		/* consultations assigned and not yet answered */
+	int64_t off_since;	/* when they went off duty (0: on duty) */
 	int64_t created_at;
 };
 
@@ -62,7 +63,7 @@ struct store_consult {
 	enum consult_status status;
 	int64_t expert_id;	/* 0: none */
 	int64_t commissioner_id;
-	int64_t created_at, assigned_at, first_answered_at, closed_at;
+	int64_t created_at, assigned_at, first_answered_at, last_answered_at, closed_at;
 	int64_t answered_by;
 	int rating;		/* 0: not rated */
 	/* filled by store_consult_get from the farmer's row */
@@ -117,6 +118,13 @@ enum store_rc store_farmer_get(struct store *s, int64_t id, struct store_farmer 
 /* Find the farmer with this phone, creating the row if there is none. */
 enum store_rc store_farmer_ensure(struct store *s, const char *phone, int64_t now,
     struct store_farmer *out);
+enum store_rc store_farmer_set_place(struct store *s, int64_t id, const char *township,
+    const char *village);
+enum store_rc store_farmer_set_opted_out(struct store *s, int64_t id, int opted_out);
+enum store_rc store_subscribe(struct store *s, int64_t farmer_id, const char *category,
+    int64_t now);
+/* The farmer's subscribed categories as a comma list into buf ("" for none). */
+enum store_rc store_subscriptions(struct store *s, int64_t farmer_id, char *buf, size_t len);
 void store_farmer_free(struct store_farmer *f);
 
 /* Experts, triage staff and information commissioners. */
@@ -127,7 +135,7 @@ enum store_rc store_expert_add(struct store *s, const struct store_expert *e, in
     int64_t *id);
 /* Replace name, role, categories and townships of the expert with e->phone. */
 enum store_rc store_expert_update(struct store *s, const struct store_expert *e);
-enum store_rc store_expert_set_duty(struct store *s, int64_t id, int on_duty);
+enum store_rc store_expert_set_duty(struct store *s, int64_t id, int on_duty, int64_t now);
 /* Calls cb for each person, ordered by role and id; cb returning non-zero stops the walk. */
 enum store_rc store_expert_list(struct store *s,
     int (*cb)(void *arg, const struct store_expert *e), void *arg);
@@ -159,6 +167,53 @@ enum store_rc store_consult_open_for(struct store *s, int64_t expert_id, int64_t
     int *n);
 /* Tickets waiting for someone to be assigned, oldest first; at most max. */
 enum store_rc store_consult_queued(struct store *s, int64_t *ids, int max, int *n);
+/*
+ * The farmer's consultation a new text would follow up on: the newest one still waiting for an
+ * answer, or answered at or after answered_since. STORE_NOTFOUND when there is none.
+ */
+enum store_rc store_consult_followable(struct store *s, int64_t farmer_id,
+    int64_t answered_since, int64_t *cid);
+/* The farmer's consultation answered last (the one a rating is for). */
+enum store_rc store_consult_last_answered(struct store *s, int64_t farmer_id, int64_t *cid);
+/* The farmer's newest consultations, newest first. */
+enum store_rc store_consult_recent(struct store *s, int64_t farmer_id, int64_t *ids, int max,
+    int *n);
+enum store_rc store_consult_rate(struct store *s, int64_t cid, int rating, int64_t now);
+
+/* Assignments the escalation timer looks at: open, of consultations still unanswered. */
+struct store_open_assignment {
+	int64_t id;
+	int64_t cid;
+	int64_t expert_id;
+	enum store_role role;
+	int on_duty;
+	int64_t off_since;
+	int64_t assigned_at;
+	int64_t reminded_at;	/* 0: no reminder yet */
+};
+/* Up to max of them, oldest first; *n is how many. */
+enum store_rc store_open_assignments(struct store *s, struct store_open_assignment *rows,
+    int max, int *n);
+enum store_rc store_assignment_reminded(struct store *s, int64_t id, int64_t now);
+
+/* Phones of the on-duty people of a role, up to max, into phones[max][STORE_PHONE_MAX]. */
+enum store_rc store_staff_phones(struct store *s, enum store_role role,
+    char (*phones)[STORE_PHONE_MAX], int max, int *n);
+
+/* A consultation's history, for `farmline show`. Strings are borrowed for the callback. */
+struct store_history_item {
+	int64_t at;
+	const char *what;	/* "event" or "in"/"out" for a message */
+	const char *kind;
+	const char *who;	/* an expert's name, or a phone number for messages */
+	const char *text;	/* event detail or message body */
+	const char *status;	/* messages: received, queued, sent, failed… */
+	int segments;
+	int attempts;
+};
+enum store_rc store_consult_history(struct store *s, int64_t cid,
+    int (*cb)(void *arg, const struct store_history_item *h), void *arg);
+
 /* A question staff re-routed away from what the rules said: how a county improves its rules. */
 struct store_correction {
 	int64_t id;
@@ -188,14 +243,17 @@ enum store_rc store_msg_in_add(struct store *s, const char *provider, const char
     int64_t *id);
 /* What processing found the message to be: its consultation (0: none) and its kind. */
 enum store_rc store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind);
+/* How many messages sender sent at or after since (loop protection). */
+enum store_rc store_msg_in_count(struct store *s, const char *sender, int64_t since, int *n);
 /* The consultation and kind recorded for an inbound message (to answer a repeat alike). */
 enum store_rc store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind,
     size_t kindlen);
 
 /* The outbox. */
+/* Queue an SMS at now, to be sent no earlier than not_before (quiet hours). */
 enum store_rc store_outbox_add(struct store *s, const char *provider, int64_t cid,
     const char *kind, const char *sender, const char *recipient, const char *body,
-    int segments, int64_t now, int64_t *id);
+    int segments, int64_t now, int64_t not_before, int64_t *id);
 /* Up to max messages due at now, oldest first; *n set; free each with store_msg_free. */
 enum store_rc store_outbox_due(struct store *s, int64_t now, struct store_msg *rows, int max,
     int *n);

@@ -86,6 +86,7 @@ consult_read(sqlite3_stmt *st, void *arg)
 	out->rating = sqlite3_column_int(st, 16);
 	store_col_copy(st, 17, out->farmer_phone, sizeof(out->farmer_phone));
 	out->township = store_col_dup(st, 18);
+	out->last_answered_at = sqlite3_column_int64(st, 19);
 }
 
 enum store_rc
@@ -97,7 +98,7 @@ store_consult_get(struct store *s, int64_t id, struct store_consult *out)
 	    "SELECT c.id, c.farmer_id, c.channel, c.question, c.category, c.classified_by,"
 	    " c.score, c.rule, c.status, c.expert_id, c.commissioner_id, c.created_at,"
 	    " c.assigned_at, c.first_answered_at, c.closed_at, c.answered_by, c.rating,"
-	    " f.phone, f.township"
+	    " f.phone, f.township, c.last_answered_at"
 	    " FROM consultations c JOIN farmers f ON f.id = c.farmer_id WHERE c.id = ?1");
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
@@ -143,7 +144,8 @@ store_consult_assign(struct store *s, int64_t cid, int64_t expert_id, const char
 
 	st = store_stmt(s, ST_CONSULT_ASSIGN,
 	    "UPDATE consultations SET expert_id = ?2, assigned_at = coalesce(assigned_at, ?3),"
-	    " status = CASE WHEN status = 'queued' THEN 'assigned' ELSE status END WHERE id = ?1");
+	    " status = CASE WHEN status IN ('queued', 'answered') THEN 'assigned' ELSE status END"
+	    " WHERE id = ?1");
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, cid);
@@ -192,7 +194,7 @@ store_consult_answered(struct store *s, int64_t cid, int64_t expert_id, int64_t 
 		return rc;
 	st = store_stmt(s, ST_CONSULT_ANSWERED,
 	    "UPDATE consultations SET status = 'answered',"
-	    " first_answered_at = coalesce(first_answered_at, ?3),"
+	    " first_answered_at = coalesce(first_answered_at, ?3), last_answered_at = ?3,"
 	    " answered_by = coalesce(answered_by, ?2) WHERE id = ?1");
 	if (st == NULL)
 		return STORE_ERR;
@@ -333,6 +335,161 @@ store_corrections(struct store *s, int64_t from, int64_t to,
 		c.rule = (const char *)sqlite3_column_text(st, 4);
 		c.created_at = sqlite3_column_int64(st, 5);
 		stop = cb(arg, &c);
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
+}
+
+static enum store_rc
+one_id(struct store *s, sqlite3_stmt *st, int64_t *id)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_consult_followable(struct store *s, int64_t farmer_id, int64_t answered_since,
+    int64_t *cid)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_FOLLOWABLE,
+	    "SELECT id FROM consultations WHERE farmer_id = ?1 AND (status IN ('queued', 'assigned')"
+	    " OR (status = 'answered' AND last_answered_at >= ?2)) ORDER BY id DESC LIMIT 1");
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, farmer_id);
+		sqlite3_bind_int64(st, 2, answered_since);
+	}
+	return one_id(s, st, cid);
+}
+
+enum store_rc
+store_consult_last_answered(struct store *s, int64_t farmer_id, int64_t *cid)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_LAST_ANSWERED,
+	    "SELECT id FROM consultations WHERE farmer_id = ?1 AND last_answered_at IS NOT NULL"
+	    " ORDER BY last_answered_at DESC, id DESC LIMIT 1");
+
+	if (st)
+		sqlite3_bind_int64(st, 1, farmer_id);
+	return one_id(s, st, cid);
+}
+
+enum store_rc
+store_consult_recent(struct store *s, int64_t farmer_id, int64_t *ids, int max, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_RECENT,
+	    "SELECT id FROM consultations WHERE farmer_id = ?1 ORDER BY id DESC LIMIT ?2");
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, farmer_id);
+		sqlite3_bind_int(st, 2, max);
+	}
+	return id_list(s, st, ids, max, n);
+}
+
+enum store_rc
+store_consult_rate(struct store *s, int64_t cid, int rating, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_RATE,
+	    "UPDATE consultations SET rating = ?2, rated_at = ?3 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int(st, 2, rating);
+	sqlite3_bind_int64(st, 3, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_open_assignments(struct store *s, struct store_open_assignment *rows, int max, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OPEN_ASSIGNMENTS,
+	    "SELECT a.id, a.consultation_id, a.expert_id, e.role, e.on_duty, e.off_since,"
+	    " a.assigned_at, a.reminded_at"
+	    " FROM assignments a JOIN consultations c ON c.id = a.consultation_id"
+	    " JOIN experts e ON e.id = a.expert_id"
+	    " WHERE a.ended_at IS NULL AND c.status = 'assigned' ORDER BY a.assigned_at, a.id"
+	    " LIMIT ?1");
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int(st, 1, max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_open_assignment *a = &rows[(*n)++];
+		const char *role = (const char *)sqlite3_column_text(st, 3);
+		int r = role ? store_role_parse(role) : -1;
+
+		a->id = sqlite3_column_int64(st, 0);
+		a->cid = sqlite3_column_int64(st, 1);
+		a->expert_id = sqlite3_column_int64(st, 2);
+		a->role = r < 0 ? ROLE_EXPERT : (enum store_role)r;
+		a->on_duty = sqlite3_column_int(st, 4);
+		a->off_since = sqlite3_column_int64(st, 5);
+		a->assigned_at = sqlite3_column_int64(st, 6);
+		a->reminded_at = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_assignment_reminded(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_REMINDED,
+	    "UPDATE assignments SET reminded_at = ?2 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_consult_history(struct store *s, int64_t cid,
+    int (*cb)(void *arg, const struct store_history_item *h), void *arg)
+{
+	struct store_history_item h;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	st = store_stmt(s, ST_HISTORY,
+	    "SELECT ev.at, 'event', ev.kind, e.name, ev.detail, NULL, 0, 0, 0 AS src, ev.id"
+	    " FROM events ev LEFT JOIN experts e ON e.id = ev.expert_id"
+	    " WHERE ev.consultation_id = ?1"
+	    " UNION ALL"
+	    " SELECT m.created_at, m.direction, m.kind,"
+	    "  CASE m.direction WHEN 'in' THEN m.sender ELSE m.recipient END, m.body, m.status,"
+	    "  m.segments, m.attempts, 1 AS src, m.id"
+	    " FROM messages m WHERE m.consultation_id = ?1"
+	    " ORDER BY 1, 9, 10");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h.at = sqlite3_column_int64(st, 0);
+		h.what = (const char *)sqlite3_column_text(st, 1);
+		h.kind = (const char *)sqlite3_column_text(st, 2);
+		h.who = (const char *)sqlite3_column_text(st, 3);
+		h.text = (const char *)sqlite3_column_text(st, 4);
+		h.status = (const char *)sqlite3_column_text(st, 5);
+		h.segments = sqlite3_column_int(st, 6);
+		h.attempts = sqlite3_column_int(st, 7);
+		stop = cb(arg, &h);
 	}
 	sqlite3_reset(st);
 	if (stop)

@@ -67,6 +67,25 @@ store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind)
 }
 
 enum store_rc
+store_msg_in_count(struct store *s, const char *sender, int64_t since, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_COUNT,
+	    "SELECT count(*) FROM messages WHERE direction = 'in' AND sender = ?1"
+	    " AND created_at >= ?2");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, sender);
+	sqlite3_bind_int64(st, 2, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
+}
+
+enum store_rc
 store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind, size_t kindlen)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_GET,
@@ -90,7 +109,7 @@ store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind, size_t k
 enum store_rc
 store_outbox_add(struct store *s, const char *provider, int64_t cid, const char *kind,
     const char *sender, const char *recipient, const char *body, int segments, int64_t now,
-    int64_t *id)
+    int64_t not_before, int64_t *id)
 {
 	sqlite3_stmt *st;
 	enum store_rc rc;
@@ -98,7 +117,7 @@ store_outbox_add(struct store *s, const char *provider, int64_t cid, const char 
 	st = store_stmt(s, ST_OUTBOX_ADD,
 	    "INSERT INTO messages (direction, provider, consultation_id, kind, sender, recipient,"
 	    " body, segments, status, next_attempt_at, created_at)"
-	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)");
+	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?9, ?8)");
 	if (st == NULL)
 		return STORE_ERR;
 	store_bind_text(st, 1, provider);
@@ -109,6 +128,7 @@ store_outbox_add(struct store *s, const char *provider, int64_t cid, const char 
 	store_bind_text(st, 6, body);
 	sqlite3_bind_int(st, 7, segments);
 	sqlite3_bind_int64(st, 8, now);
+	sqlite3_bind_int64(st, 9, not_before > now ? not_before : now);
 	rc = store_exec_stmt(s, st);
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);

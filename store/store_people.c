@@ -63,6 +63,66 @@ store_farmer_ensure(struct store *s, const char *phone, int64_t now, struct stor
 	return store_farmer_find(s, phone, out);
 }
 
+enum store_rc
+store_farmer_set_place(struct store *s, int64_t id, const char *township, const char *village)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FARMER_PLACE,
+	    "UPDATE farmers SET township = ?2, village = ?3 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, township);
+	store_bind_text(st, 3, village);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_farmer_set_opted_out(struct store *s, int64_t id, int opted_out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FARMER_OPTOUT,
+	    "UPDATE farmers SET opted_out = ?2 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, opted_out ? 1 : 0);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_subscribe(struct store *s, int64_t farmer_id, const char *category, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SUBSCRIBE,
+	    "INSERT OR IGNORE INTO subscriptions (farmer_id, category, created_at)"
+	    " VALUES (?1, ?2, ?3)");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, farmer_id);
+	store_bind_text(st, 2, category);
+	sqlite3_bind_int64(st, 3, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_subscriptions(struct store *s, int64_t farmer_id, char *buf, size_t len)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SUBSCRIPTIONS,
+	    "SELECT group_concat(category, ',') FROM"
+	    " (SELECT category FROM subscriptions WHERE farmer_id = ?1 ORDER BY created_at)");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, farmer_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_col_copy(st, 0, buf, len);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
+}
+
 void
 store_farmer_free(struct store_farmer *f)
 {
@@ -74,7 +134,7 @@ store_farmer_free(struct store_farmer *f)
 /* Experts. */
 
 #define EXPERT_COLS \
-	"e.id, e.phone, e.name, e.role, e.on_duty, e.created_at," \
+	"e.id, e.phone, e.name, e.role, e.on_duty, e.created_at, e.off_since," \
 	" (SELECT group_concat(category, ',') FROM" \
 	"   (SELECT category FROM expert_categories WHERE expert_id = e.id ORDER BY category))," \
 	" (SELECT group_concat(township, ',') FROM" \
@@ -94,9 +154,10 @@ expert_read(sqlite3_stmt *st, void *arg)
 	out->role = r < 0 ? ROLE_EXPERT : (enum store_role)r;
 	out->on_duty = sqlite3_column_int(st, 4);
 	out->created_at = sqlite3_column_int64(st, 5);
-	out->categories = store_col_dup(st, 6);
-	out->townships = store_col_dup(st, 7);
-	out->open_count = sqlite3_column_int(st, 8);
+	out->off_since = sqlite3_column_int64(st, 6);
+	out->categories = store_col_dup(st, 7);
+	out->townships = store_col_dup(st, 8);
+	out->open_count = sqlite3_column_int(st, 9);
 }
 
 enum store_rc
@@ -228,16 +289,37 @@ out:
 }
 
 enum store_rc
-store_expert_set_duty(struct store *s, int64_t id, int on_duty)
+store_expert_set_duty(struct store *s, int64_t id, int on_duty, int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_DUTY,
-	    "UPDATE experts SET on_duty = ?2 WHERE id = ?1");
+	    "UPDATE experts SET on_duty = ?2,"
+	    " off_since = CASE WHEN ?2 THEN NULL ELSE coalesce(off_since, ?3) END WHERE id = ?1");
 
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, on_duty ? 1 : 0);
+	sqlite3_bind_int64(st, 3, now);
 	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_staff_phones(struct store *s, enum store_role role, char (*phones)[STORE_PHONE_MAX],
+    int max, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_STAFF_PHONES,
+	    "SELECT phone FROM experts WHERE role = ?1 AND on_duty = 1 ORDER BY id LIMIT ?2");
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, store_role_name(role));
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		store_col_copy(st, 0, phones[(*n)++], STORE_PHONE_MAX);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
 }
 
 enum store_rc

@@ -110,7 +110,7 @@ test_goes_to_an_on_duty_expert_of_the_category(void **state)
 	assert_int_equal(ask(f, "poultry", NULL, &out, NULL), fish);
 	assert_int_equal(out, ASSIGN_EXPERT);
 	assert_int_equal(ask(f, "livestock", NULL, &out, NULL), vet);
-	store_expert_set_duty(f->s, vet, 0);
+	store_expert_set_duty(f->s, vet, 0, f->now);
 	assert_int_equal(ask(f, "livestock", NULL, &out, NULL), 0);
 	assert_int_equal(out, ASSIGN_QUEUED);
 }

@@ -58,7 +58,13 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct consult_opts o = { "【测试】", "10690000", "http" };
+	struct consult_opts o = {
+		.signature = "【测试】", .service_number = "10690000", .provider = "http",
+		.followup_window_ms = 3 * 86400000LL, .new_question_score = 10, .low_rating = 2,
+		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * 3600000LL,
+		.reassign_after_ms = 8 * 3600000LL, .off_duty_grace_ms = 3600000LL,
+		.escalation_check_ms = 0, .quiet = { 0, 0 },
+	};
 	char err[512], *rules;
 
 	f->dir = tu_mkdtemp("consult");
@@ -375,7 +381,7 @@ test_pass_goes_to_the_next_expert_then_to_triage(void **state)
 	r = sms(f, WANG, "转1");
 	assert_string_equal(r.action, "pass");
 	li = outbox_to(f, LI);
-	assert_contains(li, "新问题#1");
+	assert_contains(li, "转来的问题#1");
 	free(li);
 	r = sms(f, LI, "PASS #1");
 	assert_string_equal(r.action, "pass");

@@ -114,7 +114,7 @@ test_outbox_message_lives_queued_sending_retry_sent(void **state)
 	int n, recovered;
 
 	assert_int_equal(store_outbox_add(f->s, "http", 0, "ack", "10690000", "+8613800000001",
-	    "你好", 1, 1000, &id), STORE_OK);
+	    "你好", 1, 1000, 0, &id), STORE_OK);
 	assert_int_equal(store_outbox_due(f->s, 999, rows, 4, &n), STORE_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_outbox_due(f->s, 1000, rows, 4, &n), STORE_OK);
@@ -155,8 +155,8 @@ test_outbound_provider_ids_need_not_be_unique(void **state)
 	struct fixture *f = *state;
 	int64_t a, b;
 
-	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "x", 1, 1, &a);
-	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "y", 1, 1, &b);
+	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "x", 1, 1, 0, &a);
+	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "y", 1, 1, 0, &b);
 	assert_int_equal(store_outbox_sending(f->s, a, "http", 2), STORE_OK);
 	assert_int_equal(store_outbox_sending(f->s, b, "http", 2), STORE_OK);
 	assert_int_equal(store_outbox_sent(f->s, a, "ok", 3), STORE_OK);

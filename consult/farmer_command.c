@@ -1,0 +1,108 @@
+/*
+ * The farmer command parser. Commands are whole messages: "帮助" is a command, "帮助我看看
+ * 玉米" is a question. Trailing punctuation and spaces are ignored.
+ */
+#include "consult/farmer_command.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *word;
+	int rating;
+} rating_words[] = {
+	{ "非常满意", 5 }, { "很满意", 5 }, { "十分满意", 5 }, { "满意", 5 }, { "比较满意", 4 },
+	{ "还行", 3 }, { "一般", 3 }, { "不太满意", 2 }, { "不满意", 1 }, { "很不满意", 1 },
+	{ "非常不满意", 1 },
+};
+
+/* The length of s without trailing spaces and sentence punctuation. */
+static size_t
+core_len(const char *s)
+{
+	static const char *const tails[] = { " ", ".", "!", "?", "~", "。", "！", "？", "～",
+	    "…" };
+	size_t len = strlen(s), i;
+	int cut = 1;
+
+	while (cut && len > 0) {
+		cut = 0;
+		for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+			size_t t = strlen(tails[i]);
+
+			if (len >= t && memcmp(s + len - t, tails[i], t) == 0) {
+				len -= t;
+				cut = 1;
+			}
+		}
+	}
+	return len;
+}
+
+static int
+is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* If s starts with keyword, the argument after it (spaces skipped) into out. */
+static int
+prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t arglen)
+{
+	size_t k = strlen(keyword);
+
+	if (len < k || memcmp(s, keyword, k) != 0)
+		return 0;
+	s += k;
+	len -= k;
+	while (len > 0 && *s == ' ') {
+		s++;
+		len--;
+	}
+	snprintf(arg, arglen, "%.*s", (int)len, s);
+	return 1;
+}
+
+void
+farmer_cmd_parse(const char *text, struct farmer_cmd *out)
+{
+	size_t len, i;
+
+	memset(out, 0, sizeof(*out));
+	while (*text == ' ')
+		text++;
+	len = core_len(text);
+	out->kind = FCMD_TEXT;
+	if (len == 0)
+		return;
+
+	if (is(text, len, "帮助") || is(text, len, "help") || is(text, len, "?") ||
+	    is(text, len, "bz"))
+		out->kind = FCMD_HELP;
+	else if (is(text, len, "查询") || is(text, len, "cx"))
+		out->kind = FCMD_QUERY;
+	else if (is(text, len, "退订") || is(text, len, "td") || is(text, len, "stop") ||
+	    is(text, len, "unsubscribe"))
+		out->kind = FCMD_STOP;
+	else if (prefixed(text, len, "订阅", out->arg, sizeof(out->arg)))
+		out->kind = FCMD_SUBSCRIBE;
+	else if (prefixed(text, len, "登记", out->arg, sizeof(out->arg)))
+		out->kind = FCMD_REGISTER;
+	if (out->kind != FCMD_TEXT)
+		return;
+
+	/* 1–5, "5分", "5星". */
+	if ((len == 1 || (len == 4 && (memcmp(text + 1, "分", 3) == 0 ||
+	    memcmp(text + 1, "星", 3) == 0))) && text[0] >= '1' && text[0] <= '5') {
+		out->kind = FCMD_RATING;
+		out->rating = text[0] - '0';
+		return;
+	}
+	for (i = 0; i < sizeof(rating_words) / sizeof(rating_words[0]); i++) {
+		if (is(text, len, rating_words[i].word)) {
+			out->kind = FCMD_RATING;
+			out->rating = rating_words[i].rating;
+			return;
+		}
+	}
+}
