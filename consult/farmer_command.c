@@ -71,13 +71,16 @@ farmer_cmd_parse(const char *text, struct farmer_cmd *out)
 	memset(out, 0, sizeof(*out));
 	while (*text == ' ')
 		text++;
-	len = core_len(text);
 	out->kind = FCMD_TEXT;
+	if (strcmp(text, "?") == 0 || strcmp(text, "? ") == 0) {
+		out->kind = FCMD_HELP;	/* a lone question mark: what is this number? */
+		return;
+	}
+	len = core_len(text);
 	if (len == 0)
 		return;
 
-	if (is(text, len, "帮助") || is(text, len, "help") || is(text, len, "?") ||
-	    is(text, len, "bz"))
+	if (is(text, len, "帮助") || is(text, len, "help") || is(text, len, "bz"))
 		out->kind = FCMD_HELP;
 	else if (is(text, len, "查询") || is(text, len, "cx"))
 		out->kind = FCMD_QUERY;

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
+#include "common/config.h"
 #include "consult/consult.h"
 #include "experts/assign.h"
 #include "gateway/sms.h"
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FARMER "+8613800000001"
 #define FARMER2 "+8613800000002"
@@ -29,12 +31,20 @@
 #define LI "+8613900000003"
 #define TRIAGE "+8613900000009"
 #define COMMISSIONER "+8613900000008"
+#define BUREAU "+8613900000100"
+#define MIN 60000LL
+#define HOUR (60 * MIN)
+
+static const struct config_township townships[] = {
+	{ "舜山镇", "六郎村, 大坪村" },
+	{ "六郎镇", "" },
+};
 
 static const char rules_text[] =
     "[routing]\nthreshold = 2\n"
-    "[poultry]\nname = 家禽\npattern = 3 鸡|鸭|鹅\n"
-    "[livestock]\nname = 畜牧\npattern = 3 猪|牛|羊(?!肚菌)\n"
-    "[fruit_tea]\nname = 果树茶叶\npattern = 3 苹果|茶\n";
+    "[poultry]\nname = 家禽\npattern = 10 鸡|鸭|鹅\n"
+    "[livestock]\nname = 畜牧\npattern = 10 猪|牛|羊(?!肚菌)\n"
+    "[fruit_tea]\nname = 果树茶叶\npattern = 10 苹果|茶\npattern = 3 树\n";
 
 struct fixture {
 	char *dir, *path;
@@ -64,6 +74,7 @@ setup(void **state)
 		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * 3600000LL,
 		.reassign_after_ms = 8 * 3600000LL, .off_duty_grace_ms = 3600000LL,
 		.escalation_check_ms = 0, .quiet = { 0, 0 },
+		.bureau_contact = BUREAU, .townships = townships, .ntownships = 2,
 	};
 	char err[512], *rules;
 
@@ -195,7 +206,7 @@ test_question_is_acknowledged_and_the_expert_told(void **state)
 	assert_true(tu_query_int(f->path, "SELECT min(id) FROM messages WHERE kind = 'ack'") <
 	    tu_query_int(f->path, "SELECT min(id) FROM messages WHERE kind = 'notify'"));
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations WHERE status = 'assigned'"
-	    " AND category = 'poultry' AND classified_by = 'rules' AND score = 3"), 1);
+	    " AND category = 'poultry' AND classified_by = 'rules' AND score = 10"), 1);
 	free(farmer);
 	free(expert);
 }
@@ -494,6 +505,410 @@ test_acknowledgement_fits_one_segment_in_the_worst_case(void **state)
 	}
 }
 
+
+/* Run the periodic work at f->now + ms. */
+static int
+tick_after(struct fixture *f, int64_t ms)
+{
+	int changed = 0;
+
+	f->now += ms;
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_tick(f->c, f->now, &changed), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	return changed;
+}
+
+static long long
+count_to(struct fixture *f, const char *to, const char *kind)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	    " recipient = '%s' AND kind = '%s'", to, kind);
+	return tu_query_int(f->path, sql);
+}
+
+static void
+test_follow_up_while_open_reaches_the_same_expert(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result q, r;
+	char *wang, *farmer;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "poultry");
+	q = sms(f, FARMER, "小鸡拉稀");
+	r = sms(f, FARMER, "拉的是白色的稀便，已经死了三只");
+	assert_string_equal(r.action, "followup");
+	assert_int_equal(r.ticket, q.ticket);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations"), 1);
+	wang = outbox_to(f, WANG);
+	assert_contains(wang, "#1农户追问：拉的是白色的稀便，已经死了三只");
+	free(wang);
+	assert_int_equal(count_to(f, LI, "followup"), 0);
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "已收到您对问题#1的补充");
+	free(farmer);
+	assert_int_equal(tu_query_int(f->path, "SELECT consultation_id FROM messages WHERE"
+	    " kind = 'followup' AND direction = 'in'"), 1);
+}
+
+static void
+test_follow_up_after_an_answer_reopens_it_for_the_expert_who_answered(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");
+	sms(f, WANG, "1 用土霉素拌料");
+	r = sms(f, FARMER, "用了两天还是拉，还有别的办法吗");
+	assert_string_equal(r.action, "followup");
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'assigned' FROM consultations"), 1);
+	assert_int_equal(count_to(f, WANG, "followup"), 1);
+	/* The expert answers it again with a plain reply: it is their only open one. */
+	r = sms(f, WANG, "换用氟苯尼考");
+	assert_string_equal(r.action, "answer");
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'answered' AND"
+	    " last_answered_at > first_answered_at FROM consultations"), 1);
+}
+
+static void
+test_after_the_window_a_text_is_a_new_question(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");
+	sms(f, WANG, "1 用土霉素拌料");
+	f->now += 3 * 86400000LL;	/* the window is three days */
+	r = sms(f, FARMER, "小鸡又拉稀了");
+	assert_string_equal(r.action, "question");
+	assert_int_equal(r.ticket, 2);
+}
+
+static void
+test_a_confident_other_category_is_a_new_question_a_vague_text_a_follow_up(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "livestock");
+	sms(f, FARMER, "小鸡拉稀");
+	/* 猪: livestock at score 10 (new_question_score): clearly a new question. */
+	r = sms(f, FARMER, "另外我家的猪不吃食");
+	assert_string_equal(r.action, "question");
+	assert_int_equal(r.ticket, 2);
+	assert_int_equal(count_to(f, LI, "notify"), 1);
+	/* Nothing classifiable: it follows up on the newest open question (#2). */
+	r = sms(f, FARMER, "还有点发烧");
+	assert_string_equal(r.action, "followup");
+	assert_int_equal(r.ticket, 2);
+	/* The same category as the open question: a follow-up, whatever the score. */
+	r = sms(f, FARMER, "猪圈要不要消毒");
+	assert_string_equal(r.action, "followup");
+	assert_int_equal(r.ticket, 2);
+	/* Another category but a weak score (树: 3) is not clearly new. */
+	r = sms(f, FARMER, "树下面拴着的");
+	assert_string_equal(r.action, "followup");
+}
+
+static void
+test_ratings_are_thanked_and_low_ones_alert_triage(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	char *farmer, *triage;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	r = sms(f, FARMER, "5");
+	assert_string_equal(r.action, "command");	/* nothing answered yet */
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "目前没有可以评价的答复");
+	free(farmer);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations"), 0);
+
+	sms(f, FARMER, "小鸡拉稀");
+	sms(f, WANG, "1 用土霉素拌料");
+	r = sms(f, FARMER, "５");
+	assert_string_equal(r.action, "rating");
+	assert_int_equal(r.ticket, 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT rating FROM consultations"), 5);
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "感谢您对问题#1的评价（5分）！");
+	free(farmer);
+	assert_int_equal(count_to(f, TRIAGE, "alert"), 0);
+
+	r = sms(f, FARMER, "不满意");
+	assert_string_equal(r.action, "rating");
+	assert_int_equal(tu_query_int(f->path, "SELECT rating FROM consultations"), 1);
+	triage = outbox_to(f, TRIAGE);
+	assert_contains(triage, "#1收到1分评价（农户138****0001），请回访跟进。");
+	free(triage);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'rated'"),
+	    2);
+}
+
+/* The longest text queued to "to", in segments. */
+static long long
+max_segments_to(struct fixture *f, const char *to)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT max(segments) FROM messages WHERE direction = 'out' AND"
+	    " recipient = '%s'", to);
+	return tu_query_int(f->path, sql);
+}
+
+static void
+test_commands_reply_in_one_or_two_segments(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	char *farmer;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	r = sms(f, FARMER, "帮助");
+	assert_string_equal(r.action, "command");
+	r = sms(f, FARMER, "查询");
+	sms(f, FARMER, "小鸡拉稀");
+	sms(f, WANG, "1 用土霉素拌料");
+	f->now += 4 * 86400000LL;
+	sms(f, FARMER, "苹果树不结果");
+	f->now += 4 * 86400000LL;
+	sms(f, FARMER, "猪不吃食");
+	r = sms(f, FARMER, "CX");
+	assert_string_equal(r.action, "command");
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "县科技专家免费解答");
+	assert_contains(farmer, "您还没有提过问题");
+	assert_contains(farmer, "您最近的问题：#3（畜牧）排队中；#2（果树茶叶）排队中；#1（家禽）已答复。");
+	free(farmer);
+	assert_true(max_segments_to(f, FARMER) <= 2);
+}
+
+static void
+test_stop_subscribe_and_register(void **state)
+{
+	struct fixture *f = *state;
+	char *farmer;
+
+	sms(f, FARMER, "退订");
+	assert_int_equal(tu_query_int(f->path, "SELECT opted_out FROM farmers"), 1);
+	sms(f, FARMER, "订阅 畜牧");
+	assert_int_equal(tu_query_int(f->path, "SELECT opted_out FROM farmers"), 0);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM subscriptions WHERE"
+	    " category = 'livestock'"), 1);
+	sms(f, FARMER, "订阅 香蕉");
+	sms(f, FARMER, "登记 舜山镇 六郎村");
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM farmers WHERE"
+	    " township = '舜山镇' AND village = '六郎村'"), 1);
+	sms(f, FARMER, "登记 舜山镇 月亮村");
+	sms(f, FARMER, "登记 火星镇");
+	sms(f, FARMER, "登記 六郎鎮");	/* traditional, any village accepted there */
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM farmers WHERE"
+	    " township = '六郎镇' AND village IS NULL"), 1);
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "已退订资讯短信");
+	assert_contains(farmer, "已订阅畜牧资讯");
+	assert_contains(farmer, "没有“香蕉”这个类别。可订阅：家禽、畜牧、果树茶叶。");
+	assert_contains(farmer, "已登记：舜山镇六郎村");
+	assert_contains(farmer, "舜山镇没有“月亮村”这个村");
+	assert_contains(farmer, "没有找到这个乡镇。格式：登记 乡镇 村，如“登记 舜山镇”。可登记：舜山镇、六郎镇。");
+	free(farmer);
+	assert_true(max_segments_to(f, FARMER) <= 2);
+}
+
+static void
+test_a_number_sending_too_much_gets_no_more_replies_that_hour(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result r;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		r = sms(f, "+8613800000055", "帮助");	/* a minute apart */
+		assert_string_equal(r.action, "command");
+	}
+	r = sms(f, "+8613800000055", "帮助");
+	assert_string_equal(r.action, "throttled");
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'in'"),
+	    21);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'out'"),
+	    20);
+	f->now += HOUR;
+	r = sms(f, "+8613800000055", "帮助");
+	assert_string_equal(r.action, "command");
+}
+
+static void
+test_a_long_answer_goes_in_numbered_parts_that_never_cut_a_character(void **state)
+{
+	struct fixture *f = *state;
+	char answer[4096] = "1 ", *parts, *p;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int i, n = 0;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");
+	for (i = 0; i < 300; i++)
+		strcat(answer, i % 10 == 9 ? "。" : "隔");
+	sms(f, WANG, answer);
+	/* 300 characters: more than three segments (201 units), so numbered parts. */
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_prepare_v2(db, "SELECT body, segments FROM messages WHERE kind = 'answer' AND direction = 'out'"
+	    " ORDER BY id", -1, &st, NULL);
+	parts = calloc(1, 8192);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(st, 0);
+		char want[32];
+
+		n++;
+		if (sqlite3_column_int(st, 1) > 3)
+			fail_msg("part %d has %d segments: %s", n, sqlite3_column_int(st, 1), body);
+		assert_int_equal(sms_segments(body), sqlite3_column_int(st, 1));
+		assert_true(strncmp(body, "【测试】(", strlen("【测试】(")) == 0);
+		snprintf(want, sizeof(want), "(%d/", n);
+		assert_non_null(strstr(body, want));
+		p = strchr(body + strlen("【测试】"), ')') + 1;
+		strcat(parts, p);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(n, 2);
+	assert_contains(parts, "#1 王专家答复：");
+	assert_int_equal(strstr(parts, "：") - parts + strlen("：") + strlen(answer + 2),
+	    strlen(parts));
+	free(parts);
+}
+
+static void
+test_reminder_then_reassignment_then_triage_and_the_bureau(void **state)
+{
+	struct fixture *f = *state;
+	char *farmer, *bureau;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "poultry");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	sms(f, FARMER, "小鸡拉稀");		/* 王专家 */
+	assert_int_equal(tick_after(f, 119 * MIN), 0);
+	assert_int_equal(tick_after(f, 2 * MIN), 1);	/* two hours: a reminder */
+	assert_int_equal(count_to(f, WANG, "reminder"), 1);
+	assert_int_equal(tick_after(f, HOUR), 0);	/* only one */
+	assert_int_equal(count_to(f, WANG, "reminder"), 1);
+	assert_int_equal(tick_after(f, 5 * HOUR), 1);	/* eight hours: the next expert */
+	assert_int_equal(count_to(f, LI, "notify"), 1);
+	assert_int_equal(count_to(f, WANG, "notice"), 1);
+	farmer = outbox_to(f, FARMER);
+	assert_contains(farmer, "您的问题#1仍在处理中，已请其他专家答复");
+	free(farmer);
+	assert_int_equal(count_to(f, BUREAU, "alert"), 0);
+	/* 李专家 does not answer either: every expert has had it, so triage, and the bureau. */
+	tick_after(f, 8 * HOUR);
+	assert_int_equal(count_to(f, TRIAGE, "notify"), 1);
+	bureau = outbox_to(f, BUREAU);
+	assert_contains(bureau, "问题#1（家禽）本类专家都未能答复，已转分诊员");
+	free(bureau);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind IN"
+	    " ('reminded', 'reassigned')"), 3);
+	/* 王专家's late answer still counts. */
+	assert_string_equal(sms(f, WANG, "1 用土霉素拌料").action, "answer");
+}
+
+static void
+test_off_duty_hands_open_questions_on_after_the_grace_period(void **state)
+{
+	struct fixture *f = *state;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");		/* 王专家 */
+	sms(f, WANG, "暂停");
+	assert_int_equal(tick_after(f, 50 * MIN), 0);
+	assert_int_equal(tu_query_int(f->path, "SELECT e.name = '王专家' FROM consultations c JOIN"
+	    " experts e ON e.id = c.expert_id"), 1);
+	assert_int_equal(tick_after(f, 15 * MIN), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT e.name = '李专家' FROM consultations c JOIN"
+	    " experts e ON e.id = c.expert_id"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM assignments WHERE"
+	    " outcome = 'off_duty'"), 1);
+	/* New questions do not go to an expert who is off duty. */
+	sms(f, FARMER2, "鸭子不下蛋");
+	assert_int_equal(count_to(f, LI, "notify"), 2);
+}
+
+static void
+test_quiet_hours_hold_notices_and_stop_the_clock(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_opts o = {
+		.signature = "【测试】", .service_number = "10690000", .provider = "http",
+		.followup_window_ms = 3 * 86400000LL, .new_question_score = 10, .low_rating = 2,
+		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * HOUR,
+		.reassign_after_ms = 8 * HOUR, .off_duty_grace_ms = HOUR,
+		.escalation_check_ms = 0, .quiet = { 22 * 60, 7 * 60 },
+	};
+	/* 2026-11-20 21:29 in Asia/Shanghai. */
+	const int64_t evening = (1795104000LL + 21 * 3600 + 29 * 60) * 1000;
+
+	consult_free(f->c);
+	f->c = consult_new(f->s, f->rules, f->norm, &o);
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	f->now = evening;
+	sms(f, FARMER, "小鸡拉稀");		/* at 21:30 */
+	/* The acknowledgement goes at once; the expert's notice, at 21:30, too. */
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind IN"
+	    " ('ack', 'notify') AND next_attempt_at = created_at"), 2);
+	f->now = evening + 61 * MIN;	/* 22:30 */
+	sms(f, FARMER2, "鸭子不下蛋");
+	/* At night the expert's notice waits for 07:00; the farmer's acknowledgement does not. */
+	assert_int_equal(tu_query_int(f->path, "SELECT next_attempt_at FROM messages WHERE"
+	    " kind = 'notify' AND consultation_id = 2"), evening + (9 * 60 + 31) * MIN);
+	assert_int_equal(tu_query_int(f->path, "SELECT next_attempt_at = created_at FROM messages"
+	    " WHERE kind = 'ack' AND consultation_id = 2"), 1);
+	/* Two working hours after 21:30 is 08:30 the next morning, not 23:30. */
+	f->now = evening + 2 * HOUR + 10 * MIN;	/* 23:39 */
+	assert_int_equal(tick_after(f, 0), 0);
+	f->now = evening + 10 * HOUR + 59 * MIN;	/* 08:28 */
+	assert_int_equal(tick_after(f, 0), 0);
+	assert_int_equal(count_to(f, WANG, "reminder"), 0);
+	f->now = evening + 11 * HOUR + 2 * MIN;	/* 08:31 */
+	assert_int_equal(tick_after(f, 0), 1);
+	assert_int_equal(count_to(f, WANG, "reminder"), 1);
+	/* The expert's answer at night goes at once. */
+	f->now = evening + 24 * HOUR;		/* 21:29 the next day */
+	f->now += 60 * MIN;			/* 22:29 (sms adds a minute) */
+	sms(f, WANG, "1 用土霉素拌料");
+	assert_int_equal(tu_query_int(f->path, "SELECT next_attempt_at = created_at FROM messages"
+	    " WHERE kind = 'answer' AND direction = 'out'"), 1);
+}
+
+static void
+test_experts_see_whole_numbers_only_when_the_county_says_so(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_opts o = {
+		.signature = "【测试】", .service_number = "10690000", .provider = "http",
+		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * HOUR,
+		.reassign_after_ms = 8 * HOUR, .reveal_farmer_number = 1,
+	};
+	char *wang;
+
+	consult_free(f->c);
+	f->c = consult_new(f->s, f->rules, f->norm, &o);
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");
+	wang = outbox_to(f, WANG);
+	assert_contains(wang, "农户+8613800000001：小鸡拉稀");
+	free(wang);
+}
+
 int
 main(void)
 {
@@ -512,9 +927,24 @@ main(void)
 		T(test_commissioner_asks_for_a_farmer_and_gets_a_copy_of_the_answer),
 		T(test_off_duty_experts_get_nothing_new),
 		T(test_acknowledgement_fits_one_segment_in_the_worst_case),
+		T(test_follow_up_while_open_reaches_the_same_expert),
+		T(test_follow_up_after_an_answer_reopens_it_for_the_expert_who_answered),
+		T(test_after_the_window_a_text_is_a_new_question),
+		T(test_a_confident_other_category_is_a_new_question_a_vague_text_a_follow_up),
+		T(test_ratings_are_thanked_and_low_ones_alert_triage),
+		T(test_commands_reply_in_one_or_two_segments),
+		T(test_stop_subscribe_and_register),
+		T(test_a_number_sending_too_much_gets_no_more_replies_that_hour),
+		T(test_a_long_answer_goes_in_numbered_parts_that_never_cut_a_character),
+		T(test_reminder_then_reassignment_then_triage_and_the_bureau),
+		T(test_off_duty_hands_open_questions_on_after_the_grace_period),
+		T(test_quiet_hours_hold_notices_and_stop_the_clock),
+		T(test_experts_see_whole_numbers_only_when_the_county_says_so),
 	};
 #undef T
 
 	log_init("test", LOG_LEVEL_WARN);
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
 	return cmocka_run_group_tests_name("consult", tests, NULL, NULL);
 }

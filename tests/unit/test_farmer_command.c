@@ -1,0 +1,74 @@
+/*
+ * The farmer command parser, table-driven, on normalized text.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "consult/farmer_command.h"
+
+#include <string.h>
+
+static void
+test_farmer_commands_parse_as_the_table_says(void **state)
+{
+	static const struct {
+		const char *text;	/* as route_normalize leaves it */
+		enum farmer_cmd_kind kind;
+		int rating;
+		const char *arg;
+	} cases[] = {
+		{ "帮助", FCMD_HELP, 0, "" },
+		{ "help", FCMD_HELP, 0, "" },
+		{ "帮助。", FCMD_HELP, 0, "" },
+		{ "?", FCMD_HELP, 0, "" },
+		{ "帮助我看看玉米", FCMD_TEXT, 0, "" },
+		{ "查询", FCMD_QUERY, 0, "" },
+		{ "cx", FCMD_QUERY, 0, "" },
+		{ "退订", FCMD_STOP, 0, "" },
+		{ "td", FCMD_STOP, 0, "" },
+		{ "stop!", FCMD_STOP, 0, "" },
+		{ "订阅", FCMD_SUBSCRIBE, 0, "" },
+		{ "订阅 畜牧", FCMD_SUBSCRIBE, 0, "畜牧" },
+		{ "订阅livestock", FCMD_SUBSCRIBE, 0, "livestock" },
+		{ "登记 舜山镇 六郎村", FCMD_REGISTER, 0, "舜山镇 六郎村" },
+		{ "登记舜山镇六郎村", FCMD_REGISTER, 0, "舜山镇六郎村" },
+		{ "5", FCMD_RATING, 5, "" },
+		{ "1", FCMD_RATING, 1, "" },
+		{ "4分", FCMD_RATING, 4, "" },
+		{ "5星!", FCMD_RATING, 5, "" },
+		{ "满意", FCMD_RATING, 5, "" },
+		{ "非常满意!!", FCMD_RATING, 5, "" },
+		{ "一般", FCMD_RATING, 3, "" },
+		{ "不满意", FCMD_RATING, 1, "" },
+		{ "很不满意。", FCMD_RATING, 1, "" },
+		{ "6", FCMD_TEXT, 0, "" },
+		{ "0", FCMD_TEXT, 0, "" },
+		{ "55", FCMD_TEXT, 0, "" },
+		{ "满意吗", FCMD_TEXT, 0, "" },
+		{ "鹅苗死亡很多怎么办", FCMD_TEXT, 0, "" },
+		{ "", FCMD_TEXT, 0, "" },
+	};
+	struct farmer_cmd cmd;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		farmer_cmd_parse(cases[i].text, &cmd);
+		if (cmd.kind != cases[i].kind || cmd.rating != cases[i].rating ||
+		    strcmp(cmd.arg, cases[i].arg) != 0)
+			fail_msg("\"%s\": kind %d rating %d arg \"%s\"", cases[i].text, cmd.kind,
+			    cmd.rating, cmd.arg);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_farmer_commands_parse_as_the_table_says),
+	};
+
+	return cmocka_run_group_tests_name("farmer_command", tests, NULL, NULL);
+}
