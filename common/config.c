@@ -101,7 +101,7 @@ static const struct setting settings[] = {
 
 	SET("consult", "followup_window", SET_DURATION, OFF(followup_window_ms), 0, 30LL * 86400000,
 	    "3d", NULL),
-	SET("consult", "new_question_score", SET_INT, OFF(new_question_score), 1, 1000, "10", NULL),
+	SET("consult", "new_question_score", SET_INT, OFF(new_question_score), 1, 1000, "5", NULL),
 	SET("consult", "low_rating", SET_INT, OFF(low_rating), 0, 5, "2", NULL),
 	SET("consult", "max_segments", SET_INT, OFF(max_segments), 1, 10, "3", NULL),
 	SET("consult", "loop_limit", SET_INT, OFF(loop_limit), 1, 100000, "20", NULL),

@@ -222,7 +222,7 @@ cmd_duty(struct consult *c, const struct store_expert *e, int on, struct consult
 
 	rc = store_expert_set_duty(c->s, e->id, on, c->now);
 	if (rc == STORE_OK)
-		rc = store_event_add(c->s, 0, c->now, on ? "on_duty" : "off_duty", e->id, NULL);
+		rc = store_event_add(c->s, 0, c->now, on ? "back_on_duty" : "went_off_duty", e->id, NULL);
 	if (rc == STORE_OK)
 		rc = consult_queue(c, e->phone, "confirm", 0, SEND_NOW, on ? "您已恢复接收新问题。" :
 		    "您已暂停接收新问题，回复“恢复”重新接收。未答的问题请尽快答复，逾时将转给其他专家。");

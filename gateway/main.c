@@ -3,6 +3,7 @@
  * reads the configuration (-c FILE, default config/farmline.conf); --port and --db override it.
  */
 #include "bureau/corrections.h"
+#include "bureau/show.h"
 #include "bureau/stats.h"
 #include "bureau/table.h"
 #include "common/clock.h"
@@ -49,6 +50,7 @@ usage(FILE *out)
 	    "  expert import FILE.csv        columns phone,name,categories,townships,role\n"
 	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|month|category|township|expert]\n"
 	    "        [--format table|csv|json] [--recent N]\n"
+	    "  show TICKET [--unmasked]      one consultation and its whole history\n"
 	    "  corrections [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]\n"
 	    "                                questions staff re-routed, and what the rules say now\n"
 	    "\n"
@@ -638,6 +640,45 @@ cmd_stats(struct globals *g, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* show */
+
+static int
+cmd_show(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "unmasked", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_env env;
+	long long ticket;
+	char err[512], *end;
+	int c, unmasked = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'u') {
+			usage(stderr);
+			return 2;
+		}
+		unmasked = 1;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "farmline: show needs one ticket number\n");
+		return 2;
+	}
+	ticket = strtoll(argv[optind] + (argv[optind][0] == '#'), &end, 10);
+	if (*end || ticket <= 0) {
+		fprintf(stderr, "farmline: show: \"%s\" is not a ticket number\n", argv[optind]);
+		return 2;
+	}
+	if (env_open(g, &env) != 0)
+		return 1;
+	rc = bureau_show(env.s, env.rules, ticket, unmasked, stdout, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "farmline: show: %s\n", err);
+	env_close(&env);
+	return rc ? 1 : 0;
+}
+
 /* corrections */
 
 static int
@@ -729,6 +770,8 @@ main(int argc, char **argv)
 		rc = cmd_expert(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "stats") == 0)
 		rc = cmd_stats(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "show") == 0)
+		rc = cmd_show(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "corrections") == 0)
 		rc = cmd_corrections(&g, argc - 1, argv + 1);
 	else {

@@ -468,15 +468,15 @@ store_consult_history(struct store *s, int64_t cid,
 	int rc, stop = 0;
 
 	st = store_stmt(s, ST_HISTORY,
-	    "SELECT ev.at, 'event', ev.kind, e.name, ev.detail, NULL, 0, 0, 0 AS src, ev.id"
+	    "SELECT ev.at, 'event', ev.kind, e.name, ev.detail, NULL, 0, 0, 1 AS src, ev.id"
 	    " FROM events ev LEFT JOIN experts e ON e.id = ev.expert_id"
 	    " WHERE ev.consultation_id = ?1"
 	    " UNION ALL"
 	    " SELECT m.created_at, m.direction, m.kind,"
 	    "  CASE m.direction WHEN 'in' THEN m.sender ELSE m.recipient END, m.body, m.status,"
-	    "  m.segments, m.attempts, 1 AS src, m.id"
+	    "  m.segments, m.attempts, CASE m.direction WHEN 'in' THEN 0 ELSE 2 END, m.id"
 	    " FROM messages m WHERE m.consultation_id = ?1"
-	    " ORDER BY 1, 9, 10");
+	    " ORDER BY 1, 9, 10");	/* at one instant: the message in, what it did, what went out */
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, cid);

@@ -1,0 +1,463 @@
+/*
+ * The integration harness: fake provider, gateway process, HTTP, waits.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "tests/lib/harness.h"
+#include "tests/lib/testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The fake provider: records every message posted to it; can refuse the next few with 503. */
+static enum MHD_Result
+fake_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct fake *fk = cls;
+	struct body *b = *con_cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned int status = 200;
+	const char *reply = "{\"id\":\"fake\"}";
+
+	(void)url;
+	(void)method;
+	(void)version;
+	if (b == NULL) {
+		*con_cls = calloc(1, sizeof(struct body));
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		b->data = realloc(b->data, b->len + *upload_size + 1);
+		memcpy(b->data + b->len, upload, *upload_size);
+		b->len += *upload_size;
+		b->data[b->len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&fk->lock);
+	if (fk->fail_next > 0) {
+		fk->fail_next--;
+		fk->refused++;
+		status = 503;
+		reply = "{\"error\":\"busy\"}";
+	} else if (fk->n < 256 && b->data) {
+		json_t *root = json_loads(b->data, 0, NULL);
+
+		fk->msgs[fk->n].to = strdup(json_string_value(json_object_get(root, "to")));
+		fk->msgs[fk->n].text = strdup(json_string_value(json_object_get(root, "text")));
+		fk->n++;
+		json_decref(root);
+	}
+	pthread_mutex_unlock(&fk->lock);
+	resp = MHD_create_response_from_buffer(strlen(reply), (void *)reply,
+	    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+fake_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct body *b = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (b) {
+		free(b->data);
+		free(b);
+	}
+}
+
+int64_t
+h_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+h_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait until the fake provider holds at least n messages; returns how many it has. */
+int
+h_fake_wait(struct fake *fk, int n)
+{
+	int64_t until = h_now_ms() + WAIT_MS;
+	int have;
+
+	for (;;) {
+		pthread_mutex_lock(&fk->lock);
+		have = fk->n;
+		pthread_mutex_unlock(&fk->lock);
+		if (have >= n || h_now_ms() > until)
+			return have;
+		h_sleep_ms(20);
+	}
+}
+
+/* The text of the first message to "to" containing needle, from index from on; NULL if none. */
+const char *
+h_fake_find(struct fake *fk, const char *to, const char *needle)
+{
+	const char *found = NULL;
+	int i;
+
+	pthread_mutex_lock(&fk->lock);
+	for (i = 0; i < fk->n && !found; i++) {
+		if (strcmp(fk->msgs[i].to, to) == 0 && strstr(fk->msgs[i].text, needle))
+			found = fk->msgs[i].text;
+	}
+	pthread_mutex_unlock(&fk->lock);
+	return found;
+}
+
+int
+h_fake_count_to(struct fake *fk, const char *to)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&fk->lock);
+	for (i = 0; i < fk->n; i++)
+		n += strcmp(fk->msgs[i].to, to) == 0;
+	pthread_mutex_unlock(&fk->lock);
+	return n;
+}
+
+static void *
+read_log(void *arg)
+{
+	struct gateway *gw = arg;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(gw->err_fd, buf, sizeof(buf))) > 0) {
+		pthread_mutex_lock(&gw->lock);
+		gw->log = realloc(gw->log, gw->log_len + (size_t)n + 1);
+		memcpy(gw->log + gw->log_len, buf, (size_t)n);
+		gw->log_len += (size_t)n;
+		gw->log[gw->log_len] = '\0';
+		pthread_mutex_unlock(&gw->lock);
+	}
+	return NULL;
+}
+
+/* Run farmline with args to completion; returns its exit status, output in *out. */
+int
+h_run_cli(struct world *w, char **out, const char *arg1, ...)
+{
+	const char *argv[32];
+	int pipefd[2], status, argc = 0;
+	char buf[4096], *text = calloc(1, 1);
+	size_t len = 0;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	argv[argc++] = w->bin;
+	argv[argc++] = "-c";
+	argv[argc++] = w->conf;
+	argv[argc++] = arg1;
+	va_start(ap, arg1);
+	while (argc < 31 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(w->bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) {
+		text = realloc(text, len + (size_t)n + 1);
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+		text[len] = '\0';
+	}
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	if (out)
+		*out = text;
+	else
+		free(text);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void
+h_gateway_start(struct world *w)
+{
+	struct gateway *gw = &w->gw;
+	int pipefd[2];
+	int64_t until = h_now_ms() + WAIT_MS;
+	char *at;
+
+	assert_int_equal(pipe(pipefd), 0);
+	gw->pid = fork();
+	assert_true(gw->pid >= 0);
+	if (gw->pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execl(w->bin, w->bin, "-c", w->conf, "serve", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	gw->err_fd = pipefd[0];
+	gw->port = 0;
+	pthread_create(&gw->reader, NULL, read_log, gw);
+	while (gw->port == 0 && h_now_ms() < until) {
+		pthread_mutex_lock(&gw->lock);
+		at = gw->log ? strstr(gw->log, "listening on 127.0.0.1 port ") : NULL;
+		if (at)
+			gw->port = atoi(at + strlen("listening on 127.0.0.1 port "));
+		pthread_mutex_unlock(&gw->lock);
+		if (gw->port == 0)
+			h_sleep_ms(20);
+	}
+	if (gw->port == 0)
+		fail_msg("the gateway did not start: %s", gw->log ? gw->log : "(no output)");
+}
+
+/* SIGINT, and the exit status it stopped with (-1 if it had to be killed). */
+int
+h_gateway_stop(struct world *w)
+{
+	struct gateway *gw = &w->gw;
+	int64_t until = h_now_ms() + WAIT_MS;
+	int status;
+	pid_t r;
+
+	kill(gw->pid, SIGINT);
+	while ((r = waitpid(gw->pid, &status, WNOHANG)) == 0 && h_now_ms() < until)
+		h_sleep_ms(20);
+	if (r == 0) {
+		kill(gw->pid, SIGKILL);
+		waitpid(gw->pid, &status, 0);
+		status = -1;
+	}
+	pthread_join(gw->reader, NULL);
+	close(gw->err_fd);
+	gw->pid = 0;
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static size_t
+collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct body *b = arg;
+	size_t n = size * nmemb;
+
+	b->data = realloc(b->data, b->len + n + 1);
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* An HTTP request to the gateway; returns the status, the body in *reply (caller frees). */
+long
+h_http(struct world *w, const char *method, const char *path, const char *content_type,
+    const char *body, size_t len, char **reply)
+{
+	struct curl_slist *headers = NULL;
+	struct body b = { calloc(1, 1), 0 };
+	char url[256], header[256];
+	long status = 0;
+	CURLcode cc;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", w->gw.port, path);
+	curl_easy_reset(w->curl);
+	curl_easy_setopt(w->curl, CURLOPT_URL, url);
+	curl_easy_setopt(w->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, (long)WAIT_MS);
+	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, &b);
+	if (body) {
+		snprintf(header, sizeof(header), "Content-Type: %s", content_type);
+		headers = curl_slist_append(headers, header);
+		curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	cc = curl_easy_perform(w->curl);
+	if (cc != CURLE_OK)
+		fail_msg("%s %s: %s", method, path, curl_easy_strerror(cc));
+	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(headers);
+	if (reply)
+		*reply = b.data;
+	else
+		free(b.data);
+	return status;
+}
+
+/* POST a form to /sms/inbound; fields are written raw, as `curl -d` sends them. */
+long
+h_post_form(struct world *w, const char *form, json_t **reply)
+{
+	char *text;
+	long status = h_http(w, "POST", "/sms/inbound", "application/x-www-form-urlencoded", form,
+	    strlen(form), &text);
+
+	*reply = json_loads(text, 0, NULL);
+	if (*reply == NULL)
+		fail_msg("not JSON: %s", text);
+	free(text);
+	return status;
+}
+
+/* Wait until sql gives want (the gateway records what the provider said just after it said it). */
+long long
+h_db_wait(struct world *w, const char *sql, long long want)
+{
+	int64_t until = h_now_ms() + WAIT_MS;
+	long long v;
+
+	while ((v = tu_query_int(w->db, sql)) != want && h_now_ms() < until)
+		h_sleep_ms(20);
+	return v;
+}
+
+void
+h_assert_contains(const char *haystack, const char *needle)
+{
+	if (haystack == NULL || strstr(haystack, needle) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", haystack ? haystack : "(nothing)", needle);
+}
+
+struct world *
+h_world_new(const char *tag, const char *extra_conf)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct sockaddr_in loopback;
+	char conf[4096];
+
+	w->bin = getenv("FARMLINE_BIN") ? getenv("FARMLINE_BIN") : "build/farmline";
+	w->dir = tu_mkdtemp(tag);
+	if (asprintf(&w->db, "%s/data/farmline.db", w->dir) < 0)
+		return NULL;
+	pthread_mutex_init(&w->fake.lock, NULL);
+	pthread_mutex_init(&w->gw.lock, NULL);
+	memset(&loopback, 0, sizeof(loopback));
+	loopback.sin_family = AF_INET;
+	loopback.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	w->fake.d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, fake_request,
+	    &w->fake, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&loopback,
+	    MHD_OPTION_NOTIFY_COMPLETED, fake_completed, NULL, MHD_OPTION_END);
+	if (w->fake.d == NULL)
+		return NULL;
+	w->fake.port = MHD_get_daemon_info(w->fake.d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	snprintf(conf, sizeof(conf),
+	    "[http]\nbind = 127.0.0.1\nport = 0\nmax_body = 64k\n"
+	    "[store]\npath = %s\n"
+	    "[routing]\nrules = config/categories.conf\n"
+	    "[provider]\ntype = http\nurl = http://127.0.0.1:%d/send\ntimeout = 5s\n"
+	    "[sender]\nretry_base = 200ms\nretry_max = 1s\npoll_interval = 50ms\n%s",
+	    w->db, w->fake.port, extra_conf ? extra_conf : "");
+	w->conf = tu_write_file(w->dir, "farmline.conf", conf);
+	w->curl = curl_easy_init();
+	return w;
+}
+
+void
+h_world_free(struct world *w)
+{
+	int i;
+
+	if (w->gw.pid > 0)
+		h_gateway_stop(w);
+	MHD_stop_daemon(w->fake.d);
+	for (i = 0; i < w->fake.n; i++) {
+		free(w->fake.msgs[i].to);
+		free(w->fake.msgs[i].text);
+	}
+	curl_easy_cleanup(w->curl);
+	free(w->gw.log);
+	if (getenv("FARMLINE_KEEP") == NULL)
+		tu_rmtree(w->dir);
+	else
+		fprintf(stderr, "kept %s\n", w->dir);
+	free(w->dir);
+	free(w->db);
+	free(w->conf);
+	free(w);
+}
+
+
+void
+h_fake_fail_next(struct fake *fk, int n)
+{
+	pthread_mutex_lock(&fk->lock);
+	fk->fail_next = n;
+	fk->refused = 0;
+	pthread_mutex_unlock(&fk->lock);
+}
+
+/* Wait until the gateway's log holds needle. */
+int
+h_log_wait(struct world *w, const char *needle)
+{
+	int64_t until = h_now_ms() + WAIT_MS;
+	int found = 0;
+
+	while (!found && h_now_ms() < until) {
+		pthread_mutex_lock(&w->gw.lock);
+		found = w->gw.log && strstr(w->gw.log, needle);
+		pthread_mutex_unlock(&w->gw.lock);
+		if (!found)
+			h_sleep_ms(20);
+	}
+	return found;
+}
+
+void
+h_copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	size_t n;
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+}
+

@@ -1,0 +1,89 @@
+/*
+ * The harness the integration tests share: a fake SMS provider on loopback that records what it
+ * is sent, the real farmline binary started and stopped, HTTP requests to it, waits.
+ */
+#ifndef FL_HARNESS_H
+#define FL_HARNESS_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define WAIT_MS 15000		/* how long to wait for something that should happen at once */
+
+struct sent {
+	char *to, *text;
+};
+
+struct fake {
+	struct MHD_Daemon *d;
+	int port;
+	pthread_mutex_t lock;
+	struct sent msgs[256];
+	int n;
+	int fail_next;		/* answer 503 to this many requests */
+	int refused;
+};
+
+struct body {
+	char *data;
+	size_t len;
+};
+
+/* The gateway process. */
+struct gateway {
+	pid_t pid;
+	int port;
+	int err_fd;
+	pthread_t reader;
+	pthread_mutex_t lock;
+	char *log;		/* everything it wrote on stderr */
+	size_t log_len;
+};
+
+struct world {
+	char *dir, *conf, *db;
+	const char *bin;
+	struct fake fake;
+	struct gateway gw;
+	CURL *curl;
+};
+
+int64_t h_now_ms(void);		/* monotonic */
+void h_sleep_ms(int ms);
+
+/* The fake provider: wait until it holds n messages (returns how many it has). */
+int h_fake_wait(struct fake *fk, int n);
+/* The first message to "to" containing needle, or NULL. */
+const char *h_fake_find(struct fake *fk, const char *to, const char *needle);
+int h_fake_count_to(struct fake *fk, const char *to);
+/* Answer 503 to the next n messages. */
+void h_fake_fail_next(struct fake *fk, int n);
+
+/* A fake provider, a temporary folder and a configuration; extra_conf is appended to it. */
+struct world *h_world_new(const char *tag, const char *extra_conf);
+void h_world_free(struct world *w);
+
+/* Run `farmline -c CONF arg1 … NULL` to completion: its exit status, its output in *out. */
+int h_run_cli(struct world *w, char **out, const char *arg1, ...);
+/* Start `farmline serve` and wait until it listens; stop it with SIGINT (its exit status). */
+void h_gateway_start(struct world *w);
+int h_gateway_stop(struct world *w);
+/* Wait until the gateway's log holds needle. */
+int h_log_wait(struct world *w, const char *needle);
+
+/* An HTTP request to the gateway: the status, the body in *reply (caller frees). */
+long h_http(struct world *w, const char *method, const char *path, const char *content_type,
+    const char *body, size_t len, char **reply);
+/* POST a form to /sms/inbound as `curl -d` does; the JSON answer in *reply. */
+long h_post_form(struct world *w, const char *form, json_t **reply);
+
+/* Wait until sql on the database gives want; returns the last value. */
+long long h_db_wait(struct world *w, const char *sql, long long want);
+void h_assert_contains(const char *haystack, const char *needle);
+void h_copy_file(const char *from, const char *to);
+
+#endif
