@@ -388,8 +388,11 @@ h_world_new(const char *tag, const char *extra_conf)
 	    "[store]\npath = %s\n"
 	    "[routing]\nrules = config/categories.conf\n"
 	    "[provider]\ntype = http\nurl = http://127.0.0.1:%d/send\ntimeout = 5s\n"
-	    "[sender]\nretry_base = 200ms\nretry_max = 1s\npoll_interval = 50ms\n%s",
-	    w->db, w->fake.port, extra_conf ? extra_conf : "");
+	    "[sender]\nretry_base = 200ms\nretry_max = 1s\npoll_interval = 50ms\n%s%s",
+	    w->db, w->fake.port,
+	    /* Tests run at any hour: notices must not wait for the morning unless a test says so. */
+	    extra_conf && strstr(extra_conf, "[quiet]") ? "" : "[quiet]\nstart = 00:00\nend = 00:00\n",
+	    extra_conf ? extra_conf : "");
 	w->conf = tu_write_file(w->dir, "farmline.conf", conf);
 	w->curl = curl_easy_init();
 	return w;
