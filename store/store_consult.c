@@ -105,14 +105,35 @@ store_consult_get(struct store *s, int64_t id, struct store_consult *out)
 	return store_one_row(s, st, consult_read, out);
 }
 
-/* Close the open assignment of cid, if any, with outcome. */
+/*
+ * Close the open assignment of cid, if any, with outcome. A notice or reminder to that expert
+ * still held for the morning (quiet hours) is withdrawn: it would ask them to answer a question
+ * that is answered or has moved on. One already tried is left alone.
+ */
 static enum store_rc
 assignment_end(struct store *s, int64_t cid, const char *outcome, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_END,
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	st = store_stmt(s, ST_ASSIGNMENT_WITHDRAW,
+	    "UPDATE messages SET status = 'withdrawn', next_attempt_at = NULL,"
+	    " last_error = 'question ' || ?3 || ' before it was sent'"
+	    " WHERE direction = 'out' AND consultation_id = ?1 AND status = 'queued'"
+	    " AND attempts = 0 AND next_attempt_at > ?2 AND kind IN ('notify', 'reminder')"
+	    " AND recipient = (SELECT e.phone FROM assignments a JOIN experts e ON e.id = a.expert_id"
+	    " WHERE a.consultation_id = ?1 AND a.ended_at IS NULL)");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, outcome);
+	rc = store_exec_stmt(s, st);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_ASSIGNMENT_END,
 	    "UPDATE assignments SET ended_at = ?2, outcome = ?3"
 	    " WHERE consultation_id = ?1 AND ended_at IS NULL");
-
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, cid);

@@ -887,6 +887,16 @@ test_quiet_hours_hold_notices_and_stop_the_clock(void **state)
 	sms(f, WANG, "1 用土霉素拌料");
 	assert_int_equal(tu_query_int(f->path, "SELECT next_attempt_at = created_at FROM messages"
 	    " WHERE kind = 'answer' AND direction = 'out'"), 1);
+	/* A notice held for the morning is withdrawn when the question is answered before it. */
+	sms(f, "+8613800000003", "鹅不吃食");	/* #3 at 22:30 */
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'queued' FROM messages WHERE"
+	    " kind = 'notify' AND consultation_id = 3"), 1);
+	sms(f, WANG, "3 先看看是不是受凉了");
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'notify'"
+	    " AND consultation_id = 3 AND status = 'withdrawn' AND next_attempt_at IS NULL"), 1);
+	/* The notice of #2, due since the morning, was not withdrawn with it. */
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE"
+	    " status = 'withdrawn'"), 1);
 }
 
 static void
