@@ -16,7 +16,7 @@ struct inifile_state {
 	int too_long;
 	inifile_handler handler;
 	void *user;
-	int failed;
+	int failed;		/* the line the handler refused, or 0 */
 	char *err;
 	size_t errlen;
 };
@@ -45,8 +45,9 @@ inifile_dispatch(void *user, const char *section, const char *name, const char *
 
 	if (st->failed)
 		return 0;
+	/* inih reads on after a refusal; the line that was refused is the one to name. */
 	if (st->handler(st->user, section, name, value, st->line, st->err, st->errlen) != 0) {
-		st->failed = 1;
+		st->failed = st->line;
 		return 0;
 	}
 	return 1;
@@ -80,7 +81,7 @@ inifile_parse(const char *path, inifile_handler handler, void *user, char *err, 
 		return -1;
 	}
 	if (st.failed) {
-		snprintf(err, errlen, "%s:%d: %s", path, st.line, reason);
+		snprintf(err, errlen, "%s:%d: %s", path, st.failed, reason);
 		return -1;
 	}
 	if (rc > 0) {

@@ -11,6 +11,7 @@
 #include "routing/classify.h"
 #include "routing/normalize.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,7 +295,7 @@ consult_new_question(struct consult *c, const struct store_farmer *f, const char
 	struct store_consult con;
 	struct route_result rr;
 	enum assign_outcome outcome;
-	char rule[64] = "", ack[256], detail[128], farmer[32];
+	char rule[PATH_MAX + 16] = "", ack[256], detail[PATH_MAX + 64], farmer[32];
 	int64_t who = 0;
 	char *norm;
 	enum store_rc rc;

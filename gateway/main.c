@@ -343,6 +343,7 @@ cmd_classify(struct globals *g, int argc, char **argv)
 	char *line = NULL, err[512];
 	size_t cap = 0;
 	ssize_t len;
+	long lineno = 0;
 	int do_explain = 0, c, bad = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -362,10 +363,16 @@ cmd_classify(struct globals *g, int argc, char **argv)
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
 		char *text;
 
+		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len > CLASSIFY_MAX_LINE || !sms_utf8_valid(line, (size_t)len)) {
-			fprintf(stderr, "farmline: skipped a line that is not UTF-8 text (or too long)\n");
+			/* Still one line out for each line in, so that the output lines up. */
+			fprintf(stderr, "farmline: line %ld is not UTF-8 text or longer than %d bytes: "
+			    "not classified\n", lineno, CLASSIFY_MAX_LINE);
+			printf("%s\t0\t", ROUTE_TRIAGE);
+			fwrite(line, 1, (size_t)len, stdout);
+			putchar('\n');
 			bad = 1;
 			continue;
 		}

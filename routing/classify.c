@@ -5,6 +5,7 @@
 #include "routing/classify.h"
 
 #include "common/inifile.h"
+#include "routing/normalize.h"
 #include "routing/prefilter.h"
 
 #include <ctype.h>
@@ -33,6 +34,7 @@ struct route_rules {
 	struct route_rule *rules;
 	int nrules, caprules;
 	struct prefilter *pf;	/* which rules a text could match */
+	struct route_norm *norm;	/* while loading: to check patterns */
 };
 
 #define GLOBAL_SECTION "routing"
@@ -87,6 +89,17 @@ category_index(struct route_rules *r, const char *code, int line, char *err, siz
 	return r->ncats++;
 }
 
+/* Characters (UTF-8 lead bytes) in the first n bytes of s. */
+static size_t
+chars_before(const char *s, size_t n)
+{
+	size_t i, chars = 0;
+
+	for (i = 0; i < n && s[i]; i++)
+		chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return chars;
+}
+
 static int
 add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pattern, int line,
     char *err, size_t errlen)
@@ -94,6 +107,7 @@ add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pa
 	struct route_rule *rule;
 	PCRE2_UCHAR msg[160];
 	PCRE2_SIZE offset;
+	char what[160];
 	pcre2_code *re;
 	int code, jit;
 
@@ -101,8 +115,16 @@ add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pa
 	    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &offset, NULL);
 	if (re == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
-		snprintf(err, errlen, "[%s] bad pattern at offset %zu: %s", r->cats[cat].code,
-		    (size_t)offset, (char *)msg);
+		/* PCRE2 counts bytes; a clerk counts characters. */
+		snprintf(err, errlen, "[%s] bad pattern at character %zu (offset %zu): %s",
+		    r->cats[cat].code, chars_before(pattern, offset) + 1, (size_t)offset,
+		    (char *)msg);
+		return -1;
+	}
+	if (route_norm_unseen(r->norm, pattern, what, sizeof(what))) {
+		pcre2_code_free(re);
+		snprintf(err, errlen, "[%s] %s never matches: %s", r->cats[cat].code,
+		    exclude ? "exclude" : "pattern", what);
 		return -1;
 	}
 	/* Without JIT (some platforms, memory limits) the interpreter is used. */
@@ -200,14 +222,19 @@ int
 route_rules_load(const char *path, struct route_rules **out, char *err, size_t errlen)
 {
 	struct route_rules *r;
-	int i;
+	int i, rc;
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		abort();
 	r->path = xstrdup(path);
 	r->threshold = 1;
-	if (inifile_parse(path, rules_handler, r, err, errlen) != 0)
+	if (route_norm_open(&r->norm, err, errlen) != 0)
+		goto fail;
+	rc = inifile_parse(path, rules_handler, r, err, errlen);
+	route_norm_close(r->norm);
+	r->norm = NULL;
+	if (rc != 0)
 		goto fail;
 	if (r->ncats == 0) {
 		snprintf(err, errlen, "%s: no categories", path);
@@ -317,6 +344,7 @@ route_classify(const struct route_rules *r, const char *text, struct route_resul
 
 	memset(out, 0, offsetof(struct route_result, hits));
 	out->nhits = 0;
+	out->nmore = 0;
 	md = pcre2_match_data_create(1, NULL);
 	if (md == NULL)
 		abort();
@@ -340,6 +368,8 @@ route_classify(const struct route_rules *r, const char *text, struct route_resul
 				h->weight = rule->weight;
 				h->line = rule->line;
 				h->exclude = rule->exclude;
+			} else {
+				out->nmore++;
 			}
 			if (rule->exclude) {
 				excluded[rule->category] = 1;
@@ -382,7 +412,7 @@ route_explain(const struct route_rules *r, const struct route_result *res, FILE 
 
 		for (h = 0; h < res->nhits; h++)
 			fired += res->hits[h].category == i;
-		if (!fired)
+		if (!fired && res->scores[i] == 0)
 			continue;
 		fprintf(out, "  %-12s %3d ", r->cats[i].code, res->scores[i]);
 		for (h = 0; h < res->nhits; h++) {
@@ -397,6 +427,9 @@ route_explain(const struct route_rules *r, const struct route_result *res, FILE 
 		}
 		fputc('\n', out);
 	}
+	if (res->nmore)
+		fprintf(out, "  (%d more rules fired and were counted; the first %d are listed)\n",
+		    res->nmore, ROUTE_MAX_HITS);
 	if (res->line)
 		fprintf(out, "  decided by %s:%d\n", r->path, res->line);
 	else

@@ -2,7 +2,8 @@
  * The question classifier: categories and weighted PCRE2 patterns read from categories.conf
  * (data a county clerk edits, not code). A question scores the weights of the patterns that
  * fire for each category; the best category at or above the threshold wins, ties going to the
- * category written first; below the threshold, or when an exclusion fires, it goes to triage.
+ * category written first; below the threshold it goes to triage. An exclusion that fires sets
+ * its own category's score to 0.
  */
 #ifndef FL_CLASSIFY_H
 #define FL_CLASSIFY_H
@@ -13,7 +14,7 @@
 #define ROUTE_TRIAGE "triage"
 #define ROUTE_TRIAGE_NAME "人工分诊"
 #define ROUTE_MAX_CATEGORIES 64
-#define ROUTE_MAX_HITS 32
+#define ROUTE_MAX_HITS 64
 #define ROUTE_MAX_RULES 4096
 
 struct route_rules;
@@ -40,6 +41,7 @@ struct route_result {
 	int scores[ROUTE_MAX_CATEGORIES];	/* per category, after exclusions */
 	struct route_hit hits[ROUTE_MAX_HITS];
 	int nhits;
+	int nmore;		/* rules that fired beyond ROUTE_MAX_HITS (scored, not listed) */
 };
 
 /*

@@ -177,3 +177,44 @@ route_normalize(struct route_norm *n, const char *text)
 	opencc_convert_utf8_free(converted);
 	return out;
 }
+
+int
+route_norm_unseen(struct route_norm *n, const char *text, char *what, size_t len)
+{
+	const char *p, *q;
+	char *converted;
+	int found = 0;
+
+	for (p = text; *p; ) {
+		uint32_t cp;
+		size_t k = sms_utf8_decode(p, &cp);
+
+		if ((cp >= 0xff01 && cp <= 0xff5e) || (cp >= 0x80 && is_space(cp))) {
+			snprintf(what, len, "%.*s (questions are matched with half-width characters "
+			    "and plain spaces: write it that way)", (int)k, p);
+			return 1;
+		}
+		p += k;
+	}
+	if (!has_t2s_key(n, text))
+		return 0;
+	converted = opencc_convert_utf8(n->cc, text, strlen(text));
+	if (converted == NULL)
+		return 0;
+	/* The first character that differs, and what OpenCC made of it. */
+	for (p = text, q = converted; *p && *q; ) {
+		uint32_t a, b;
+		size_t ka = sms_utf8_decode(p, &a), kb = sms_utf8_decode(q, &b);
+
+		if (a != b) {
+			snprintf(what, len, "%.*s (questions are matched in simplified characters: "
+			    "write %.*s)", (int)ka, p, (int)kb, q);
+			found = 1;
+			break;
+		}
+		p += ka;
+		q += kb;
+	}
+	opencc_convert_utf8_free(converted);
+	return found;
+}

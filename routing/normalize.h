@@ -20,6 +20,13 @@ void route_norm_close(struct route_norm *n);
  */
 char *route_normalize(struct route_norm *n, const char *text);
 
+/*
+ * Whether valid UTF-8 text (a rule's pattern) holds a character that matching never sees,
+ * because normalization turns it into another: a full-width or ideographic-space character,
+ * or a traditional character. Returns 0, or 1 with e.g. "雞 (write 鸡)" in what.
+ */
+int route_norm_unseen(struct route_norm *n, const char *text, char *what, size_t len);
+
 /* The width, case and space steps alone (no OpenCC), into a new string (caller frees). */
 char *route_fold(const char *text);
 

@@ -212,6 +212,13 @@ read_quantifier(struct parser *ps, int *min_zero)
 			r++;
 			digits++;
 		}
+		/*
+		 * "{,n}" is literal text before PCRE2 10.43 and "{0,n}" from it on. Reading it as
+		 * "{0,n}" is right for the new versions and only widens the first characters for
+		 * the old ones: the prefilter may let a rule through, never drop one wrongly.
+		 */
+		if (digits == 0 && *r == ',' && r[1] >= '0' && r[1] <= '9')
+			digits = 1;
 		if (digits == 0)
 			return;		/* a literal '{' */
 		if (*r == ',') {

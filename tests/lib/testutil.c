@@ -29,7 +29,7 @@ tu_mkdtemp(const char *tag)
 void
 tu_rmtree(const char *dir)
 {
-	DIR *d = opendir(dir);
+	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
 	char *p;
 

@@ -93,6 +93,10 @@ test_mistakes_name_file_line_and_key(void **state)
 		{ "[general]\ntimezone = Mars/Olympus\n", "farmline.conf:2: [general] timezone: unknown time zone" },
 		{ "[http]\nport\n", "farmline.conf:2: not a [section]" },
 		{ "[http]\nmax_body = 10\n", "farmline.conf:2: [http] max_body: 10 out of range" },
+		/* A mistake followed by more lines is still named by its own line. */
+		{ "[http]\nport = eighty\nthreads = 2\n\n[store]\nbusy_timeout = 5s\n",
+		  "farmline.conf:2: [http] port: \"eighty\" is not a whole number" },
+		{ "[http]\nprot = 8080\n[http\nport = 1\n", "farmline.conf:2: [http] prot: unknown key" },
 	};
 	struct config cfg;
 	char err[512];
