@@ -6,6 +6,7 @@
 #include "common/config.h"
 
 #include "common/inifile.h"
+#include "gateway/sms.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-enum setting_type { SET_STRING, SET_CHOICE, SET_INT, SET_DURATION, SET_SIZE, SET_BOOL, SET_CLOCK };
+/* SET_TEXT: a string whose bounds are characters, not bytes (text that goes into an SMS). */
+enum setting_type { SET_STRING, SET_TEXT, SET_CHOICE, SET_INT, SET_DURATION, SET_SIZE, SET_BOOL,
+	SET_CLOCK };
 
 struct setting {
 	const char *section;
@@ -70,7 +73,8 @@ check_timezone(const char *value, char *err, size_t errlen)
 static const struct setting settings[] = {
 	SETC("general", "timezone", SET_STRING, OFF(timezone), 1, 64, "Asia/Shanghai", NULL,
 	    check_timezone),
-	SET("general", "signature", SET_STRING, OFF(signature), 0, 64, "【科技扶贫在线】", NULL),
+	/* At most 16 characters: the acknowledgement, signature included, is one SMS. */
+	SET("general", "signature", SET_TEXT, OFF(signature), 0, 16, "【科技扶贫在线】", NULL),
 	SET("general", "log_level", SET_CHOICE, OFF(log_level), 0, 0, "info", "warn|info|debug"),
 
 	SET("http", "bind", SET_STRING, OFF(bind), 1, 64, "127.0.0.1", NULL),
@@ -228,6 +232,18 @@ setting_apply(struct config *cfg, const struct setting *st, const char *value, i
 		}
 		config_set_string((char **)(base + st->offset), value);
 		return 0;
+	case SET_TEXT:
+		if (!sms_utf8_valid(value, strlen(value))) {
+			snprintf(err, errlen, "not UTF-8 text");
+			return -1;
+		}
+		if (sms_utf8_chars(value) > st->max || sms_utf8_chars(value) < st->min) {
+			snprintf(err, errlen, "%d characters; it must have %lld..%lld",
+			    sms_utf8_chars(value), (long long)st->min, (long long)st->max);
+			return -1;
+		}
+		config_set_string((char **)(base + st->offset), value);
+		return 0;
 	case SET_CHOICE:
 		if (choice_index(st->choices, value) < 0) {
 			snprintf(err, errlen, "\"%s\" is not one of %s", value, st->choices);
@@ -377,7 +393,8 @@ config_free(struct config *cfg)
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		if (settings[i].type == SET_STRING || settings[i].type == SET_CHOICE)
+		if (settings[i].type == SET_STRING || settings[i].type == SET_TEXT ||
+		    settings[i].type == SET_CHOICE)
 			free(*(char **)((char *)cfg + settings[i].offset));
 	}
 	for (i = 0; i < (size_t)cfg->ntownships; i++) {

@@ -98,6 +98,8 @@ queue_one(struct consult *c, const char *to, const char *kind, int64_t cid, int6
 {
 	enum store_rc rc;
 
+	if (c->mute && strcmp(to, c->mute) == 0)
+		return STORE_OK;	/* a looping staff phone: see consult_handle */
 	rc = store_outbox_add(c->s, c->o.provider, cid, kind, c->o.service_number, to, text,
 	    sms_segments(text), c->now, not_before, NULL);
 	if (rc == STORE_OK)
@@ -196,7 +198,7 @@ consult_ack_text(const struct consult *c, int64_t ticket, const char *category_n
 		    (long long)ticket, category_name);
 		break;
 	default:
-		snprintf(buf, len, "已收到您的问题，编号%lld，类别：%s。专家暂时不在，问题已排队，"
+		snprintf(buf, len, "已收到您的问题，编号%lld，类别：%s。暂无专家在岗，已排队，"
 		    "有专家后尽快答复。", (long long)ticket, category_name);
 		break;
 	}
@@ -384,18 +386,24 @@ consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
 		rc = too_many(c, in->from, &over);
 	if (rc)
 		return rc;
-	if (over) {
+
+	memset(&e, 0, sizeof(e));
+	rc = store_expert_find(c->s, in->from, &e);
+	if (rc == STORE_NOTFOUND && over) {
 		/* Stored, but nothing is said back: that is how loops between gateways end. */
 		snprintf(res->action, sizeof(res->action), "throttled");
 		return store_msg_in_finish(c->s, res->message_id, 0, res->action);
 	}
-
-	memset(&e, 0, sizeof(e));
-	rc = store_expert_find(c->s, in->from, &e);
+	/*
+	 * A busy expert's answers are never dropped; but a staff phone past the limit (an
+	 * auto-reply, say) is sent nothing back for the rest of the hour, which ends the loop.
+	 */
+	c->mute = over ? in->from : NULL;
 	if (rc == STORE_OK)
 		rc = consult_handle_staff(c, &e, in, res);
 	else if (rc == STORE_NOTFOUND)
 		rc = consult_handle_farmer(c, in, res);
+	c->mute = NULL;
 	store_expert_free(&e);
 	if (rc == STORE_OK)
 		rc = store_msg_in_finish(c->s, res->message_id, res->ticket, res->action);

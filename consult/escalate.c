@@ -78,13 +78,27 @@ hand_on(struct consult *c, const struct store_open_assignment *a, const char *wh
 	if (rc)
 		goto out;
 
+	if (con.expert_id == a->expert_id) {
+		/*
+		 * Triage staff with no one left to pass it to keep it: it comes back to them as a
+		 * fresh reminder, and the bureau hears of it each time.
+		 */
+		char how_long[32];
+
+		waited(c->o.reassign_after_ms, how_long, sizeof(how_long));
+		rc = consult_tell_bureau(c, a->cid, "问题#%lld（%s）在分诊员%s处%s未处理，请督促。",
+		    (long long)a->cid, route_rules_name(c->rules, con.category), old.name, how_long);
+		goto out;
+	}
 	rc = consult_queue(c, old.phone, "notice", a->cid, SEND_DAYTIME,
+	    outcome == ASSIGN_QUEUED ? "问题#%lld已收回，等待其他人接手，无需您再答复。" :
 	    strcmp(why, "off_duty") == 0 ? "您暂停期间，问题#%lld已转给其他人答复。" :
 	    "问题#%lld超时未答，已转给其他人答复。", (long long)a->cid);
 	if (rc == STORE_OK)
 		rc = consult_queue(c, con.farmer_phone, "progress", a->cid, SEND_DAYTIME,
-		    "您的问题#%lld仍在处理中，已请%s答复，请耐心等待。", (long long)a->cid,
-		    outcome == ASSIGN_EXPERT ? "其他专家" : "工作人员");
+		    "您的问题#%lld仍在处理中，%s，请耐心等待。", (long long)a->cid,
+		    outcome == ASSIGN_EXPERT ? "已请其他专家答复" : outcome == ASSIGN_TRIAGE ?
+		    "已请工作人员安排答复" : "正在为您安排专家");
 	if (rc == STORE_OK && outcome != ASSIGN_EXPERT)
 		rc = consult_tell_bureau(c, a->cid, "问题#%lld（%s）本类专家都未能答复，%s。",
 		    (long long)a->cid, route_rules_name(c->rules, con.category),

@@ -12,12 +12,16 @@
 #include "common/config.h"
 #include "consult/farmer_command.h"
 #include "gateway/phone.h"
+#include "gateway/sms.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define FOLLOWABLE_MAX 5	/* open questions a follow-up may belong to */
+#define ECHO_MAX_CHARS 10	/* of the farmer's own words quoted back in a reply */
 
 #define RECENT 3		/* questions listed by 查询 */
 #define LIST_MAX_CHARS 48	/* of townships or categories named in a reply */
@@ -140,7 +144,8 @@ cmd_subscribe(struct consult *c, const struct store_farmer *f, const char *arg,
 	cat = route_rules_find(c->rules, arg);
 	if (cat == NULL) {
 		category_list(c, list, sizeof(list));
-		snprintf(text, sizeof(text), "没有“%.30s”这个类别。可订阅：%s。", arg, list);
+		snprintf(text, sizeof(text), "没有“%.*s”这个类别。可订阅：%s。",
+		    (int)sms_fit(arg, SMS_UCS2, ECHO_MAX_CHARS), arg, list);
 		return reply(c, f, res, "command", text);
 	}
 	rc = store_subscribe(c->s, f->id, cat->code, c->now);
@@ -214,10 +219,13 @@ cmd_register(struct consult *c, const struct store_farmer *f, const char *arg,
 			snprintf(text, sizeof(text), "本县尚未开放乡镇登记。");
 		else if (t == NULL)
 			snprintf(text, sizeof(text), "没有找到这个乡镇。格式：登记 乡镇 村，"
-			    "如“登记 %s”。可登记：%s。", c->o.townships[0].name, list);
+			    "如“登记 %s %.*s”。可登记：%s。", c->o.townships[0].name,
+			    c->o.townships[0].villages[0] ?
+			    (int)strcspn(c->o.townships[0].villages, ", ") : (int)strlen("某某村"),
+			    c->o.townships[0].villages[0] ? c->o.townships[0].villages : "某某村", list);
 		else
-			snprintf(text, sizeof(text), "%s没有“%.30s”这个村，请核对。格式：登记 乡镇 村。",
-			    t->name, village);
+			snprintf(text, sizeof(text), "%s没有“%.*s”这个村，请核对。格式：登记 乡镇 村。",
+			    t->name, (int)sms_fit(village, SMS_UCS2, ECHO_MAX_CHARS), village);
 		return reply(c, f, res, "command", text);
 	}
 	rc = store_farmer_set_place(c->s, f->id, t->name, *village ? village : NULL);
@@ -325,35 +333,68 @@ follow_up(struct consult *c, const struct store_farmer *f, struct store_consult 
 	    "已收到您对问题#%lld的补充，有专家后一并答复。", (long long)con->id);
 }
 
+/*
+ * A farmer's text while they have questions open (or answered within the follow-up window):
+ * a follow-up to the newest of them, or — when the rules confidently put it in a category —
+ * to the newest of that category; a confident other category is a new question.
+ */
 static enum store_rc
 question_or_follow_up(struct consult *c, const struct store_farmer *f, const char *text,
     const char *norm, struct consult_result *res)
 {
-	struct store_consult con;
+	struct store_consult con, other;
 	struct route_result rr;
-	int64_t cid = 0;
+	int64_t ids[FOLLOWABLE_MAX];
 	enum store_rc rc;
+	int n = 0, i;
 
-	rc = store_consult_followable(c->s, f->id, c->now - c->o.followup_window_ms, &cid);
-	if (rc == STORE_NOTFOUND) {
+	rc = store_consult_followable(c->s, f->id, c->now - c->o.followup_window_ms, ids,
+	    FOLLOWABLE_MAX, &n);
+	if (rc)
+		return rc;
+	if (n == 0) {
 		set_action(res, "question");
 		return consult_new_question(c, f, text, "sms", 0, f->phone, res);
 	}
-	if (rc)
-		return rc;
 	memset(&con, 0, sizeof(con));
-	rc = store_consult_get(c->s, cid, &con);
-	if (rc == STORE_OK) {
-		route_classify(c->rules, norm, &rr);
-		if (clearly_new(c, &rr, con.category)) {
-			set_action(res, "question");
-			rc = consult_new_question(c, f, text, "sms", 0, f->phone, res);
-		} else {
-			rc = follow_up(c, f, &con, text, res);
-		}
+	rc = store_consult_get(c->s, ids[0], &con);
+	if (rc)
+		goto out;
+	route_classify(c->rules, norm, &rr);
+	if (!clearly_new(c, &rr, con.category)) {
+		rc = follow_up(c, f, &con, text, res);
+		goto out;
 	}
+	/* "鹅还拉稀" while a pig question is newest and a goose question open: the goose one. */
+	for (i = 1; i < n; i++) {
+		memset(&other, 0, sizeof(other));
+		rc = store_consult_get(c->s, ids[i], &other);
+		if (rc == STORE_OK && strcmp(other.category, rr.code) == 0) {
+			rc = follow_up(c, f, &other, text, res);
+			store_consult_free(&other);
+			goto out;
+		}
+		store_consult_free(&other);
+		if (rc)
+			goto out;
+	}
+	set_action(res, "question");
+	rc = consult_new_question(c, f, text, "sms", 0, f->phone, res);
+out:
 	store_consult_free(&con);
 	return rc;
+}
+
+static int
+starts_with_township(const struct consult *c, const char *text)
+{
+	int i;
+
+	for (i = 0; i < c->o.ntownships; i++) {
+		if (strncmp(text, c->o.townships[i].name, strlen(c->o.townships[i].name)) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 enum store_rc
@@ -374,6 +415,12 @@ consult_handle_farmer(struct consult *c, const struct sms_in *in, struct consult
 		return STORE_ERR;
 	}
 	farmer_cmd_parse(norm, &cmd);
+	/* "订阅号怎么关注", "登记的补贴怎么领": words that only begin like a command are questions. */
+	if ((cmd.kind == FCMD_SUBSCRIBE && cmd.arg[0] && !cmd.arg_spaced &&
+	    route_rules_find(c->rules, cmd.arg) == NULL) ||
+	    (cmd.kind == FCMD_REGISTER && cmd.arg[0] && !cmd.arg_spaced &&
+	    !starts_with_township(c, cmd.arg)))
+		cmd.kind = FCMD_TEXT;
 	switch (cmd.kind) {
 	case FCMD_HELP:
 		rc = cmd_help(c, &f, res);

@@ -47,7 +47,7 @@ is(const char *s, size_t len, const char *word)
 
 /* If s starts with keyword, the argument after it (spaces skipped) into out. */
 static int
-prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t arglen)
+prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t arglen, int *spaced)
 {
 	size_t k = strlen(keyword);
 
@@ -55,6 +55,7 @@ prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t argle
 		return 0;
 	s += k;
 	len -= k;
+	*spaced = len > 0 && *s == ' ';
 	while (len > 0 && *s == ' ') {
 		s++;
 		len--;
@@ -87,9 +88,9 @@ farmer_cmd_parse(const char *text, struct farmer_cmd *out)
 	else if (is(text, len, "退订") || is(text, len, "td") || is(text, len, "stop") ||
 	    is(text, len, "unsubscribe"))
 		out->kind = FCMD_STOP;
-	else if (prefixed(text, len, "订阅", out->arg, sizeof(out->arg)))
+	else if (prefixed(text, len, "订阅", out->arg, sizeof(out->arg), &out->arg_spaced))
 		out->kind = FCMD_SUBSCRIBE;
-	else if (prefixed(text, len, "登记", out->arg, sizeof(out->arg)))
+	else if (prefixed(text, len, "登记", out->arg, sizeof(out->arg), &out->arg_spaced))
 		out->kind = FCMD_REGISTER;
 	if (out->kind != FCMD_TEXT)
 		return;

@@ -19,6 +19,7 @@ struct farmer_cmd {
 	enum farmer_cmd_kind kind;
 	int rating;
 	char arg[192];
+	int arg_spaced;	/* a space came between the keyword and arg ("订阅 畜牧", not "订阅号") */
 };
 
 /*

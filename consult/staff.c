@@ -172,7 +172,7 @@ static enum store_rc
 cmd_pass(struct consult *c, const struct store_expert *e, const struct expert_cmd *cmd,
     struct consult_result *res)
 {
-	int64_t ids[OPEN_LIST_MAX + 1], ticket = cmd->ticket;
+	int64_t ids[OPEN_LIST_MAX + 1], ticket = cmd->ticket, other = 0;
 	struct store_consult con;
 	enum assign_outcome outcome;
 	enum store_rc rc;
@@ -196,10 +196,20 @@ cmd_pass(struct consult *c, const struct store_expert *e, const struct expert_cm
 	if (rc)
 		return rc;
 	if (con.expert_id != e->id || con.status != CS_ASSIGNED) {
-		store_consult_free(&con);
-		return reject(c, e, res, "#%lld不是您的待答问题，无法转交。", (long long)ticket);
+		rc = reject(c, e, res, "#%lld不是您的待答问题，无法转交。", (long long)ticket);
+		goto out;
 	}
-	store_consult_free(&con);
+	/* Triage staff with no one else on duty keep what they pass: say so, and how to route. */
+	if (e->role == ROLE_TRIAGE) {
+		rc = store_expert_pick(c->s, ROLE_TRIAGE, con.category, NULL, ticket, &other);
+		if (rc != STORE_OK && rc != STORE_NOTFOUND)
+			goto out;
+		if (rc == STORE_NOTFOUND || other == e->id) {
+			rc = reject(c, e, res, "没有其他分诊员在岗，#%lld仍由您处理。可直接答复，或回复“分%lld "
+			    "类别”分给专家。", (long long)ticket, (long long)ticket);
+			goto out;
+		}
+	}
 
 	rc = store_consult_unassign(c->s, ticket, "passed", c->now);
 	if (rc == STORE_OK)
@@ -212,6 +222,8 @@ cmd_pass(struct consult *c, const struct store_expert *e, const struct expert_cm
 		    outcome == ASSIGN_EXPERT ? "其他专家" : outcome == ASSIGN_TRIAGE ? "分诊员" :
 		    "，暂无其他专家，问题排队等待");
 	snprintf(res->action, sizeof(res->action), "pass");
+out:
+	store_consult_free(&con);
 	return rc;
 }
 
@@ -238,6 +250,7 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 	struct store_consult con;
 	enum assign_outcome outcome;
 	char key[64], detail[128];
+	int64_t holder;
 	enum store_rc rc;
 
 	snprintf(key, sizeof(key), "%.*s", (int)cmd->arg_len, text + cmd->arg_off);
@@ -256,8 +269,27 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 		store_consult_free(&con);
 		return reject(c, e, res, "#%lld已答复，无需分诊。", (long long)con.id);
 	}
+	/* Triage staff route any open question; an expert only one given to them. */
+	if (e->role != ROLE_TRIAGE && con.expert_id != e->id) {
+		store_consult_free(&con);
+		return reject(c, e, res, "#%lld不是您的待答问题，只有分诊员可以改分。", (long long)con.id);
+	}
 	snprintf(detail, sizeof(detail), "%s -> %s", con.category, cat->code);
+	holder = con.expert_id;
 	store_consult_free(&con);
+	if (holder && holder != e->id) {
+		struct store_expert h;
+
+		memset(&h, 0, sizeof(h));
+		rc = store_expert_get(c->s, holder, &h);
+		if (rc == STORE_OK)
+			rc = consult_queue(c, h.phone, "notice", cmd->ticket, SEND_DAYTIME,
+			    "问题#%lld已由分诊员改分到%s，无需您再答复。", (long long)cmd->ticket,
+			    cat->name);
+		store_expert_free(&h);
+		if (rc)
+			return rc;
+	}
 
 	rc = store_consult_set_category(c->s, cmd->ticket, cat->code, "staff");
 	if (rc == STORE_OK)
@@ -298,6 +330,18 @@ cmd_for(struct consult *c, const struct store_expert *e, const struct expert_cmd
 	return rc;
 }
 
+/* The whole message as a plain answer (what looked like a command was not one). */
+static enum store_rc
+as_plain(struct consult *c, const struct store_expert *e, struct expert_cmd *cmd,
+    const char *text, struct consult_result *res)
+{
+	cmd->kind = ECMD_PLAIN;
+	cmd->ticket = 0;
+	cmd->arg_off = 0;
+	cmd->arg_len = strlen(text);
+	return cmd_plain(c, e, cmd, text, res);
+}
+
 enum store_rc
 consult_handle_staff(struct consult *c, const struct store_expert *e, const struct sms_in *in,
     struct consult_result *res)
@@ -315,25 +359,33 @@ consult_handle_staff(struct consult *c, const struct store_expert *e, const stru
 	}
 	switch (cmd.kind) {
 	case ECMD_ANSWER:
+		/*
+		 * "3天后打药" is an answer that starts with a number, not ticket 3 — unless 3 is a
+		 * question open with this very person now. (A ticket written "#3", "Q3" or "3 …"
+		 * may also name one they had before: a late answer.)
+		 */
 		if (!cmd.ticket_marked) {
-			/* "3天后打药" is an answer that starts with a number, not ticket 3. */
 			struct store_consult con;
-			int mine;
+			int open_with_them;
 
 			memset(&con, 0, sizeof(con));
 			rc = store_consult_get(c->s, cmd.ticket, &con);
-			mine = rc == STORE_OK && may_answer(c, e, &con);
+			open_with_them = rc == STORE_OK && con.expert_id == e->id &&
+			    con.status == CS_ASSIGNED;
 			store_consult_free(&con);
 			if (rc != STORE_OK && rc != STORE_NOTFOUND)
 				return rc;
-			if (!mine) {
-				cmd.kind = ECMD_PLAIN;
-				cmd.arg_off = 0;
-				cmd.arg_len = strlen(in->text);
-				return cmd_plain(c, e, &cmd, in->text, res);
-			}
+			if (!open_with_them)
+				return as_plain(c, e, &cmd, in->text, res);
 		}
 		return cmd_answer(c, e, &cmd, in->text, res);
+	case ECMD_NOTED:
+		snprintf(res->action, sizeof(res->action), "noted");
+		rc = store_consult_open_for(c->s, e->id, ids, OPEN_LIST_MAX + 1, &n);
+		if (rc || n == 0)
+			return rc;
+		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "好的。作答请回复“编号 答复内容”，"
+		    "如“%lld 建议……”。", (long long)ids[0]);
 	case ECMD_PLAIN:
 		return cmd_plain(c, e, &cmd, in->text, res);
 	case ECMD_LIST:
@@ -346,6 +398,14 @@ consult_handle_staff(struct consult *c, const struct store_expert *e, const stru
 	case ECMD_ON:
 		return cmd_duty(c, e, cmd.kind == ECMD_ON, res);
 	case ECMD_ROUTE:
+		/* "分3次喂药" from an expert is an answer; so is 分 with no category after it. */
+		if (!cmd.arg_separated || e->role != ROLE_TRIAGE) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "%.*s", (int)cmd.arg_len, in->text + cmd.arg_off);
+			if (route_rules_find(c->rules, key) == NULL)
+				return as_plain(c, e, &cmd, in->text, res);
+		}
 		return cmd_route(c, e, &cmd, in->text, res);
 	case ECMD_FOR:
 		return cmd_for(c, e, &cmd, in->text, res);

@@ -80,9 +80,16 @@ trimmed_len(const char *p)
 	return keep;
 }
 
+static int
+is_latin(uint32_t cp)
+{
+	return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+}
+
 /*
  * If p starts with one of the keywords (folded, matched case-insensitively for Latin), return
- * the position after it; else NULL.
+ * the position after it; else NULL. A Latin keyword must end where its word ends ("offer" is
+ * not "off").
  */
 static const char *
 match_keyword(const char *p, const char *const *words)
@@ -94,8 +101,15 @@ match_keyword(const char *p, const char *const *words)
 
 		for (;;) {
 			nb = fold_cp(w, &b);
-			if (nb == 0)
+			if (nb == 0) {
+				uint32_t next;
+				unsigned char last = (unsigned char)(*words)[strlen(*words) - 1];
+
+				fold_cp(q, &next);
+				if (is_latin(last) && is_latin(next))
+					break;
 				return q;
+			}
 			na = fold_cp(q, &a);
 			if (na == 0 || a != b)
 				break;
@@ -156,6 +170,45 @@ bad(struct expert_cmd *out, const char *usage)
 	out->usage = usage;
 }
 
+/* Whether a word follows at p after blanks ("off now"). */
+static int
+word_follows(const char *p)
+{
+	uint32_t cp;
+	const char *q = skip_blank(p);
+
+	fold_cp(p, &cp);
+	return q != p && *q != '\0' && is_blank(cp);
+}
+
+/*
+ * Whether the whole message only says the notice was read ("收到", "好的", "OK!"), which is not
+ * an answer to relay to a farmer.
+ */
+static int
+is_noted(const char *p)
+{
+	static const char *const words[] = { "收到", "收到了", "好的", "好", "好的收到", "收到谢谢",
+	    "知道了", "知道", "明白", "明白了", "嗯", "嗯嗯", "ok", "okay", "谢谢", NULL };
+	const char *const *w;
+
+	for (w = words; *w; w++) {
+		const char *q = match_keyword(p, (const char *const[]){ *w, NULL });
+		uint32_t cp;
+		int n;
+
+		if (q == NULL)
+			continue;
+		/* trailing punctuation: 。！!.~ */
+		while ((n = fold_cp(q, &cp)) > 0 && (is_blank(cp) || cp == '.' || cp == '!' ||
+		    cp == '~' || cp == 0x3002 || cp == 0xff01))
+			q += n;
+		if (*q == '\0')
+			return 1;
+	}
+	return 0;
+}
+
 void
 expert_cmd_parse(const char *text, struct expert_cmd *out)
 {
@@ -165,6 +218,9 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 	static const char *const kw_on[] = { "恢复", "恢復", "on", NULL };
 	static const char *const kw_route[] = { "分", "route", NULL };
 	static const char *const kw_for[] = { "代", "for", NULL };
+	static const char *const kw_off_en[] = { "off", NULL };
+	static const char *const kw_on_en[] = { "on", NULL };
+	static const char *const kw_list_en[] = { "list", NULL };
 	const char *p = skip_blank(text), *q, *r;
 	uint32_t cp;
 	int marked, n;
@@ -181,6 +237,23 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 	}
 	if ((q = match_keyword(p, kw_on)) && at_end(q)) {
 		out->kind = ECMD_ON;
+		return;
+	}
+	/*
+	 * "OFF now", "list please": an English keyword with more words is a command in the wrong
+	 * form. (Chinese text that starts with 暂停 or 恢复 is an answer: "暂停喂料两天".)
+	 */
+	if (((q = match_keyword(p, kw_off_en)) || (q = match_keyword(p, kw_on_en))) &&
+	    word_follows(q)) {
+		bad(out, USAGE_DUTY);
+		return;
+	}
+	if ((q = match_keyword(p, kw_list_en)) && word_follows(q)) {
+		bad(out, USAGE_LIST);
+		return;
+	}
+	if (is_noted(p)) {
+		out->kind = ECMD_NOTED;
 		return;
 	}
 
@@ -204,9 +277,14 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 		out->ticket = 0;
 	}
 
-	/* 分1024 家禽 / ROUTE #1024 poultry */
+	/* 分1024 家禽 / ROUTE #1024 poultry. Whether "分3次喂药" is an answer is for the caller,
+	 * who knows the categories and the sender's role: see arg_separated. */
 	if ((q = match_keyword(p, kw_route))) {
 		fold_cp(q, &cp);
+		if (at_end(q)) {
+			bad(out, USAGE_ROUTE);
+			return;
+		}
 		if (is_blank(cp) || cp == '#' || (cp >= '0' && cp <= '9')) {
 			r = read_ticket(skip_blank(q), &out->ticket, &marked);
 			if (r == NULL || at_end(r)) {
@@ -215,6 +293,7 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 			}
 			out->kind = ECMD_ROUTE;
 			out->ticket_marked = 1;
+			out->arg_separated = skip_separators(r) != r;
 			set_arg(out, text, skip_separators(r));
 			return;
 		}
@@ -223,6 +302,10 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 	/* 代13800000001 问题 / FOR +86 138 0000 0001 问题 */
 	if ((q = match_keyword(p, kw_for))) {
 		fold_cp(q, &cp);
+		if (at_end(q)) {
+			bad(out, USAGE_FOR);
+			return;
+		}
 		if (is_blank(cp) || cp == '+' || (cp >= '0' && cp <= '9')) {
 			size_t len = 0;
 			int digits = 0, want = 11;

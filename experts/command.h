@@ -18,6 +18,7 @@ enum expert_cmd_kind {
 	ECMD_ON,	/* "恢复" / "ON" */
 	ECMD_ROUTE,	/* "分 1024 poultry" / "ROUTE 1024 家禽" */
 	ECMD_FOR,	/* "代 13800000001 问题" / "FOR …": a commissioner asks for a farmer */
+	ECMD_NOTED,	/* "收到" / "好的" / "OK": the notice was read; not an answer */
 	ECMD_BAD,	/* a command in the wrong form: usage says the right one */
 };
 
@@ -25,6 +26,7 @@ struct expert_cmd {
 	enum expert_cmd_kind kind;
 	int64_t ticket;		/* 0 when none was given */
 	int ticket_marked;	/* the ticket had a "#"/"Q" prefix or a space after it */
+	int arg_separated;	/* ECMD_ROUTE: a space (or comma…) came between ticket and category */
 	/* The rest of the message (answer, question, category), an offset into the original
 	 * text so that what is relayed is exactly what the person wrote. */
 	size_t arg_off, arg_len;
@@ -39,5 +41,7 @@ void expert_cmd_parse(const char *text, struct expert_cmd *out);
 #define USAGE_PASS "转交格式：转 编号，如“转1024”"
 #define USAGE_ROUTE "分诊格式：分 编号 类别，如“分1024 家禽”"
 #define USAGE_FOR "代问格式：代 农户手机号 问题，如“代13800000001 鹅苗死亡怎么办”"
+#define USAGE_DUTY "暂停接收新问题请只回“暂停”（OFF），恢复请只回“恢复”（ON）"
+#define USAGE_LIST "查看待答问题请只回“列表”（LIST）"
 
 #endif

@@ -183,6 +183,12 @@ rules_handler(void *user, const char *section, const char *name, const char *val
 	if (cat < 0)
 		return -1;
 	if (strcmp(name, "name") == 0) {
+		/* Farmers see it in the one-SMS acknowledgement, with the ticket and signature. */
+		if (chars_before(value, strlen(value)) > ROUTE_NAME_MAX_CHARS || *value == '\0') {
+			snprintf(err, errlen, "[%s] name: 1..%d characters (it goes into the "
+			    "one-SMS acknowledgement)", section, ROUTE_NAME_MAX_CHARS);
+			return -1;
+		}
 		free(r->cats[cat].name);
 		r->cats[cat].name = xstrdup(value);
 	} else if (strcmp(name, "description") == 0) {

@@ -16,6 +16,7 @@
 #define ROUTE_MAX_CATEGORIES 64
 #define ROUTE_MAX_HITS 64
 #define ROUTE_MAX_RULES 4096
+#define ROUTE_NAME_MAX_CHARS 8	/* a category's Chinese name */
 
 struct route_rules;
 

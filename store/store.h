@@ -141,8 +141,9 @@ enum store_rc store_expert_list(struct store *s,
     int (*cb)(void *arg, const struct store_expert *e), void *arg);
 /*
  * The person to give consultation cid to: on duty, of the role, for role ROLE_EXPERT having
- * category; never one who already had cid; paired with township first, then the fewest open
- * consultations, then the one assigned longest ago. STORE_NOTFOUND when nobody fits.
+ * category. Never an expert who already had cid; triage staff who had it come after those who
+ * did not, but may get it again (no one else is left to ask). Then paired with township first,
+ * the fewest open consultations, the one assigned longest ago. STORE_NOTFOUND when nobody fits.
  */
 enum store_rc store_expert_pick(struct store *s, enum store_role role, const char *category,
     const char *township, int64_t cid, int64_t *expert_id);
@@ -168,11 +169,11 @@ enum store_rc store_consult_open_for(struct store *s, int64_t expert_id, int64_t
 /* Tickets waiting for someone to be assigned, oldest first; at most max. */
 enum store_rc store_consult_queued(struct store *s, int64_t *ids, int max, int *n);
 /*
- * The farmer's consultation a new text would follow up on: the newest one still waiting for an
- * answer, or answered at or after answered_since. STORE_NOTFOUND when there is none.
+ * The farmer's consultations a new text could follow up on, newest first, at most max: those
+ * still waiting for an answer, or answered at or after answered_since. *n may be 0.
  */
 enum store_rc store_consult_followable(struct store *s, int64_t farmer_id,
-    int64_t answered_since, int64_t *cid);
+    int64_t answered_since, int64_t *ids, int max, int *n);
 /* The farmer's consultation answered last (the one a rating is for). */
 enum store_rc store_consult_last_answered(struct store *s, int64_t farmer_id, int64_t *cid);
 /* The farmer's newest consultations, newest first. */

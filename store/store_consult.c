@@ -381,17 +381,18 @@ one_id(struct store *s, sqlite3_stmt *st, int64_t *id)
 
 enum store_rc
 store_consult_followable(struct store *s, int64_t farmer_id, int64_t answered_since,
-    int64_t *cid)
+    int64_t *ids, int max, int *n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_FOLLOWABLE,
 	    "SELECT id FROM consultations WHERE farmer_id = ?1 AND (status IN ('queued', 'assigned')"
-	    " OR (status = 'answered' AND last_answered_at >= ?2)) ORDER BY id DESC LIMIT 1");
+	    " OR (status = 'answered' AND last_answered_at >= ?2)) ORDER BY id DESC LIMIT ?3");
 
 	if (st) {
 		sqlite3_bind_int64(st, 1, farmer_id);
 		sqlite3_bind_int64(st, 2, answered_since);
+		sqlite3_bind_int(st, 3, max);
 	}
-	return one_id(s, st, cid);
+	return id_list(s, st, ids, max, n);
 }
 
 enum store_rc

@@ -357,9 +357,13 @@ store_expert_pick(struct store *s, enum store_role role, const char *category,
 	    " WHERE e.on_duty = 1 AND e.role = ?1"
 	    "   AND (?1 <> 'expert' OR EXISTS (SELECT 1 FROM expert_categories ec"
 	    "        WHERE ec.expert_id = e.id AND ec.category = ?2))"
-	    "   AND NOT EXISTS (SELECT 1 FROM assignments a"
-	    "        WHERE a.consultation_id = ?4 AND a.expert_id = e.id)"
+	    /* An expert never gets back a question they had; triage staff are the last
+	     * resort, so one who had it may get it again, after those who did not. */
+	    "   AND (?1 <> 'expert' OR NOT EXISTS (SELECT 1 FROM assignments a"
+	    "        WHERE a.consultation_id = ?4 AND a.expert_id = e.id))"
 	    " ORDER BY"
+	    "   EXISTS (SELECT 1 FROM assignments a"
+	    "        WHERE a.consultation_id = ?4 AND a.expert_id = e.id) ASC,"
 	    "   EXISTS (SELECT 1 FROM expert_townships et"
 	    "        WHERE et.expert_id = e.id AND et.township = ?3) DESC,"
 	    "   (SELECT count(*) FROM consultations c"

@@ -150,12 +150,12 @@ test_expert_paired_with_the_township_comes_first(void **state)
 }
 
 static void
-test_never_back_to_someone_who_had_it_then_triage_then_queued(void **state)
+test_never_back_to_an_expert_who_had_it_then_triage_then_queued(void **state)
 {
 	struct fixture *f = *state;
 	struct store_consult c;
 	enum assign_outcome out;
-	int64_t a, b, t, cid, who;
+	int64_t a, b, t, t2, cid, who;
 
 	a = add_person(f, "+8613900000001", "甲", ROLE_EXPERT, "poultry", NULL);
 	b = add_person(f, "+8613900000002", "乙", ROLE_EXPERT, "poultry", NULL);
@@ -172,6 +172,19 @@ test_never_back_to_someone_who_had_it_then_triage_then_queued(void **state)
 	assert_int_equal(expert_assign(f->s, &c, f->now, &out, &who), STORE_OK);
 	assert_int_equal(who, t);
 	assert_int_equal(out, ASSIGN_TRIAGE);
+	/* Triage staff are the last resort: one who had it may get it again... */
+	assert_int_equal(store_consult_unassign(f->s, cid, "passed", f->now), STORE_OK);
+	assert_int_equal(expert_assign(f->s, &c, f->now, &out, &who), STORE_OK);
+	assert_int_equal(who, t);
+	assert_int_equal(out, ASSIGN_TRIAGE);
+	/* ...after any other triage staff member who did not have it. */
+	t2 = add_person(f, "+8613900000005", "分诊二", ROLE_TRIAGE, NULL, NULL);
+	assert_int_equal(store_consult_unassign(f->s, cid, "passed", f->now), STORE_OK);
+	assert_int_equal(expert_assign(f->s, &c, f->now, &out, &who), STORE_OK);
+	assert_int_equal(who, t2);
+	/* With nobody on duty, it waits. */
+	assert_int_equal(store_expert_set_duty(f->s, t, 0, f->now), STORE_OK);
+	assert_int_equal(store_expert_set_duty(f->s, t2, 0, f->now), STORE_OK);
 	assert_int_equal(store_consult_unassign(f->s, cid, "passed", f->now), STORE_OK);
 	assert_int_equal(expert_assign(f->s, &c, f->now, &out, &who), STORE_OK);
 	assert_int_equal(who, 0);
@@ -206,7 +219,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expert_paired_with_the_township_comes_first,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_never_back_to_someone_who_had_it_then_triage_then_queued, setup, teardown),
+		    test_never_back_to_an_expert_who_had_it_then_triage_then_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unclassified_questions_go_to_triage_staff, setup,
 		    teardown),
 	};

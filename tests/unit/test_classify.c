@@ -197,6 +197,10 @@ test_bad_weight_and_unknown_key_are_refused(void **state)
 	assert_non_null(strstr(err, "write 鸡"));
 	assert_null(load_text(f, "[livestock]\nname = 畜牧\nexclude = 羊肚菌|Ｋ马\n", err, sizeof(err)));
 	assert_non_null(strstr(err, "exclude never matches: Ｋ"));
+	/* A name goes into the one-SMS acknowledgement: at most 8 characters. */
+	assert_null(load_text(f, "[camelid]\nname = 羊驼骆驼养殖与疫病防治\npattern = 2 羊驼\n", err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "rules.conf:2: [camelid] name: 1..8 characters"));
 	/* Upper case is fine: matching ignores case. */
 	r = load_text(f, "[machinery]\nname = 农机\npattern = 2 GPS\n", err, sizeof(err));
 	assert_non_null(r);

@@ -60,6 +60,23 @@ static const struct command_case cases[] = {
 	{ "代13800000001", ECMD_BAD, 0, 0, NULL, NULL },
 	{ "代谢病怎么治", ECMD_PLAIN, 0, 0, "代谢病怎么治", NULL },
 	{ "99999999999999999999 答复", ECMD_PLAIN, 0, 0, "99999999999999999999 答复", NULL },
+	/* A bare keyword, or an English keyword with more words, is a command in the wrong form. */
+	{ "分", ECMD_BAD, 0, 0, NULL, NULL },
+	{ "代", ECMD_BAD, 0, 0, NULL, NULL },
+	{ "OFF now", ECMD_BAD, 0, 0, NULL, NULL },
+	{ "on again", ECMD_BAD, 0, 0, NULL, NULL },
+	{ "list please", ECMD_BAD, 0, 0, NULL, NULL },
+	/* ...but words that only begin like one are text, and Chinese text after 暂停 an answer. */
+	{ "offer more water", ECMD_PLAIN, 0, 0, "offer more water", NULL },
+	{ "only vaccinate once", ECMD_PLAIN, 0, 0, "only vaccinate once", NULL },
+	{ "暂停喂料两天", ECMD_PLAIN, 0, 0, "暂停喂料两天", NULL },
+	{ "分3次喂药，隔离病猪", ECMD_ROUTE, 3, 1, "次喂药，隔离病猪", NULL },
+	/* "I have read it" is not an answer to relay. */
+	{ "收到", ECMD_NOTED, 0, 0, NULL, NULL },
+	{ "好的！", ECMD_NOTED, 0, 0, NULL, NULL },
+	{ "OK.", ECMD_NOTED, 0, 0, NULL, NULL },
+	{ "收到，建议先隔离", ECMD_PLAIN, 0, 0, "收到，建议先隔离", NULL },
+	{ "好好保温就行", ECMD_PLAIN, 0, 0, "好好保温就行", NULL },
 };
 
 static void

@@ -93,6 +93,8 @@ test_mistakes_name_file_line_and_key(void **state)
 		{ "[general]\ntimezone = Mars/Olympus\n", "farmline.conf:2: [general] timezone: unknown time zone" },
 		{ "[http]\nport\n", "farmline.conf:2: not a [section]" },
 		{ "[http]\nmax_body = 10\n", "farmline.conf:2: [http] max_body: 10 out of range" },
+		{ "[general]\nsignature = 【某某县科技扶贫在线服务平台总站】\n",
+		  "farmline.conf:2: [general] signature: 17 characters; it must have 0..16" },
 		/* A mistake followed by more lines is still named by its own line. */
 		{ "[http]\nport = eighty\nthreads = 2\n\n[store]\nbusy_timeout = 5s\n",
 		  "farmline.conf:2: [http] port: \"eighty\" is not a whole number" },

@@ -172,6 +172,8 @@ outbox_to(struct fixture *f, const char *to)
 	return all;
 }
 
+static long long count_to(struct fixture *f, const char *to, const char *kind);
+
 static void
 assert_contains(const char *haystack, const char *needle)
 {
@@ -448,6 +450,63 @@ test_route_by_staff_is_stored_as_a_correction(void **state)
 }
 
 static void
+test_experts_route_only_their_own_questions_and_loose_route_words_are_answers(void **state)
+{
+	struct fixture *f = *state;
+	char *li, *farmer;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "livestock");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	sms(f, FARMER, "小鸡拉稀");		/* #1 王专家 */
+	sms(f, FARMER2, "猪不吃食");		/* #2 李专家 */
+	/* An expert may not move someone else's question... */
+	assert_string_equal(sms(f, WANG, "分2 家禽").action, "rejected");
+	assert_int_equal(tu_query_int(f->path, "SELECT category = 'livestock' FROM consultations"
+	    " WHERE id = 2"), 1);
+	/* ...but may send their own to the right category, and triage may move any, telling the
+	 * one who had it. */
+	assert_string_equal(sms(f, WANG, "分1 畜牧").action, "route");
+	assert_int_equal(count_to(f, LI, "notify"), 2);
+	assert_string_equal(sms(f, TRIAGE, "分 2 家禽").action, "route");
+	li = outbox_to(f, LI);
+	assert_contains(li, "问题#2已由分诊员改分到家禽，无需您再答复");
+	free(li);
+	/* 分 followed by a number and no category is an answer: "分3次喂药". */
+	sms(f, "+8613800000003", "鸭子不下蛋");	/* #3 王专家 */
+	assert_string_equal(sms(f, WANG, "2 先隔离").action, "answer");	/* #2 is 王's now */
+	assert_string_equal(sms(f, WANG, "分3次喂药，隔离病鸭").action, "answer");
+	farmer = outbox_to(f, "+8613800000003");
+	assert_contains(farmer, "王专家答复：分3次喂药，隔离病鸭");
+	free(farmer);
+	/* Saying the notice was read is not an answer. */
+	sms(f, "+8613800000004", "鹅不吃食");	/* #4 王专家 */
+	assert_string_equal(sms(f, WANG, "收到").action, "noted");
+	assert_int_equal(count_to(f, "+8613800000004", "answer"), 0);
+}
+
+static void
+test_a_number_starting_an_answer_is_a_ticket_only_if_open_with_the_sender(void **state)
+{
+	struct fixture *f = *state;
+	char *farmer;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "poultry");
+	sms(f, FARMER, "小鸡拉稀");		/* #1 王专家 */
+	sms(f, WANG, "转1");			/* now 李专家's */
+	sms(f, FARMER2, "鸭子不下蛋");		/* #2 王专家 (fewest open) */
+	/* 王专家 once had #1, but "1天后再打一次药" is the answer to #2, the one open with him. */
+	assert_int_equal(sms(f, WANG, "1天后再打一次药").ticket, 2);
+	farmer = outbox_to(f, FARMER2);
+	assert_contains(farmer, "王专家答复：1天后再打一次药");
+	free(farmer);
+	assert_int_equal(count_to(f, FARMER, "answer"), 0);
+	/* Written as a ticket, a late answer to one he had still goes: "#1 …". */
+	assert_int_equal(sms(f, WANG, "#1 用土霉素").ticket, 1);
+}
+
+static void
 test_commissioner_asks_for_a_farmer_and_gets_a_copy_of_the_answer(void **state)
 {
 	struct fixture *f = *state;
@@ -497,11 +556,19 @@ test_acknowledgement_fits_one_segment_in_the_worst_case(void **state)
 	char text[256], full[320];
 	int outcome;
 
-	for (outcome = ASSIGN_EXPERT; outcome <= ASSIGN_QUEUED; outcome++) {
-		consult_ack_text(f->c, 9999999999LL, "果树茶叶", outcome, text, sizeof(text));
-		snprintf(full, sizeof(full), "【科技扶贫在线】%s", text);
-		if (sms_segments(full) != 1)
-			fail_msg("%d characters: %s", sms_utf8_chars(full), full);
+	/* The longest signature the config takes (16 characters) and the longest category name
+	 * the rules take (8), with a ten-digit ticket. */
+	static const char *const names[] = { "果树茶叶", "八个字的类别名称", ROUTE_TRIAGE_NAME };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (outcome = ASSIGN_EXPERT; outcome <= ASSIGN_QUEUED; outcome++) {
+			consult_ack_text(f->c, 9999999999LL, names[i], outcome, text, sizeof(text));
+			snprintf(full, sizeof(full), "【某某县科技扶贫在线服务平台站】%s", text);
+			assert_int_equal(sms_utf8_chars("【某某县科技扶贫在线服务平台站】"), 16);
+			if (sms_segments(full) != 1)
+				fail_msg("%d characters: %s", sms_utf8_chars(full), full);
+		}
 	}
 }
 
@@ -614,6 +681,12 @@ test_a_confident_other_category_is_a_new_question_a_vague_text_a_follow_up(void 
 	/* Another category but a weak score (树: 3) is not clearly new. */
 	r = sms(f, FARMER, "树下面拴着的");
 	assert_string_equal(r.action, "followup");
+	/* Poultry while the pig question is newest: it joins the open poultry question (#1). */
+	r = sms(f, FARMER, "鸡还是拉稀");
+	assert_string_equal(r.action, "followup");
+	assert_int_equal(r.ticket, 1);
+	assert_int_equal(count_to(f, WANG, "followup"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations"), 2);
 }
 
 static void
@@ -718,9 +791,17 @@ test_stop_subscribe_and_register(void **state)
 	assert_contains(farmer, "没有“香蕉”这个类别。可订阅：家禽、畜牧、果树茶叶。");
 	assert_contains(farmer, "已登记：舜山镇六郎村");
 	assert_contains(farmer, "舜山镇没有“月亮村”这个村");
-	assert_contains(farmer, "没有找到这个乡镇。格式：登记 乡镇 村，如“登记 舜山镇”。可登记：舜山镇、六郎镇。");
+	assert_contains(farmer, "没有找到这个乡镇。格式：登记 乡镇 村，如“登记 舜山镇 六郎村”。可登记：舜山镇、六郎镇。");
 	free(farmer);
 	assert_true(max_segments_to(f, FARMER) <= 2);
+	/* Questions that merely begin with 登记 or 订阅 are questions. */
+	assert_string_equal(sms(f, FARMER2, "登记的补贴怎么领").action, "question");
+	assert_string_equal(sms(f, "+8613800000003", "订阅号怎么关注").action, "question");
+	/* A long unknown name is quoted back cut between characters, never inside one. */
+	sms(f, "+8613800000004", "订阅 鸡鸭鹅猪牛羊兔鱼虾蟹龟鳖");
+	farmer = outbox_to(f, "+8613800000004");
+	assert_contains(farmer, "没有“鸡鸭鹅猪牛羊兔鱼虾蟹”这个类别");
+	free(farmer);
 }
 
 static void
@@ -743,6 +824,34 @@ test_a_number_sending_too_much_gets_no_more_replies_that_hour(void **state)
 	f->now += HOUR;
 	r = sms(f, "+8613800000055", "帮助");
 	assert_string_equal(r.action, "command");
+}
+
+static void
+test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back(void **state)
+{
+	struct fixture *f = *state;
+	char farmer[32], text[64];
+	int i;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	/* 25 questions and 25 answers within the hour: every answer reaches its farmer. */
+	for (i = 1; i <= 25; i++) {
+		snprintf(farmer, sizeof(farmer), "+86138000001%02d", i);
+		sms(f, farmer, "小鸡拉稀怎么办");
+		f->now -= 50000;	/* keep it all inside the hour */
+	}
+	for (i = 1; i <= 25; i++) {
+		snprintf(text, sizeof(text), "%d 用土霉素拌料", i);
+		assert_string_equal(sms(f, WANG, text).action, "answer");
+		f->now -= 50000;
+	}
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"
+	    " AND direction = 'out'"), 25);
+	/* Past loop_limit (20) the expert's own phone gets no confirmations: an auto-reply on it
+	 * cannot start a loop. */
+	assert_int_equal(count_to(f, WANG, "confirm"), 20);
+	assert_string_equal(sms(f, WANG, "列表").action, "list");
+	assert_int_equal(count_to(f, WANG, "reply"), 0);
 }
 
 static void
@@ -817,6 +926,21 @@ test_reminder_then_reassignment_then_triage_and_the_bureau(void **state)
 	free(bureau);
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind IN"
 	    " ('reminded', 'reassigned')"), 3);
+	/* Triage staff do not answer in time either: with no one else to ask, it stays with them
+	 * as a fresh reminder, and the bureau is told again; it is never left with no one. */
+	tick_after(f, 8 * HOUR + MIN);
+	assert_int_equal(count_to(f, TRIAGE, "notify"), 2);
+	assert_int_equal(count_to(f, TRIAGE, "notice"), 0);
+	assert_int_equal(tu_query_int(f->path, "SELECT e.phone = '" TRIAGE "' FROM consultations c"
+	    " JOIN experts e ON e.id = c.expert_id WHERE c.id = 1 AND c.status = 'assigned'"), 1);
+	bureau = outbox_to(f, BUREAU);
+	assert_contains(bureau, "问题#1（家禽）在分诊员分诊员处8小时未处理，请督促");
+	free(bureau);
+	/* A second triage staff member on duty gets it next time, and the first is told. */
+	add_person(f, "+8613900000019", "分诊员二", ROLE_TRIAGE, NULL);
+	tick_after(f, 8 * HOUR + MIN);
+	assert_int_equal(count_to(f, "+8613900000019", "notify"), 1);
+	assert_int_equal(count_to(f, TRIAGE, "notice"), 1);
 	/* 王专家's late answer still counts. */
 	assert_string_equal(sms(f, WANG, "1 用土霉素拌料").action, "answer");
 }
@@ -949,6 +1073,9 @@ main(void)
 		T(test_reminder_then_reassignment_then_triage_and_the_bureau),
 		T(test_off_duty_hands_open_questions_on_after_the_grace_period),
 		T(test_quiet_hours_hold_notices_and_stop_the_clock),
+		T(test_experts_route_only_their_own_questions_and_loose_route_words_are_answers),
+		T(test_a_number_starting_an_answer_is_a_ticket_only_if_open_with_the_sender),
+		T(test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back),
 		T(test_experts_see_whole_numbers_only_when_the_county_says_so),
 	};
 #undef T
