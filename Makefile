@@ -10,7 +10,7 @@
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libmicrohttpd libcurl sqlite3 libpcre2-8 jansson opencc inih
+PKGS    := libmicrohttpd libcurl sqlite3 libpcre2-8 jansson opencc inih libcrypto
 TEST_PKGS := cmocka
 
 ifdef SANITIZE
@@ -54,7 +54,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test unit integration bench run deps clean
+.PHONY: all test unit integration bench run deps clean test-kannel
 all: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -108,6 +108,12 @@ integration: $(BIN) $(INTEG_BIN)
 
 bench: $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
+
+# farmline against the real Kannel (Debian's kannel, kannel-extras): bearerbox with a fake SMSC,
+# smsbox, fakesmsc playing the phones, all on loopback (tests/kannel/run.sh).
+test-kannel: $(BIN)
+	@tools/deps.sh --if-missing
+	FARMLINE_BIN=$(BIN) tests/kannel/run.sh
 
 deps:
 	tools/deps.sh

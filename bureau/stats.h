@@ -1,10 +1,12 @@
 /*
- * `farmline stats`: consultations, answers, answer rate, response times and ratings for a
- * period, grouped by category, day, month, township or expert, as a table, CSV or JSON.
+ * `farmline stats`: the figures of a period (bureau/figures.h) grouped by day, week, month,
+ * year, category, township, channel or expert, with the service, satisfaction, cost and
+ * registry figures under them, as a table aligned for Chinese, CSV or JSON.
  */
 #ifndef FL_STATS_H
 #define FL_STATS_H
 
+#include "bureau/figures.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -13,11 +15,13 @@
 struct route_rules;
 
 enum stats_format { STATS_TABLE = 0, STATS_CSV, STATS_JSON };
+enum stats_by { BY_CATEGORY = 0, BY_DAY, BY_WEEK, BY_MONTH, BY_YEAR, BY_TOWNSHIP, BY_CHANNEL,
+	BY_EXPERT };
 
 struct stats_opts {
-	int64_t from, to;		/* UTC ms, [from, to) */
+	struct fig_opts fig;		/* the period and how to count */
 	const char *from_label, *to_label;	/* as the user gave them, or NULL */
-	enum store_stats_by by;
+	enum stats_by by;
 	enum stats_format format;
 	int recent;			/* how many recent consultations to list */
 	const char *timezone;
@@ -28,12 +32,9 @@ struct stats_opts {
 int bureau_stats(struct store *s, const struct stats_opts *o, FILE *out, char *err,
     size_t errlen);
 
-/* "2小时5分" for a duration (exposed for tests). */
+/* "2小时5分" for a duration. */
 void bureau_duration(int64_t ms, char *buf, size_t len);
-/* The median of ascending values (0 when n is 0). */
-int64_t bureau_median(const int64_t *sorted, int64_t n);
-
-/* "day" → STATS_BY_DAY …; -1 when unknown. */
+/* "day" → BY_DAY …; -1 when unknown. */
 int bureau_by_parse(const char *name);
 int bureau_format_parse(const char *name);
 

@@ -124,14 +124,23 @@ table_print(const struct table *t, FILE *out)
 	free(widths);
 }
 
-static void
-csv_cell(const char *s, FILE *out)
+void
+table_csv_cell(const char *s, FILE *out)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	/*
+	 * Text a spreadsheet would take for a formula ("=HYPERLINK(…)", "-1+cmd") is kept as
+	 * text; a plain signed number ("+8613800000001") is left alone.
+	 */
+	int formula = *s == '=' || *s == '@' || *s == '\t' || *s == '\r' ||
+	    ((*s == '+' || *s == '-') && s[strspn(s + 1, "0123456789") + 1] != '\0');
+
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (formula)
+		fputc('\'', out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);
@@ -149,7 +158,7 @@ table_print_csv(const struct table *t, FILE *out)
 		for (c = 0; c < t->ncols; c++) {
 			if (c)
 				fputc(',', out);
-			csv_cell(t->rows[r][c], out);
+			table_csv_cell(t->rows[r][c], out);
 		}
 		fputs("\r\n", out);
 	}

@@ -15,6 +15,8 @@ struct table *table_new(int ncols, const int *right);
 void table_add(struct table *t, const char *const *cells);
 void table_print(const struct table *t, FILE *out);
 void table_print_csv(const struct table *t, FILE *out);
+/* One CSV cell, quoted when it must be; text that starts like a formula gets a "'" before it. */
+void table_csv_cell(const char *s, FILE *out);
 void table_free(struct table *t);
 
 /* Columns a UTF-8 string takes on a terminal. */

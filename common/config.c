@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 /* SET_TEXT: a string whose bounds are characters, not bytes (text that goes into an SMS). */
+/* SET_TENTHS: a number with at most one decimal ("4.5"), kept as an int in tenths (45). */
 enum setting_type { SET_STRING, SET_TEXT, SET_CHOICE, SET_INT, SET_DURATION, SET_SIZE, SET_BOOL,
-	SET_CLOCK };
+	SET_CLOCK, SET_TENTHS };
 
 struct setting {
 	const char *section;
@@ -90,18 +91,50 @@ static const struct setting settings[] = {
 	SET("sms", "country_code", SET_STRING, OFF(country_code), 1, 4, "86", NULL),
 	SET("sms", "service_number", SET_STRING, OFF(service_number), 1, 32, "10690000", NULL),
 	SET("sms", "max_text_chars", SET_INT, OFF(max_text_chars), 1, 10000, "2000", NULL),
+	SET("sms", "dedup_window", SET_DURATION, OFF(dedup_window_ms), 0, 86400000, "2m", NULL),
 
 	SET("routing", "rules", SET_STRING, OFF(rules_path), 1, 4096, "config/categories.conf", NULL),
 
-	SET("provider", "type", SET_CHOICE, OFF(provider_type), 0, 0, "console", "console|http"),
+	SET("provider", "type", SET_CHOICE, OFF(provider_type), 0, 0, "console",
+	    "console|http|kannel|twilio|africastalking"),
 	SET("provider", "url", SET_STRING, OFF(provider_url), 0, 4096, "", NULL),
 	SET("provider", "timeout", SET_DURATION, OFF(provider_timeout_ms), 100, 600000, "10s", NULL),
+	SET("provider", "rate", SET_INT, OFF(provider_rate), 0, 100000, "0", NULL),
+	SET("provider", "parallel", SET_INT, OFF(provider_parallel), 1, 256, "16", NULL),
+
+	SET("kannel", "sendsms_url", SET_STRING, OFF(kannel_sendsms_url), 0, 4096, "", NULL),
+	SET("kannel", "username", SET_STRING, OFF(kannel_username), 0, 128, "", NULL),
+	SET("kannel", "password", SET_STRING, OFF(kannel_password), 0, 128, "", NULL),
+	SET("kannel", "dlr_url", SET_STRING, OFF(kannel_dlr_url), 0, 4096, "", NULL),
+	SET("kannel", "smsc", SET_STRING, OFF(kannel_smsc), 0, 128, "", NULL),
+
+	SET("twilio", "account_sid", SET_STRING, OFF(twilio_account_sid), 0, 64, "", NULL),
+	SET("twilio", "auth_token", SET_STRING, OFF(twilio_auth_token), 0, 128, "", NULL),
+	SET("twilio", "from", SET_STRING, OFF(twilio_from), 0, 32, "", NULL),
+	SET("twilio", "messaging_service_sid", SET_STRING, OFF(twilio_messaging_service_sid), 0, 64,
+	    "", NULL),
+	SET("twilio", "public_url", SET_STRING, OFF(twilio_public_url), 0, 4096, "", NULL),
+	SET("twilio", "api_url", SET_STRING, OFF(twilio_api_url), 1, 4096, "https://api.twilio.com",
+	    NULL),
+
+	SET("africastalking", "username", SET_STRING, OFF(at_username), 0, 128, "", NULL),
+	SET("africastalking", "api_key", SET_STRING, OFF(at_api_key), 0, 256, "", NULL),
+	SET("africastalking", "from", SET_STRING, OFF(at_from), 0, 32, "", NULL),
+	SET("africastalking", "api_url", SET_STRING, OFF(at_api_url), 1, 4096,
+	    "https://api.africastalking.com/version1/messaging", NULL),
+
+	SET("ussd", "menu", SET_STRING, OFF(ussd_menu_path), 1, 4096, "config/ussd.conf", NULL),
+
+	SET("tencent", "token", SET_STRING, OFF(tencent_token), 0, 128, "", NULL),
+	SET("aliyun", "token", SET_STRING, OFF(aliyun_token), 0, 128, "", NULL),
 
 	SET("sender", "retry_base", SET_DURATION, OFF(retry_base_ms), 10, 86400000, "10s", NULL),
 	SET("sender", "retry_max", SET_DURATION, OFF(retry_max_ms), 10, 86400000, "1h", NULL),
 	SET("sender", "max_age", SET_DURATION, OFF(max_age_ms), 1000, 30LL * 86400000, "2d", NULL),
 	SET("sender", "poll_interval", SET_DURATION, OFF(poll_ms), 10, 60000, "1s", NULL),
 	SET("sender", "batch", SET_INT, OFF(sender_batch), 1, 10000, "64", NULL),
+	SET("sender", "redeliver_after", SET_DURATION, OFF(redeliver_after_ms), 0, 7LL * 86400000,
+	    "30m", NULL),
 
 	SET("consult", "followup_window", SET_DURATION, OFF(followup_window_ms), 0, 30LL * 86400000,
 	    "3d", NULL),
@@ -124,6 +157,22 @@ static const struct setting settings[] = {
 
 	SET("quiet", "start", SET_CLOCK, OFF(quiet_start_min), 0, 1439, "22:00", NULL),
 	SET("quiet", "end", SET_CLOCK, OFF(quiet_end_min), 0, 1439, "07:00", NULL),
+
+	SET("bureau", "working_time", SET_BOOL, OFF(bureau_working_time), 0, 1, "no", NULL),
+	SET("bureau", "api_token", SET_STRING, OFF(api_token), 0, 256, "", NULL),
+	SET("bureau", "dashboard", SET_STRING, OFF(dashboard_path), 1, 4096, "bureau/web", NULL),
+
+	SET("appraisal", "excellent", SET_TEXT, OFF(grade_name[0]), 1, 8, "优秀", NULL),
+	SET("appraisal", "excellent_answer_rate", SET_INT, OFF(grade_rate[0]), 0, 100, "90", NULL),
+	SET("appraisal", "excellent_median", SET_DURATION, OFF(grade_median_ms[0]), 0,
+	    30LL * 86400000, "4h", NULL),
+	SET("appraisal", "excellent_rating", SET_TENTHS, OFF(grade_rating[0]), 0, 50, "4.5", NULL),
+	SET("appraisal", "pass", SET_TEXT, OFF(grade_name[1]), 1, 8, "合格", NULL),
+	SET("appraisal", "pass_answer_rate", SET_INT, OFF(grade_rate[1]), 0, 100, "60", NULL),
+	SET("appraisal", "pass_median", SET_DURATION, OFF(grade_median_ms[1]), 0, 30LL * 86400000,
+	    "1d", NULL),
+	SET("appraisal", "pass_rating", SET_TENTHS, OFF(grade_rating[1]), 0, 50, "3", NULL),
+	SET("appraisal", "fail", SET_TEXT, OFF(grade_name[2]), 1, 8, "不合格", NULL),
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -259,6 +308,24 @@ setting_apply(struct config *cfg, const struct setting *st, const char *value, i
 			return -1;
 		}
 		break;
+	case SET_TENTHS: {
+		double d;
+
+		errno = 0;
+		d = strtod(value, &end);
+		if (end == value || *end != '\0' || errno || d < -1e9 || d > 1e9) {
+			snprintf(err, errlen, "\"%s\" is not a number (e.g. 4.5)", value);
+			return -1;
+		}
+		n = (int64_t)(d * 10 + (d < 0 ? -0.5 : 0.5));
+		if (n < st->min || n > st->max) {
+			snprintf(err, errlen, "%s out of range %.1f..%.1f", value, st->min / 10.0,
+			    st->max / 10.0);
+			return -1;
+		}
+		*(int *)(base + st->offset) = (int)n;
+		return 0;
+	}
 	case SET_DURATION:
 		if (config_parse_duration(value, &n) != 0) {
 			snprintf(err, errlen, "\"%s\" is not a duration (e.g. 500ms, 30s, 15m, 2h, 1d)",

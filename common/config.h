@@ -35,10 +35,43 @@ struct config {
 	/* [routing] */
 	char *rules_path;
 
-	/* [provider] */
-	char *provider_type;		/* console | http */
-	char *provider_url;
+	/* [provider]: which provider sends, and how fast */
+	char *provider_type;		/* console | http | kannel | twilio | africastalking */
+	char *provider_url;		/* type http: where to POST */
 	int64_t provider_timeout_ms;
+	int provider_rate;		/* messages a second at most (0: no cap) */
+	int provider_parallel;		/* requests in flight at once */
+
+	/* [kannel] */
+	char *kannel_sendsms_url;	/* http://127.0.0.1:13013/cgi-bin/sendsms */
+	char *kannel_username;
+	char *kannel_password;
+	char *kannel_dlr_url;		/* how Kannel reaches /dlr/kannel ("" : no reports) */
+	char *kannel_smsc;		/* route to this smsc-id ("" : Kannel decides) */
+
+	/* [twilio] */
+	char *twilio_account_sid;
+	char *twilio_auth_token;
+	char *twilio_from;		/* a number, or */
+	char *twilio_messaging_service_sid;
+	char *twilio_public_url;	/* how Twilio reaches farmline: signatures are over it */
+	char *twilio_api_url;
+
+	/* [africastalking] */
+	char *at_username;
+	char *at_api_key;
+	char *at_from;			/* a short code or sender id ("" : the account's default) */
+	char *at_api_url;
+
+	/* [ussd] */
+	char *ussd_menu_path;		/* the screens' texts */
+
+	/* [tencent], [aliyun]: their uplink callbacks are not signed: a secret in the path */
+	char *tencent_token;
+	char *aliyun_token;
+
+	/* [sms] dedup of messages that carry no provider id */
+	int64_t dedup_window_ms;
 
 	/* [sender] */
 	int64_t retry_base_ms;
@@ -46,6 +79,7 @@ struct config {
 	int64_t max_age_ms;
 	int64_t poll_ms;
 	int sender_batch;
+	int64_t redeliver_after_ms;	/* a farmer's answer that failed is tried once more after */
 
 	/* [consult] */
 	int64_t followup_window_ms;	/* after an answer, a farmer's text follows up on it */
@@ -65,6 +99,17 @@ struct config {
 	/* [quiet] hours, minutes after local midnight; equal: no quiet hours */
 	int quiet_start_min;
 	int quiet_end_min;
+
+	/* [bureau] */
+	int bureau_working_time;	/* response times leave out the quiet hours (bool) */
+	char *api_token;		/* bearer token of /api, /metrics and the dashboard */
+	char *dashboard_path;		/* the dashboard's files */
+
+	/* [appraisal]: grades of experts, best first; [2] is the grade below the others */
+	char *grade_name[3];
+	int grade_rate[3];		/* answer rate at least, percent */
+	int64_t grade_median_ms[3];	/* median response at most (0: no bar) */
+	int grade_rating[3];		/* mean rating at least, tenths (0: no bar) */
 
 	/* [townships]: "舜山镇 = 六郎村, 大坪村" — the townships farmers may register with */
 	struct config_township {

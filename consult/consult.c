@@ -6,6 +6,7 @@
 #include "consult/consult_int.h"
 
 #include "common/config.h"
+#include "common/metrics.h"
 #include "gateway/phone.h"
 #include "gateway/sms.h"
 #include "routing/classify.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TICK_BATCH 100
 #define STAFF_MAX 16		/* triage staff told of one event at most */
@@ -42,6 +44,8 @@ consult_opts_from_config(const struct config *cfg, struct consult_opts *o, char 
 	o->quiet.end_min = cfg->quiet_end_min;
 	o->townships = cfg->townships;
 	o->ntownships = cfg->ntownships;
+	o->dedup_window_ms = cfg->dedup_window_ms;
+	o->redeliver_after_ms = cfg->redeliver_after_ms;
 	if (cfg->bureau_contact[0] && phone_normalize(cfg->bureau_contact, o->bureau_contact,
 	    sizeof(o->bureau_contact)) != 0) {
 		snprintf(err, errlen, "[consult] bureau_contact: \"%s\" is not a phone number",
@@ -291,7 +295,7 @@ consult_tell_staff(struct consult *c, int64_t cid, const char *kind, const char 
 
 enum store_rc
 consult_new_question(struct consult *c, const struct store_farmer *f, const char *text,
-    const char *channel, int64_t commissioner_id, const char *ack_to,
+    const char *channel, const char *category, int64_t commissioner_id, const char *ack_to,
     struct consult_result *res)
 {
 	struct store_consult con;
@@ -302,20 +306,32 @@ consult_new_question(struct consult *c, const struct store_farmer *f, const char
 	char *norm;
 	enum store_rc rc;
 
-	norm = route_normalize(c->norm, text);
-	if (norm == NULL)
-		return STORE_ERR;
-	route_classify(c->rules, norm, &rr);
-	free(norm);
-	if (rr.line)
-		snprintf(rule, sizeof(rule), "%s:%d", route_rules_path(c->rules), rr.line);
+	if (category) {
+		memset(&rr, 0, sizeof(rr));
+		rr.code = category;
+		rr.name = route_rules_name(c->rules, category);
+	} else {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		norm = route_normalize(c->norm, text);
+		if (norm == NULL)
+			return STORE_ERR;
+		route_classify(c->rules, norm, &rr);
+		free(norm);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metrics_observe(H_CLASSIFY, (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (rr.line)
+			snprintf(rule, sizeof(rule), "%s:%d", route_rules_path(c->rules), rr.line);
+	}
 
 	memset(&con, 0, sizeof(con));
 	con.farmer_id = f->id;
 	con.channel = channel;
 	con.question = (char *)text;
 	con.category = (char *)rr.code;
-	con.classified_by = "rules";
+	con.classified_by = category ? "menu" : "rules";
 	con.score = rr.score;
 	con.rule = rule[0] ? rule : NULL;
 	con.status = CS_QUEUED;
@@ -325,6 +341,7 @@ consult_new_question(struct consult *c, const struct store_farmer *f, const char
 	rc = store_consult_create(c->s, &con);
 	if (rc)
 		return rc;
+	metrics_count(M_QUESTIONS, 1);
 	snprintf(detail, sizeof(detail), "%s score %d%s%s", rr.code, rr.score, rule[0] ? " " : "",
 	    rule);
 	rc = store_event_add(c->s, con.id, c->now, "created", 0, detail);
@@ -337,7 +354,9 @@ consult_new_question(struct consult *c, const struct store_farmer *f, const char
 
 	/* The farmer's acknowledgement goes out first, then the expert's notice. */
 	res->ticket = con.id;
-	if (commissioner_id) {
+	if (ack_to == NULL) {
+		rc = STORE_OK;
+	} else if (commissioner_id) {
 		phone_mask(f->phone, farmer, sizeof(farmer));
 		rc = consult_queue(c, ack_to, "ack", con.id, SEND_NOW, "已代农户%s提交问题，编号%lld，"
 		    "类别：%s。专家答复将发给农户，并抄送您。", farmer, (long long)con.id, rr.name);
@@ -375,8 +394,16 @@ consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
 
 	memset(res, 0, sizeof(*res));
 	c->now = now;
-	rc = store_msg_in_add(c->s, in->provider, in->provider_id, in->from, in->to, in->text,
-	    sms_segments(in->text), now, &res->message_id);
+	/* A provider that gives no message id and sends again: the same text just now. */
+	rc = STORE_NOTFOUND;
+	if (in->provider_id == NULL && c->o.dedup_window_ms > 0)
+		rc = store_msg_in_recent(c->s, in->provider, in->from, in->text,
+		    now - c->o.dedup_window_ms, &res->message_id);
+	if (rc == STORE_OK)
+		rc = STORE_DUP;
+	else if (rc == STORE_NOTFOUND)
+		rc = store_msg_in_add(c->s, in->provider, in->provider_id, in->from, in->to,
+		    in->text, sms_segments(in->text), now, &res->message_id);
 	if (rc == STORE_DUP) {
 		res->duplicate = 1;
 		return store_msg_in_get(c->s, res->message_id, &res->ticket, res->action,
@@ -411,6 +438,72 @@ consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
 }
 
 enum store_rc
+consult_handle_report(struct consult *c, const struct report_in *r, int64_t now, int *found)
+{
+	*found = 0;
+	c->now = now;
+	if (r->status == REPORT_PENDING)
+		return STORE_OK;	/* on its way: nothing to record */
+	return store_outbox_report(c->s, r->provider, r->our_id, r->provider_id,
+	    r->status == REPORT_DELIVERED ? "delivered" : "failed", r->reason, now, found);
+}
+
+#define FAILED_BATCH 50
+
+/*
+ * Messages that could not be delivered: a farmer's answer is tried once more after
+ * redeliver_after; when that fails too, the expert and triage staff are told. A notice to an
+ * expert that fails is told to triage staff. Everything else is only recorded.
+ */
+static enum store_rc
+handle_failures(struct consult *c, int *changed)
+{
+	struct store_failed rows[FAILED_BATCH];
+	struct store_consult con;
+	struct store_expert e;
+	char farmer[32];
+	enum store_rc rc;
+	int n, i;
+
+	rc = store_outbox_failed_unhandled(c->s, rows, FAILED_BATCH, &n);
+	for (i = 0; rc == STORE_OK && i < n; i++) {
+		const struct store_failed *f = &rows[i];
+
+		(*changed)++;
+		if (strcmp(f->kind, "answer") == 0 && f->retry_of == 0) {
+			rc = store_outbox_requeue(c->s, f->id, c->now,
+			    c->now + c->o.redeliver_after_ms);
+			if (rc == STORE_OK)
+				rc = store_event_add(c->s, f->cid, c->now, "redeliver", 0, f->error);
+		} else if (strcmp(f->kind, "answer") == 0 && f->cid) {
+			memset(&con, 0, sizeof(con));
+			memset(&e, 0, sizeof(e));
+			rc = store_consult_get(c->s, f->cid, &con);
+			if (rc == STORE_OK)
+				rc = store_event_add(c->s, f->cid, c->now, "undelivered", 0, f->error);
+			consult_farmer_label(c, f->recipient, farmer, sizeof(farmer));
+			if (rc == STORE_OK && con.answered_by &&
+			    store_expert_get(c->s, con.answered_by, &e) == STORE_OK)
+				rc = consult_queue(c, e.phone, "notice", f->cid, SEND_DAYTIME,
+				    "#%lld的答复两次都未能送达农户%s（%s），请设法电话联系。",
+				    (long long)f->cid, farmer, f->error);
+			if (rc == STORE_OK)
+				rc = consult_tell_staff(c, f->cid, "alert", "#%lld的答复两次都未能送达"
+				    "农户%s（%s），请跟进。", (long long)f->cid, farmer, f->error);
+			store_expert_free(&e);
+			store_consult_free(&con);
+		} else if (strcmp(f->kind, "notify") == 0 || strcmp(f->kind, "followup") == 0 ||
+		    strcmp(f->kind, "reminder") == 0) {
+			rc = consult_tell_staff(c, f->cid, "alert", "发给专家的#%lld通知未能送达（%s），"
+			    "请核实专家手机号。", (long long)f->cid, f->error);
+		}
+		if (rc == STORE_OK)
+			rc = store_outbox_failure_handled(c->s, f->id);
+	}
+	return rc;
+}
+
+enum store_rc
 consult_tick(struct consult *c, int64_t now, int *changed)
 {
 	int64_t ids[TICK_BATCH];
@@ -431,5 +524,7 @@ consult_tick(struct consult *c, int64_t now, int *changed)
 		*changed += escalated;
 		c->next_escalation = now + c->o.escalation_check_ms;
 	}
+	if (rc == STORE_OK)
+		rc = handle_failures(c, changed);
 	return rc;
 }

@@ -43,6 +43,19 @@ struct consult_opts {
 	struct quiet_hours quiet;
 	const struct config_township *townships;	/* borrowed from the configuration */
 	int ntownships;
+	int64_t dedup_window_ms;	/* a message without provider id repeated within: dropped */
+	int64_t redeliver_after_ms;	/* a farmer's answer that failed is tried again after */
+};
+
+/* A provider's delivery report, as every adapter hands it over. */
+enum consult_report { REPORT_PENDING = 0, REPORT_DELIVERED, REPORT_FAILED };
+
+struct report_in {
+	const char *provider;
+	int64_t our_id;			/* our message id, when the provider echoes it */
+	const char *provider_id;	/* else the provider's id for the message */
+	enum consult_report status;
+	const char *reason;
 };
 
 /*
@@ -76,6 +89,14 @@ const struct route_rules *consult_set_rules(struct consult *c, const struct rout
  */
 enum store_rc consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
     struct consult_result *res);
+
+/*
+ * Record a delivery report, inside a transaction. *found is 0 when it matches no message we
+ * sent (it is then ignored). What a failure means — a second try, a word to the expert and
+ * triage — is decided by the periodic work.
+ */
+enum store_rc consult_handle_report(struct consult *c, const struct report_in *r, int64_t now,
+    int *found);
 
 /*
  * Periodic work, inside a transaction: waiting consultations get someone if a person has

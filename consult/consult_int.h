@@ -55,12 +55,19 @@ enum store_rc consult_tell_bureau(struct consult *c, int64_t cid, const char *fm
     FL_PRINTF(3, 4);
 
 /*
- * A new question from farmer f at this moment. channel is "sms" or "commissioner"; the
- * acknowledgement goes to ack_to. Fills res->ticket.
+ * A new question from farmer f at this moment. channel is "sms", "ussd" or "commissioner";
+ * category is the farmer's own choice (a menu), or NULL to classify the text. The
+ * acknowledgement SMS goes to ack_to (NULL: none, it was shown on a screen). Fills res->ticket.
  */
 enum store_rc consult_new_question(struct consult *c, const struct store_farmer *f,
-    const char *text, const char *channel, int64_t commissioner_id, const char *ack_to,
-    struct consult_result *res);
+    const char *text, const char *channel, const char *category, int64_t commissioner_id,
+    const char *ack_to, struct consult_result *res);
+/*
+ * Rate farmer f's last answered question; *ticket is 0 when there is none (nothing is done).
+ * A low rating alerts triage staff.
+ */
+enum store_rc consult_rate_last(struct consult *c, const struct store_farmer *f, int rating,
+    int64_t *ticket);
 
 enum store_rc consult_handle_farmer(struct consult *c, const struct sms_in *in,
     struct consult_result *res);

@@ -236,40 +236,55 @@ cmd_register(struct consult *c, const struct store_farmer *f, const char *arg,
 	return reply(c, f, res, "command", text);
 }
 
+enum store_rc
+consult_rate_last(struct consult *c, const struct store_farmer *f, int rating, int64_t *ticket)
+{
+	char farmer[32], detail[16];
+	int64_t cid = 0;
+	enum store_rc rc;
+
+	*ticket = 0;
+	rc = store_consult_last_answered(c->s, f->id, &cid);
+	if (rc == STORE_NOTFOUND)
+		return STORE_OK;
+	snprintf(detail, sizeof(detail), "%d", rating);
+	if (rc == STORE_OK)
+		rc = store_consult_rate(c->s, cid, rating, c->now);
+	if (rc == STORE_OK)
+		rc = store_event_add(c->s, cid, c->now, "rated", 0, detail);
+	if (rc == STORE_OK && rating <= c->o.low_rating) {
+		consult_farmer_label(c, f->phone, farmer, sizeof(farmer));
+		rc = consult_tell_staff(c, cid, "alert", "#%lld收到%d分评价（农户%s），请回访跟进。",
+		    (long long)cid, rating, farmer);
+	}
+	if (rc == STORE_OK) {
+		*ticket = cid;
+		log_info("consult: #%lld rated %d", (long long)cid, rating);
+	}
+	return rc;
+}
+
 static enum store_rc
 cmd_rating(struct consult *c, const struct store_farmer *f, int rating,
     struct consult_result *res)
 {
-	char text[256], farmer[32], detail[16];
+	char text[256];
 	int64_t cid = 0;
 	enum store_rc rc;
 
-	rc = store_consult_last_answered(c->s, f->id, &cid);
-	if (rc == STORE_NOTFOUND)
+	rc = consult_rate_last(c, f, rating, &cid);
+	if (rc)
+		return rc;
+	if (cid == 0)
 		return reply(c, f, res, "command", "目前没有可以评价的答复。有问题请直接发送，"
 		    "专家答复后回复1-5评价。");
-	if (rc)
-		return rc;
 	res->ticket = cid;
-	snprintf(detail, sizeof(detail), "%d", rating);
-	rc = store_consult_rate(c->s, cid, rating, c->now);
-	if (rc == STORE_OK)
-		rc = store_event_add(c->s, cid, c->now, "rated", 0, detail);
-	if (rc)
-		return rc;
-	if (rating <= c->o.low_rating) {
-		consult_farmer_label(c, f->phone, farmer, sizeof(farmer));
-		rc = consult_tell_staff(c, cid, "alert", "#%lld收到%d分评价（农户%s），请回访跟进。",
-		    (long long)cid, rating, farmer);
-		if (rc)
-			return rc;
+	if (rating <= c->o.low_rating)
 		snprintf(text, sizeof(text), "感谢您对问题#%lld的评价（%d分）。我们会请工作人员跟进。",
 		    (long long)cid, rating);
-	} else {
+	else
 		snprintf(text, sizeof(text), "感谢您对问题#%lld的评价（%d分）！", (long long)cid,
 		    rating);
-	}
-	log_info("consult: #%lld rated %d", (long long)cid, rating);
 	return reply(c, f, res, "rating", text);
 }
 
@@ -354,7 +369,7 @@ question_or_follow_up(struct consult *c, const struct store_farmer *f, const cha
 		return rc;
 	if (n == 0) {
 		set_action(res, "question");
-		return consult_new_question(c, f, text, "sms", 0, f->phone, res);
+		return consult_new_question(c, f, text, "sms", NULL, 0, f->phone, res);
 	}
 	memset(&con, 0, sizeof(con));
 	rc = store_consult_get(c->s, ids[0], &con);
@@ -379,7 +394,7 @@ question_or_follow_up(struct consult *c, const struct store_farmer *f, const cha
 			goto out;
 	}
 	set_action(res, "question");
-	rc = consult_new_question(c, f, text, "sms", 0, f->phone, res);
+	rc = consult_new_question(c, f, text, "sms", NULL, 0, f->phone, res);
 out:
 	store_consult_free(&con);
 	return rc;

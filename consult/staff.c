@@ -4,6 +4,7 @@
  */
 #include "consult/consult_int.h"
 
+#include "common/metrics.h"
 #include "experts/command.h"
 #include "gateway/phone.h"
 #include "routing/classify.h"
@@ -86,10 +87,20 @@ relay_answer(struct consult *c, const struct store_expert *e, const struct store
 			    "#%lld %s答复（抄送）：%.*s", (long long)con->id, e->name, (int)len, text);
 		store_expert_free(&comm);
 	}
-	if (rc == STORE_OK)
+	if (rc == STORE_OK) {
+		metrics_count(M_ANSWERS, 1);
+		if (con->first_answered_at == 0)
+			metrics_observe(H_RESPONSE, (double)(c->now - con->created_at) / 1000.0);
 		rc = store_consult_answered(c->s, con->id, e->id, c->now);
-	if (rc == STORE_OK)
-		rc = store_event_add(c->s, con->id, c->now, "answered", e->id, NULL);
+	}
+	if (rc == STORE_OK) {
+		char *answer = strndup(text, len);
+
+		if (answer == NULL)
+			abort();
+		rc = store_event_add(c->s, con->id, c->now, "answered", e->id, answer);
+		free(answer);
+	}
 	if (rc == STORE_OK) {
 		consult_farmer_label(c, con->farmer_phone, masked, sizeof(masked));
 		rc = consult_queue(c, e->phone, "confirm", con->id, SEND_NOW, "#%lld的答复已发给农户%s。",
@@ -323,7 +334,8 @@ cmd_for(struct consult *c, const struct store_expert *e, const struct expert_cmd
 	rc = store_farmer_ensure(c->s, phone, c->now, &f);
 	if (rc == STORE_OK) {
 		snprintf(res->action, sizeof(res->action), "proxy");
-		rc = consult_new_question(c, &f, question, "commissioner", e->id, e->phone, res);
+		rc = consult_new_question(c, &f, question, "commissioner", NULL, e->id, e->phone,
+		    res);
 	}
 	store_farmer_free(&f);
 	free(question);

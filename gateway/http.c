@@ -1,13 +1,24 @@
 /*
- * The HTTP server (libmicrohttpd): webhooks in, health out. A webhook's body is collected up
- * to a hard cap (413 past it), parsed by its provider's adapter, and handed to the ingest
- * queue; the connection is suspended until the message's transaction committed, and only then
- * answered — 200 for what was stored, 503 for what was not, 4xx with a reason for bad input.
+ * The HTTP server (libmicrohttpd): provider webhooks in, health out.
+ *
+ *   POST /sms/inbound          the generic provider (also /sms/http)
+ *   GET|POST /sms/<provider>[/token]    inbound SMS       (provider_<name>.c parses)
+ *   GET|POST /dlr/<provider>[/token]    delivery reports
+ *   POST /ussd/<provider>               USSD steps        (ussd.c)
+ *   GET /healthz
+ *
+ * A webhook's body is collected up to a hard cap (413 past it) and parsed by its provider's
+ * adapter; what it carries goes to the ingest queue, and the connection is suspended until its
+ * transaction committed. Only then is it answered: the provider's own success reply for what
+ * was stored, 503 for what was not, 4xx with a reason for bad input.
  */
 #include "gateway/http.h"
 
 #include "common/log.h"
-#include "gateway/inbound.h"
+#include "common/metrics.h"
+#include "gateway/http_bureau.h"
+#include "gateway/provider.h"
+#include "gateway/ussd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +34,7 @@
 #include <unistd.h>
 
 #define STOP_DRAIN_MS 1000	/* how long a stop waits for answers to reach their clients */
+#define MAX_PROVIDERS 16
 
 struct gw_http {
 	struct MHD_Daemon *d;
@@ -34,44 +46,63 @@ struct gw_http {
 	int stopping;
 	struct gw_http_opts o;
 	int port;
+	/* the inbound half of each configured provider (NULL: its webhooks are off) */
+	const struct gw_provider_ops *ops[MAX_PROVIDERS];
+	struct gw_provider *prov[MAX_PROVIDERS];
+	int nprov;
+	const struct ussd_menu *menu;
+	struct gw_bureau *bureau;	/* the API, /metrics, the dashboard */
 };
 
 enum req_state { REQ_READING, REQ_WAITING, REQ_DONE };
+enum req_kind { KIND_SMS, KIND_DLR, KIND_USSD };
 
 struct request {
 	struct gw_http *h;
 	struct MHD_Connection *conn;
 	enum req_state state;
+	enum req_kind kind;
+	const struct gw_provider_ops *ops;
+	struct gw_provider *prov;
 	char *body;
 	size_t len, cap;
 	int too_big;
-	struct gw_inbound in;		/* the parsed message, owning its strings */
+	struct gw_webhook wh;		/* what the request carried */
+	struct consult_result results[WEBHOOK_MAX_BATCH];
+	struct ussd_in ussd;
+	char *ussd_reply;
 	struct ingest_job job;
 };
 
 static enum MHD_Result
-respond(struct MHD_Connection *conn, unsigned int status, json_t *obj)
+respond_text(struct MHD_Connection *conn, unsigned int status, const char *content_type,
+    char *text)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
-	size_t len;
 
-	json_decref(obj);
 	if (text == NULL)
 		return MHD_NO;
-	len = strlen(text);
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *conn, unsigned int status, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	json_decref(obj);
+	return respond_text(conn, status, "application/json", text);
 }
 
 /* The one way a request is refused: a status and a reason, as JSON {"error": …}. */
@@ -87,6 +118,51 @@ respond_error(struct MHD_Connection *conn, unsigned int status, const char *fmt,
 	return respond(conn, status, json_pack("{s:s}", "error", reason));
 }
 
+/* Writer thread: the messages of an inbound request, each processed in turn. */
+static enum store_rc
+run_sms(struct consult *c, int64_t now, void *arg)
+{
+	struct request *req = arg;
+	enum store_rc rc = STORE_OK;
+	int i;
+
+	for (i = 0; rc == STORE_OK && i < req->wh.nmsgs; i++) {
+		const struct gw_msg *m = &req->wh.msgs[i];
+		struct sms_in in = { req->ops->name, m->id, m->from, m->to, m->text };
+
+		rc = consult_handle(c, &in, now, &req->results[i]);
+	}
+	return rc;
+}
+
+/* Writer thread: a delivery report. */
+static enum store_rc
+run_dlr(struct consult *c, int64_t now, void *arg)
+{
+	struct request *req = arg;
+	const struct gw_dlr *d = &req->wh.dlr;
+	struct report_in r = { req->ops->name, d->our_id, d->provider_id,
+	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
+	    REPORT_FAILED : REPORT_PENDING, d->reason };
+	int found = 0;
+	enum store_rc rc;
+
+	rc = consult_handle_report(c, &r, now, &found);
+	if (rc == STORE_OK && !found && r.status != REPORT_PENDING)
+		log_info("http: a %s delivery report for a message farmline does not know",
+		    req->ops->name);
+	return rc;
+}
+
+/* Writer thread: a USSD step. */
+static enum store_rc
+run_ussd(struct consult *c, int64_t now, void *arg)
+{
+	struct request *req = arg;
+
+	return gw_ussd_step(c, req->h->menu, &req->ussd, now, &req->ussd_reply);
+}
+
 static void
 job_done(struct ingest_job *job, void *arg)
 {
@@ -98,42 +174,57 @@ job_done(struct ingest_job *job, void *arg)
 }
 
 static enum MHD_Result
-answer_inbound(struct request *req)
+answer(struct request *req)
 {
-	const struct consult_result *res = &req->job.res;
 	struct gw_http *h = req->h;
-	enum MHD_Result ret;
+	const struct consult_result *res = &req->results[0];
+	struct gw_reply reply;
+	int i;
 
 	pthread_mutex_lock(&h->lock);
 	h->in_flight--;
 	pthread_mutex_unlock(&h->lock);
-	if (req->job.rc != STORE_OK)
+	if (req->job.rc != STORE_OK) {
+		metrics_count(M_INBOUND_UNAVAILABLE, 1);
 		return respond_error(req->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "the message was not stored (database unavailable); send it again");
-	ret = respond(req->conn, MHD_HTTP_OK, json_pack("{s:b, s:I, s:o, s:s}",
+		    "not stored (database unavailable); send it again");
+	}
+	switch (req->kind) {
+	case KIND_USSD:
+		metrics_count(M_USSD_STEPS, 1);
+		return respond_text(req->conn, MHD_HTTP_OK, "text/plain; charset=utf-8",
+		    req->ussd_reply ? strdup(req->ussd_reply) : NULL);
+	case KIND_DLR:
+		metrics_count(M_REPORTS, 1);
+		return respond(req->conn, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
+	case KIND_SMS:
+	default:
+		break;
+	}
+	for (i = 0; i < req->wh.nmsgs; i++)
+		metrics_count(req->results[i].duplicate ? M_INBOUND_DUPLICATE : M_INBOUND_OK, 1);
+	if (req->ops->sms_reply) {
+		memset(&reply, 0, sizeof(reply));
+		req->ops->sms_reply(req->prov, &req->wh, &reply);
+		return respond_text(req->conn, reply.status, reply.content_type, reply.body);
+	}
+	return respond(req->conn, MHD_HTTP_OK, json_pack("{s:b, s:I, s:o, s:s}",
 	    "ok", 1, "message_id", (json_int_t)res->message_id,
 	    "ticket", res->ticket ? json_integer(res->ticket) : json_null(),
 	    "action", res->action));
-	return ret;
 }
 
+/* Hand the parsed request to the writer and suspend the connection until it is done. */
 static enum MHD_Result
-start_inbound(struct request *req)
+submit(struct request *req, enum store_rc (*run)(struct consult *, int64_t, void *))
 {
 	struct gw_http *h = req->h;
-	char reason[256];
-	int status;
-
-	status = gw_inbound_parse(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_TYPE), req->body, req->len, h->o.max_text_chars, &req->in,
-	    reason, sizeof(reason));
-	if (status != 0)
-		return respond_error(req->conn, (unsigned)status, "%s", reason);
 
 	memset(&req->job, 0, sizeof(req->job));
-	req->job.in = req->in.msg;
-	req->job.done = job_done;
+	req->job.run = run;
 	req->job.arg = req;
+	req->job.done = job_done;
+	req->job.done_arg = req;
 
 	pthread_mutex_lock(&h->lock);
 	if (h->stopping) {
@@ -152,6 +243,132 @@ start_inbound(struct request *req)
 		MHD_resume_connection(req->conn);
 	}
 	return MHD_YES;
+}
+
+/* Query arguments and headers, copied (a query value may hold NULs: Kannel's %b). */
+struct kv_collect {
+	struct gw_kv *kv;
+	int n, max, overflow;
+};
+
+static enum MHD_Result
+collect_kv(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+    const char *value, size_t value_size)
+{
+	struct kv_collect *c = cls;
+	struct gw_kv *kv;
+
+	(void)kind;
+	(void)key_size;
+	if (c->n == c->max) {
+		c->overflow = 1;
+		return MHD_NO;
+	}
+	kv = &c->kv[c->n++];
+	kv->key = gw_strdup(key);
+	kv->value = malloc(value_size + 1);
+	if (kv->value == NULL)
+		abort();
+	if (value)
+		memcpy(kv->value, value, value_size);
+	kv->value[value ? value_size : 0] = '\0';
+	kv->vlen = value ? value_size : 0;
+	return MHD_YES;
+}
+
+static int
+find_provider(struct gw_http *h, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < h->nprov; i++) {
+		if (strlen(h->ops[i]->name) == len && strncmp(h->ops[i]->name, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* A webhook: /sms/…, /dlr/…, /ussd/…. */
+static enum MHD_Result
+webhook(struct request *req, const char *method, const char *url, const char *rest,
+    enum req_kind kind)
+{
+	struct gw_http *h = req->h;
+	struct gw_kv query[WEBHOOK_MAX_FIELDS], headers[WEBHOOK_MAX_FIELDS];
+	struct kv_collect qc = { query, 0, WEBHOOK_MAX_FIELDS, 0 };
+	struct kv_collect hc = { headers, 0, WEBHOOK_MAX_FIELDS, 0 };
+	const char *slash = strchr(rest, '/');
+	size_t namelen = slash ? (size_t)(slash - rest) : strlen(rest);
+	struct gw_req r;
+	char reason[256];
+	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0, idx, status = 0;
+	enum MHD_Result ret;
+
+	if (kind == KIND_SMS && strcmp(rest, "inbound") == 0)
+		idx = find_provider(h, "http", 4);	/* DESIGN.md's name for the generic one */
+	else
+		idx = find_provider(h, rest, namelen);
+	if (idx < 0)
+		return respond_error(req->conn, MHD_HTTP_NOT_FOUND, "no such provider, or it is "
+		    "not configured");
+	req->ops = h->ops[idx];
+	req->prov = h->prov[idx];
+	req->kind = kind;
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0 && !(is_get && req->ops->get_allowed &&
+	    kind != KIND_USSD)) {
+		return respond_error(req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+	}
+	if ((kind == KIND_DLR && req->ops->parse_dlr == NULL) ||
+	    (kind == KIND_SMS && req->ops->parse_sms == NULL) ||
+	    (kind == KIND_USSD && strcmp(req->ops->name, "africastalking") != 0))
+		return respond_error(req->conn, MHD_HTTP_NOT_FOUND, "%s takes no such webhook",
+		    req->ops->name);
+	if (req->too_big)
+		return respond_error(req->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "request body larger than %lld bytes", (long long)h->o.max_body);
+
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, collect_kv, &qc);
+	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, collect_kv, &hc);
+	if (qc.overflow || hc.overflow) {
+		ret = respond_error(req->conn, MHD_HTTP_BAD_REQUEST, "more than %d query arguments "
+		    "or headers", WEBHOOK_MAX_FIELDS);
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	r.method = method;
+	r.path = url;
+	r.tail = slash ? slash : "";
+	r.content_type = gw_req_header(&(struct gw_req){ .headers = headers,
+	    .nheaders = hc.n }, MHD_HTTP_HEADER_CONTENT_TYPE);
+	r.body = req->body;
+	r.len = req->len;
+	r.query = query;
+	r.nquery = qc.n;
+	r.headers = headers;
+	r.nheaders = hc.n;
+
+	switch (kind) {
+	case KIND_SMS:
+		status = req->ops->parse_sms(req->prov, &r, h->o.max_text_chars, &req->wh, reason,
+		    sizeof(reason));
+		break;
+	case KIND_DLR:
+		status = req->ops->parse_dlr(req->prov, &r, &req->wh, reason, sizeof(reason));
+		break;
+	case KIND_USSD:
+		status = gw_ussd_parse(&r, &req->ussd, reason, sizeof(reason));
+		break;
+	}
+	if (status) {
+		metrics_count(M_INBOUND_REFUSED, 1);
+		ret = respond_error(req->conn, (unsigned)status, "%s", reason);
+	} else {
+		ret = submit(req, kind == KIND_SMS ? run_sms : kind == KIND_DLR ? run_dlr : run_ussd);
+	}
+out:
+	gw_kv_free(query, qc.n);
+	gw_kv_free(headers, hc.n);
+	return ret;
 }
 
 static enum MHD_Result
@@ -223,16 +440,21 @@ collect_body(struct request *req, const char *data, size_t size, int64_t max)
 	req->body[req->len] = '\0';
 }
 
+static const char *
+after(const char *url, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(url, prefix, n) == 0 && url[n] != '\0' ? url + n : NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct gw_http *h = cls;
 	struct request *req = *con_cls;
-	int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	int inbound = strcmp(url, "/sms/inbound") == 0;
+	const char *rest;
 
 	(void)version;
 	if (req == NULL) {
@@ -256,30 +478,30 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 
 	if (*upload_data_size > 0) {
-		if (is_post && inbound)
-			collect_body(req, upload_data, *upload_data_size, h->o.max_body);
+		collect_body(req, upload_data, *upload_data_size, h->o.max_body);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 
 	if (req->state == REQ_DONE)
-		return answer_inbound(req);
+		return answer(req);
 	if (req->state == REQ_WAITING)
 		return MHD_YES;	/* spurious call while suspended */
 
 	if (strcmp(url, "/healthz") == 0) {
-		if (!is_get)
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 			return method_not_allowed(conn, "GET, HEAD");
 		return health(h, conn);
 	}
-	if (inbound) {
-		if (!is_post)
-			return method_not_allowed(conn, "POST");
-		if (req->too_big)
-			return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-			    "request body larger than %lld bytes", (long long)h->o.max_body);
-		return start_inbound(req);
-	}
+	if (gw_bureau_owns(url))
+		return gw_bureau_request(h->bureau, conn, url, method, req->body, req->len);
+	if ((rest = after(url, "/sms/")) != NULL)
+		return webhook(req, method, url, rest, KIND_SMS);
+	if ((rest = after(url, "/dlr/")) != NULL)
+		return webhook(req, method, url, rest, KIND_DLR);
+	if ((rest = after(url, "/ussd/")) != NULL)
+		return webhook(req, method, url, rest, KIND_USSD);
 	return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 }
 
@@ -294,7 +516,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (req == NULL)
 		return;
-	gw_inbound_free(&req->in);
+	gw_webhook_free(&req->wh);
+	gw_ussd_free(&req->ussd);
+	free(req->ussd_reply);
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
@@ -314,9 +538,49 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("http: %s", line);
 }
 
+/* Open the inbound half of every provider whose section is configured. */
+static int
+open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t errlen)
+{
+	char why[256];
+	int i, unconfigured;
+
+	for (i = 0; gw_providers[i] && h->nprov < MAX_PROVIDERS; i++) {
+		const struct gw_provider_ops *ops = gw_providers[i];
+		struct gw_provider *p;
+
+		if (ops->parse_sms == NULL && ops->parse_dlr == NULL)
+			continue;	/* the console receives nothing */
+		unconfigured = 0;
+		why[0] = '\0';
+		p = ops->open(cfg, &unconfigured, why, sizeof(why));
+		if (p == NULL && unconfigured)
+			continue;
+		if (p == NULL) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+		h->ops[h->nprov] = ops;
+		h->prov[h->nprov++] = p;
+		log_info("http: %s webhooks on", ops->name);
+	}
+	return 0;
+}
+
+static void
+close_providers(struct gw_http *h)
+{
+	int i;
+
+	for (i = 0; i < h->nprov; i++)
+		h->ops[i]->close(h->prov[i]);
+	h->nprov = 0;
+}
+
 struct gw_http *
-gw_http_start(const struct gw_http_opts *o, struct ingest *ig, struct store *health_store,
-    char *err, size_t errlen)
+gw_http_start(const struct gw_http_opts *o, const struct config *cfg,
+    const struct ussd_menu *menu, struct ingest *ig, struct store *health_store, char *err,
+    size_t errlen)
 {
 	struct sockaddr_in6 sa6;
 	struct sockaddr_in sa4;
@@ -350,6 +614,18 @@ gw_http_start(const struct gw_http_opts *o, struct ingest *ig, struct store *hea
 	h->o = *o;
 	h->ingest = ig;
 	h->health = health_store;
+	h->menu = menu;
+	if (open_providers(h, cfg, err, errlen) != 0) {
+		close_providers(h);
+		free(h);
+		return NULL;
+	}
+	h->bureau = gw_bureau_new(cfg, ig, err, errlen);
+	if (h->bureau == NULL) {
+		close_providers(h);
+		free(h);
+		return NULL;
+	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->health_lock, NULL);
 	h->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h,
@@ -364,6 +640,8 @@ gw_http_start(const struct gw_http_opts *o, struct ingest *ig, struct store *hea
 		    errno ? strerror(errno) : "libmicrohttpd refused the settings");
 		pthread_mutex_destroy(&h->lock);
 		pthread_mutex_destroy(&h->health_lock);
+		close_providers(h);
+		gw_bureau_free(h->bureau);
 		free(h);
 		return NULL;
 	}
@@ -417,6 +695,8 @@ gw_http_stop(struct gw_http *h)
 		waited += 10;
 	}
 	MHD_stop_daemon(h->d);
+	close_providers(h);
+	gw_bureau_free(h->bureau);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->health_lock);
 	free(h);

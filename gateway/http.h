@@ -1,5 +1,6 @@
 /*
- * The HTTP server: POST /sms/inbound (the generic provider) and GET /healthz.
+ * The HTTP server: providers' webhooks (/sms/…, /dlr/…, /ussd/…; POST /sms/inbound is the
+ * generic provider) and GET /healthz.
  */
 #ifndef FL_HTTP_H
 #define FL_HTTP_H
@@ -20,12 +21,17 @@ struct gw_http_opts {
 
 struct gw_http;
 
+struct config;
+struct ussd_menu;
+
 /*
- * Listen and serve, handing inbound messages to ig. health_store is a database connection
+ * Listen and serve, handing what webhooks carry to ig. Every provider whose section cfg holds
+ * has its webhooks on; menu (borrowed) answers USSD. health_store is a database connection
  * used only by /healthz. NULL with a reason in err.
  */
-struct gw_http *gw_http_start(const struct gw_http_opts *o, struct ingest *ig,
-    struct store *health_store, char *err, size_t errlen);
+struct gw_http *gw_http_start(const struct gw_http_opts *o, const struct config *cfg,
+    const struct ussd_menu *menu, struct ingest *ig, struct store *health_store, char *err,
+    size_t errlen);
 int gw_http_port(const struct gw_http *h);
 /* Stop accepting, answer every request already taken, then stop. */
 void gw_http_stop(struct gw_http *h);

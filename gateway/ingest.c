@@ -23,6 +23,7 @@ struct ingest {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct ingest_job *head, *tail;
+	int waiting;			/* jobs queued, not yet taken */
 	struct route_rules *new_rules;	/* waiting to be taken up */
 	int stopping;
 };
@@ -47,7 +48,7 @@ finish(struct ingest_job *batch)
 	for (j = batch; j; j = next) {
 		next = j->next;
 		j->next = NULL;
-		j->done(j, j->arg);
+		j->done(j, j->done_arg);
 	}
 }
 
@@ -68,7 +69,7 @@ run_batch(struct ingest *ig, struct ingest_job *batch)
 		}
 		j->rc = store_savepoint(ig->s);
 		if (j->rc == STORE_OK)
-			j->rc = consult_handle(ig->c, &j->in, now, &j->res);
+			j->rc = j->run(ig->c, now, j->arg);
 		if (j->rc == STORE_OK) {
 			j->rc = store_release(ig->s);
 		} else {
@@ -158,6 +159,7 @@ writer_main(void *arg)
 		batch = last = ig->head;
 		for (n = 1; n < ig->batch_max && last->next; n++)
 			last = last->next;
+		ig->waiting -= n;
 		ig->head = last->next;
 		if (ig->head == NULL)
 			ig->tail = NULL;
@@ -209,9 +211,21 @@ ingest_submit(struct ingest *ig, struct ingest_job *job)
 	else
 		ig->head = job;
 	ig->tail = job;
+	ig->waiting++;
 	pthread_cond_signal(&ig->cond);
 	pthread_mutex_unlock(&ig->lock);
 	return 0;
+}
+
+int
+ingest_waiting(struct ingest *ig)
+{
+	int n;
+
+	pthread_mutex_lock(&ig->lock);
+	n = ig->waiting;
+	pthread_mutex_unlock(&ig->lock);
+	return n;
 }
 
 void

@@ -10,12 +10,16 @@
 
 struct ingest;
 
+/*
+ * A piece of work for the writer: run(c, now, arg) inside its transaction (in a savepoint of
+ * its own); then, once the transaction committed or failed, done(job, done_arg).
+ */
 struct ingest_job {
-	struct sms_in in;		/* borrowed from the submitter until done is called */
-	struct consult_result res;	/* filled by the writer */
-	enum store_rc rc;		/* STORE_OK: committed */
-	void (*done)(struct ingest_job *job, void *arg);	/* called from the writer thread */
+	enum store_rc (*run)(struct consult *c, int64_t now, void *arg);
 	void *arg;
+	enum store_rc rc;		/* STORE_OK: run succeeded and was committed */
+	void (*done)(struct ingest_job *job, void *arg);	/* called from the writer thread */
+	void *done_arg;
 	struct ingest_job *next;
 };
 
@@ -28,6 +32,8 @@ struct ingest *ingest_start(struct store *s, struct consult *c, int batch_max, i
     void (*wake)(void *arg), void *wake_arg);
 /* Queue a job; 0, or -1 when the writer is stopping (the job is not taken). */
 int ingest_submit(struct ingest *ig, struct ingest_job *job);
+/* Jobs queued and not yet taken by the writer. */
+int ingest_waiting(struct ingest *ig);
 /*
  * Hand new routing rules to the writer, which takes them up between two messages — never in
  * the middle of one — and then frees the rules it used before. ig owns rules from this call.

@@ -3,6 +3,8 @@
  * reads the configuration (-c FILE, default config/farmline.conf); --port and --db override it.
  */
 #include "bureau/corrections.h"
+#include "bureau/export.h"
+#include "bureau/report.h"
 #include "bureau/show.h"
 #include "bureau/stats.h"
 #include "bureau/table.h"
@@ -15,6 +17,7 @@
 #include "gateway/ingest.h"
 #include "gateway/phone.h"
 #include "gateway/sender.h"
+#include "gateway/ussd.h"
 #include "gateway/sms.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
@@ -48,8 +51,16 @@ usage(FILE *out)
 	    "             [--role expert|triage|commissioner]\n"
 	    "  expert list                   everyone registered\n"
 	    "  expert import FILE.csv        columns phone,name,categories,townships,role\n"
-	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|month|category|township|expert]\n"
-	    "        [--format table|csv|json] [--recent N]\n"
+	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+	    "        [--by day|week|month|year|category|township|channel|expert]\n"
+	    "        [--format table|csv|json] [--recent N] [--working-time]\n"
+	    "  report --year YYYY | [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+	    "        [--format text|markdown|json] [--working-time]\n"
+	    "                                the period's work summary, every figure filled in\n"
+	    "  export [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--unmasked] [--output FILE]\n"
+	    "                                consultations and their messages as CSV\n"
+	    "  broadcast [--category C] [--township T] --text TEXT\n"
+	    "                                an SMS to every subscribed farmer\n"
 	    "  show TICKET [--unmasked]      one consultation and its whole history\n"
 	    "  corrections [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]\n"
 	    "                                questions staff re-routed, and what the rules say now\n"
@@ -246,6 +257,7 @@ cmd_serve(struct globals *g)
 	struct consult *consult = NULL;
 	struct ingest *ingest = NULL;
 	struct gw_http *http = NULL;
+	struct ussd_menu *menu = NULL;
 	struct consult_opts co;
 	struct gw_http_opts ho;
 	char err[512];
@@ -263,6 +275,10 @@ cmd_serve(struct globals *g)
 	if ((rules = load_rules(&g->cfg)) == NULL)
 		goto out;
 	if (route_norm_open(&norm, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		goto out;
+	}
+	if (gw_ussd_menu_load(g->cfg.ussd_menu_path, &menu, err, sizeof(err)) != 0) {
 		fprintf(stderr, "farmline: %s\n", err);
 		goto out;
 	}
@@ -292,7 +308,7 @@ cmd_serve(struct globals *g)
 	ho.threads = g->cfg.threads;
 	ho.conn_timeout_ms = g->cfg.conn_timeout_ms;
 	ho.max_text_chars = g->cfg.max_text_chars;
-	http = gw_http_start(&ho, ingest, health, err, sizeof(err));
+	http = gw_http_start(&ho, &g->cfg, menu, ingest, health, err, sizeof(err));
 	if (http == NULL) {
 		fprintf(stderr, "farmline: %s\n", err);
 		goto out;
@@ -323,6 +339,7 @@ out:
 	store_close(writer);
 	route_norm_close(norm);
 	route_rules_free(rules);
+	gw_ussd_menu_free(menu);
 	if (rc == 0)
 		log_info("stopped");
 	return rc;
@@ -568,6 +585,31 @@ parse_date(const char *s)
 	return (int64_t)mktime(&tm) * 1000;
 }
 
+/*
+ * --from/--to as the bureau writes them: whole days in the configured time zone, --to
+ * included. *label keeps what was written. Returns 0, or 2 after saying what is wrong.
+ */
+static int
+period_option(int c, const char *arg, struct fig_opts *fo, const char **from_label,
+    const char **to_label)
+{
+	int64_t t = parse_date(arg);
+
+	if (t < 0) {
+		fprintf(stderr, "farmline: --%s: \"%s\" is not YYYY-MM-DD\n", c == 'f' ? "from" : "to",
+		    arg);
+		return 2;
+	}
+	if (c == 'f') {
+		fo->from = t;
+		*from_label = arg;
+	} else {
+		fo->to = t + 86400000;	/* the whole of that day */
+		*to_label = arg;
+	}
+	return 0;
+}
+
 static int
 cmd_stats(struct globals *g, int argc, char **argv)
 {
@@ -577,44 +619,37 @@ cmd_stats(struct globals *g, int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "recent", required_argument, NULL, 'r' },
+		{ "working-time", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct fig_grade grades[3];
 	struct stats_opts o;
 	struct cli_env env;
 	char err[512];
 	int c, v, rc;
 
 	memset(&o, 0, sizeof(o));
-	o.from = 0;
-	o.to = INT64_MAX;
-	o.by = STATS_BY_CATEGORY;
+	bureau_fig_opts(&g->cfg, grades, &o.fig);
+	o.fig.from = 0;
+	o.fig.to = INT64_MAX;
+	o.fig.now = clock_now_ms();
+	o.by = BY_CATEGORY;
 	o.format = STATS_TABLE;
 	o.recent = 20;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			o.from = parse_date(optarg);
-			o.from_label = optarg;
-			if (o.from < 0) {
-				fprintf(stderr, "farmline: --from: \"%s\" is not YYYY-MM-DD\n", optarg);
-				return 2;
-			}
-			break;
 		case 't':
-			o.to = parse_date(optarg);
-			o.to_label = optarg;
-			if (o.to < 0) {
-				fprintf(stderr, "farmline: --to: \"%s\" is not YYYY-MM-DD\n", optarg);
+			if (period_option(c, optarg, &o.fig, &o.from_label, &o.to_label))
 				return 2;
-			}
-			o.to += 86400000;	/* the whole of that day */
 			break;
 		case 'b':
 			if ((v = bureau_by_parse(optarg)) < 0) {
-				fprintf(stderr, "farmline: --by: day, month, category, township or expert\n");
+				fprintf(stderr, "farmline: --by: day, week, month, year, category, township, "
+				    "channel or expert\n");
 				return 2;
 			}
-			o.by = (enum store_stats_by)v;
+			o.by = (enum stats_by)v;
 			break;
 		case 'F':
 			if ((v = bureau_format_parse(optarg)) < 0) {
@@ -631,6 +666,9 @@ cmd_stats(struct globals *g, int argc, char **argv)
 			}
 			o.recent = v;
 			break;
+		case 'w':
+			o.fig.working_time = 1;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -645,6 +683,241 @@ cmd_stats(struct globals *g, int argc, char **argv)
 		fprintf(stderr, "farmline: stats: %s\n", err);
 	env_close(&env);
 	return rc ? 1 : 0;
+}
+
+/* report */
+
+static int
+cmd_report(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "year", required_argument, NULL, 'y' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "working-time", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *from_label = NULL, *to_label = NULL;
+	struct fig_grade grades[3];
+	struct report_opts o;
+	struct cli_env env;
+	char err[512], title[64], date[16], *end;
+	long year = 0;
+	int c, v, rc;
+
+	memset(&o, 0, sizeof(o));
+	bureau_fig_opts(&g->cfg, grades, &o.fig);
+	o.fig.from = 0;
+	o.fig.to = INT64_MAX;
+	o.fig.now = clock_now_ms();
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'y':
+			year = strtol(optarg, &end, 10);
+			if (*end || year < 2000 || year > 2200) {
+				fprintf(stderr, "farmline: --year: \"%s\" is not a year\n", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+		case 't':
+			if (period_option(c, optarg, &o.fig, &from_label, &to_label))
+				return 2;
+			break;
+		case 'F':
+			if ((v = bureau_report_format(optarg)) < 0) {
+				fprintf(stderr, "farmline: --format: text, markdown or json\n");
+				return 2;
+			}
+			o.format = (enum report_format)v;
+			break;
+		case 'w':
+			o.fig.working_time = 1;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (year && (from_label || to_label)) {
+		fprintf(stderr, "farmline: report: --year, or --from and --to, not both\n");
+		return 2;
+	}
+	if (year) {
+		snprintf(date, sizeof(date), "%ld-01-01", year);
+		o.fig.from = parse_date(date);
+		snprintf(date, sizeof(date), "%ld-01-01", year + 1);
+		o.fig.to = parse_date(date);
+		snprintf(title, sizeof(title), "%ld年", year);
+	} else if (from_label || to_label) {
+		snprintf(title, sizeof(title), "%s至%s", from_label ? from_label : "开始以来",
+		    to_label ? to_label : "今");
+	} else {
+		snprintf(title, sizeof(title), "平台开通以来");
+	}
+	o.title = title;
+	o.platform = "科技扶贫在线平台";
+	o.timezone = g->cfg.timezone;
+	if (env_open(g, &env) != 0)
+		return 1;
+	o.rules = env.rules;
+	rc = bureau_report(env.s, &o, stdout, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "farmline: report: %s\n", err);
+	env_close(&env);
+	return rc ? 1 : 0;
+}
+
+/* export */
+
+static int
+cmd_export(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "unmasked", no_argument, NULL, 'u' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *from_label = NULL, *to_label = NULL, *path = NULL;
+	struct fig_opts period;
+	struct cli_env env;
+	int64_t rows = 0;
+	char err[512];
+	int c, unmasked = 0, rc;
+	FILE *out = stdout;
+
+	memset(&period, 0, sizeof(period));
+	period.to = INT64_MAX;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+		case 't':
+			if (period_option(c, optarg, &period, &from_label, &to_label))
+				return 2;
+			break;
+		case 'u':
+			unmasked = 1;
+			break;
+		case 'o':
+			path = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (env_open(g, &env) != 0)
+		return 1;
+	if (path && (out = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "farmline: export: %s: %s\n", path, strerror(errno));
+		env_close(&env);
+		return 1;
+	}
+	rc = bureau_export(env.s, period.from, period.to, unmasked, env.rules, out, &rows, err,
+	    sizeof(err));
+	if (path && fclose(out) != 0 && rc == 0) {
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc)
+		fprintf(stderr, "farmline: export: %s\n", err);
+	else if (path)
+		fprintf(stderr, "farmline: %lld rows written to %s%s\n", (long long)rows, path,
+		    unmasked ? " (farmer numbers in full)" : "");
+	env_close(&env);
+	return rc ? 1 : 0;
+}
+
+/* broadcast */
+
+static int
+cmd_broadcast(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "category", required_argument, NULL, 'c' },
+		{ "township", required_argument, NULL, 't' },
+		{ "text", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *category = NULL, *township = NULL, *text = NULL, *code = NULL;
+	const struct route_category *cat;
+	struct cli_env env;
+	int64_t id = 0, queued = 0;
+	char *body = NULL;
+	int c, i, segments, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			category = optarg;
+			break;
+		case 't':
+			township = optarg;
+			break;
+		case 'x':
+			text = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (text == NULL || *text == '\0' || !sms_utf8_valid(text, strlen(text))) {
+		fprintf(stderr, "farmline: broadcast: --text is needed, as UTF-8 text\n");
+		return 2;
+	}
+	if (township) {
+		for (i = 0; i < g->cfg.ntownships; i++) {
+			if (strcmp(g->cfg.townships[i].name, township) == 0)
+				break;
+		}
+		if (i == g->cfg.ntownships) {
+			fprintf(stderr, "farmline: broadcast: --township: \"%s\" is not in [townships] of "
+			    "%s\n", township, g->cfg.path);
+			return 2;
+		}
+	}
+	if (asprintf(&body, "%s%s", g->cfg.signature, text) < 0)
+		return 1;
+	segments = sms_segments(body);
+	if (segments > g->cfg.max_segments) {
+		fprintf(stderr, "farmline: broadcast: the text takes %d SMS segments with the signature; "
+		    "at most %d ([consult] max_segments)\n", segments, g->cfg.max_segments);
+		free(body);
+		return 2;
+	}
+	if (env_open(g, &env) != 0) {
+		free(body);
+		return 1;
+	}
+	if (category) {
+		cat = route_rules_find(env.rules, category);
+		if (cat == NULL) {
+			fprintf(stderr, "farmline: broadcast: --category: no category \"%s\" in %s\n",
+			    category, g->cfg.rules_path);
+			goto out;
+		}
+		code = cat->code;
+	}
+	if (store_begin(env.s) != STORE_OK ||
+	    store_broadcast_create(env.s, g->cfg.provider_type, g->cfg.service_number, code,
+	    township, body, segments, clock_now_ms(), &id, &queued) != STORE_OK ||
+	    store_commit(env.s) != STORE_OK) {
+		fprintf(stderr, "farmline: broadcast: %s\n", store_errmsg(env.s));
+		store_rollback(env.s);
+		goto out;
+	}
+	printf("broadcast #%lld: %lld SMS queued (%d segment%s each)%s%s%s%s\n", (long long)id,
+	    (long long)queued, segments, segments == 1 ? "" : "s", code ? ", category " : "",
+	    code ? code : "", township ? ", township " : "", township ? township : "");
+	rc = 0;
+out:
+	free(body);
+	env_close(&env);
+	return rc;
 }
 
 /* show */
@@ -781,6 +1054,12 @@ main(int argc, char **argv)
 		rc = cmd_show(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "corrections") == 0)
 		rc = cmd_corrections(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "report") == 0)
+		rc = cmd_report(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "export") == 0)
+		rc = cmd_export(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "broadcast") == 0)
+		rc = cmd_broadcast(&g, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
 		usage(stderr);

@@ -1,15 +1,21 @@
 /*
- * Outbound providers behind one interface: the sender hands each a message and gets back
- * whether the provider accepted it, should be asked again later, or refused it for good.
+ * SMS providers behind one interface, one file each (provider_<name>.c): parse an inbound
+ * webhook, parse a delivery report, build the outbound request, map the provider's reply.
+ * The HTTP server uses the inbound half of every configured provider; the sender uses the
+ * outbound half of the one named by [provider] type.
  */
 #ifndef FL_PROVIDER_H
 #define FL_PROVIDER_H
+
+#include "gateway/webhook.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 struct config;
+struct curl_slist;
 
+/* One outbound SMS. */
 struct gw_outbound {
 	int64_t id;		/* our message id: the provider's idempotency key where it has one */
 	const char *from;
@@ -24,22 +30,66 @@ struct gw_send_result {
 	enum gw_send_status status;
 	char provider_id[128];	/* the provider's id for the message, if it gave one */
 	char error[256];	/* why, for RETRY and FAIL */
+	int opted_out;		/* the recipient told the provider to stop (Twilio 21610) */
+};
+
+/* The HTTP request that sends one message. */
+struct gw_out_request {
+	char *url;
+	struct curl_slist *headers;
+	char *body;		/* NULL: GET */
+	size_t len;
+	char *userpwd;		/* "user:password" for basic authentication, or NULL */
+};
+void gw_out_request_free(struct gw_out_request *r);
+
+/* The answer to a webhook once what it carried is stored. */
+struct gw_reply {
+	unsigned int status;
+	const char *content_type;
+	char *body;		/* allocated */
 };
 
 struct gw_provider;
 
 struct gw_provider_ops {
-	const char *name;
-	/* Returns NULL with a reason in err when the configuration does not fit. */
-	struct gw_provider *(*open)(const struct config *cfg, char *err, size_t errlen);
-	void (*send)(struct gw_provider *p, const struct gw_outbound *m, struct gw_send_result *r);
+	const char *name;	/* in the URL: /sms/<name>, /dlr/<name>, /ussd/<name> */
+	int get_allowed;	/* its webhooks may use GET (Kannel's get-url) */
+
+	/*
+	 * Open with the configuration. NULL with a reason in err when the configuration does
+	 * not fit; *unconfigured set (and no reason) when the provider's section is simply
+	 * absent, so that its webhooks stay off.
+	 */
+	struct gw_provider *(*open)(const struct config *cfg, int *unconfigured, char *err,
+	    size_t errlen);
 	void (*close)(struct gw_provider *p);
+
+	/* Inbound: 0 with the messages added to wh, or an HTTP status (400, 403…) and a reason. */
+	int (*parse_sms)(struct gw_provider *p, const struct gw_req *req, int max_chars,
+	    struct gw_webhook *wh, char *reason, size_t rlen);
+	/* What to answer once the messages are stored (NULL: {"ok":…} JSON). */
+	void (*sms_reply)(struct gw_provider *p, const struct gw_webhook *wh, struct gw_reply *out);
+	/* A delivery report: 0 with wh->dlr filled, or an HTTP status and a reason. */
+	int (*parse_dlr)(struct gw_provider *p, const struct gw_req *req, struct gw_webhook *wh,
+	    char *reason, size_t rlen);
+
+	/* Outbound over HTTP: build the request (0, or -1 with a reason: the message fails). */
+	int (*build)(struct gw_provider *p, const struct gw_outbound *m,
+	    struct gw_out_request *req, char *err, size_t errlen);
+	/* What the provider's answer means. http_status 0: no answer (timeout, refused). */
+	void (*map_reply)(struct gw_provider *p, long http_status, const char *body, size_t len,
+	    struct gw_send_result *r);
+	/* Outbound without HTTP (the console). */
+	void (*send)(struct gw_provider *p, const struct gw_outbound *m, struct gw_send_result *r);
 };
 
-/* The provider named by [provider] type, or NULL. */
-const struct gw_provider_ops *gw_provider_find(const char *type);
+/* The provider of that name, or NULL. */
+const struct gw_provider_ops *gw_provider_find(const char *name);
+/* Every provider, for the HTTP server to open the configured ones. NULL-terminated. */
+extern const struct gw_provider_ops *const gw_providers[];
 
-extern const struct gw_provider_ops gw_provider_console;
-extern const struct gw_provider_ops gw_provider_http;
+/* What a plain HTTP status means for a message: 2xx sent, 408/429/5xx/none retry, else fail. */
+enum gw_send_status gw_status_for(long http_status);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * The generic HTTP provider of DESIGN.md: POST {"id","from","to","text"} as JSON to the
- * configured URL. 2xx is accepted (a JSON body may carry the provider's "id"); 429, 5xx,
- * timeouts and connection failures are tried again later; any other answer is a failure.
- * One libcurl handle is kept so that the connection is reused.
+ * The generic HTTP provider of DESIGN.md.
+ *   inbound   POST /sms/inbound (or /sms/http): form-encoded or JSON with from, to, text, id
+ *   reports   POST /dlr/http: form or JSON with id (ours), status (delivered|failed), reason
+ *   outbound  POST {"id","from","to","text"} as JSON to [provider] url; 2xx is accepted (a JSON
+ *             "id" in the reply is kept), 408/429/5xx/no answer is tried again, the rest fails.
  */
 #include "gateway/provider.h"
 
@@ -14,122 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLY_MAX 8192
-
 struct gw_provider {
-	CURL *curl;
-	struct curl_slist *headers;
 	char *url;
-	long timeout_ms;
-	char reply[REPLY_MAX + 1];
-	size_t reply_len;
 };
 
-static size_t
-collect_reply(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct gw_provider *p = arg;
-	size_t n = size * nmemb, room = REPLY_MAX - p->reply_len;
-
-	memcpy(p->reply + p->reply_len, data, n < room ? n : room);
-	p->reply_len += n < room ? n : room;
-	return n;
-}
-
 static struct gw_provider *
-http_open(const struct config *cfg, char *err, size_t errlen)
+http_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 {
 	struct gw_provider *p;
+	int outbound = strcmp(cfg->provider_type, "http") == 0;
 
-	if (cfg->provider_url == NULL || strncmp(cfg->provider_url, "http", 4) != 0) {
+	*unconfigured = 0;
+	if (outbound && (cfg->provider_url == NULL || (strncmp(cfg->provider_url, "http://", 7) != 0 &&
+	    strncmp(cfg->provider_url, "https://", 8) != 0))) {
 		snprintf(err, errlen, "[provider] url: type http needs an http:// or https:// URL");
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	p->url = strdup(cfg->provider_url);
-	p->timeout_ms = (long)cfg->provider_timeout_ms;
-	p->curl = curl_easy_init();
-	p->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
-	if (p->url == NULL || p->curl == NULL || p->headers == NULL) {
-		snprintf(err, errlen, "cannot set up libcurl");
-		curl_slist_free_all(p->headers);
-		curl_easy_cleanup(p->curl);
-		free(p->url);
-		free(p);
-		return NULL;
-	}
+	if (p == NULL)
+		abort();
+	p->url = gw_strdup(cfg->provider_url);
 	return p;
-}
-
-/* What a provider's HTTP status means for the message. */
-static enum gw_send_status
-status_for(long code)
-{
-	if (code >= 200 && code < 300)
-		return GW_SEND_OK;
-	if (code == 429 || code == 408 || code >= 500)
-		return GW_SEND_RETRY;
-	return GW_SEND_FAIL;
-}
-
-static void
-http_send(struct gw_provider *p, const struct gw_outbound *m, struct gw_send_result *r)
-{
-	json_t *body, *reply, *id;
-	char *payload = NULL, idbuf[32];
-	CURLcode cc;
-	long code = 0;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)m->id);
-	body = json_pack("{s:s, s:s, s:s, s:s}", "id", idbuf, "from", m->from, "to", m->to,
-	    "text", m->text);
-	payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	if (payload == NULL) {
-		r->status = GW_SEND_FAIL;
-		snprintf(r->error, sizeof(r->error), "cannot encode the message as JSON");
-		return;
-	}
-
-	p->reply_len = 0;
-	curl_easy_reset(p->curl);
-	curl_easy_setopt(p->curl, CURLOPT_URL, p->url);
-	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, p->headers);
-	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, payload);
-	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, p->timeout_ms);
-	curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, p->timeout_ms);
-	curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, collect_reply);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, p);
-	curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = curl_easy_perform(p->curl);
-	free(payload);
-	if (cc != CURLE_OK) {
-		r->status = GW_SEND_RETRY;
-		snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(cc));
-		return;
-	}
-	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
-	r->status = status_for(code);
-	if (r->status != GW_SEND_OK) {
-		snprintf(r->error, sizeof(r->error), "HTTP %ld: %.*s", code,
-		    (int)(p->reply_len > 200 ? 200 : p->reply_len), p->reply);
-		return;
-	}
-	p->reply[p->reply_len] = '\0';
-	reply = json_loadb(p->reply, p->reply_len, 0, NULL);
-	id = reply ? json_object_get(reply, "id") : NULL;
-	if (json_is_string(id))
-		snprintf(r->provider_id, sizeof(r->provider_id), "%s", json_string_value(id));
-	else if (json_is_integer(id))
-		snprintf(r->provider_id, sizeof(r->provider_id), "%lld",
-		    (long long)json_integer_value(id));
-	json_decref(reply);
 }
 
 static void
@@ -137,15 +43,209 @@ http_close(struct gw_provider *p)
 {
 	if (p == NULL)
 		return;
-	curl_slist_free_all(p->headers);
-	curl_easy_cleanup(p->curl);
 	free(p->url);
 	free(p);
+}
+
+enum field { F_FROM, F_TO, F_TEXT, F_ID, F_STATUS, F_REASON, F_COUNT };
+static const char *const field_names[F_COUNT] = { "from", "to", "text", "id", "status",
+    "reason" };
+
+struct fields {
+	char *v[F_COUNT];
+	size_t len[F_COUNT];
+};
+
+static void
+fields_free(struct fields *f)
+{
+	int i;
+
+	for (i = 0; i < F_COUNT; i++)
+		free(f->v[i]);
+}
+
+/* The request's fields, from a form or a JSON object. 0, or an HTTP status and a reason. */
+static int
+read_fields(const struct gw_req *req, struct fields *f, char *reason, size_t rlen)
+{
+	struct gw_kv kv[WEBHOOK_MAX_FIELDS];
+	json_error_t jerr;
+	json_t *root;
+	int n, i, j;
+
+	memset(f, 0, sizeof(*f));
+	if (gw_req_is(req, "application/x-www-form-urlencoded")) {
+		n = gw_form_parse(req->body ? req->body : "", req->len, kv, WEBHOOK_MAX_FIELDS,
+		    reason, rlen);
+		if (n < 0)
+			return 400;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < F_COUNT; j++) {
+				if (strcmp(kv[i].key, field_names[j]) != 0)
+					continue;
+				if (f->v[j]) {
+					snprintf(reason, rlen, "field %s given twice", field_names[j]);
+					gw_kv_free(kv, n);
+					return 400;
+				}
+				f->v[j] = kv[i].value;
+				f->len[j] = kv[i].vlen;
+				kv[i].value = NULL;
+			}
+		}
+		gw_kv_free(kv, n);
+		return 0;
+	}
+	if (!gw_req_is(req, "application/json")) {
+		snprintf(reason, rlen, "Content-Type must be application/x-www-form-urlencoded or "
+		    "application/json");
+		return 415;
+	}
+	root = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(reason, rlen, "invalid JSON at line %d column %d: %s", jerr.line,
+		    jerr.column, jerr.text);
+		return 400;
+	}
+	if (!json_is_object(root)) {
+		snprintf(reason, rlen, "the JSON body must be an object");
+		json_decref(root);
+		return 400;
+	}
+	for (j = 0; j < F_COUNT; j++) {
+		json_t *v = json_object_get(root, field_names[j]);
+		char num[32];
+
+		if (v == NULL || json_is_null(v))
+			continue;
+		if (json_is_string(v)) {
+			f->len[j] = json_string_length(v);
+			f->v[j] = malloc(f->len[j] + 1);
+			if (f->v[j] == NULL)
+				abort();
+			memcpy(f->v[j], json_string_value(v), f->len[j] + 1);
+		} else if (j == F_ID && json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			f->v[j] = gw_strdup(num);
+			f->len[j] = strlen(num);
+		} else {
+			snprintf(reason, rlen, "field %s must be a string", field_names[j]);
+			json_decref(root);
+			return 400;
+		}
+	}
+	json_decref(root);
+	return 0;
+}
+
+static int
+http_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
+    struct gw_webhook *wh, char *reason, size_t rlen)
+{
+	struct fields f;
+	int rc;
+
+	(void)p;
+	rc = read_fields(req, &f, reason, rlen);
+	if (rc == 0)
+		rc = gw_webhook_add(wh, f.v[F_FROM], f.v[F_TO], f.v[F_TEXT], f.len[F_TEXT],
+		    f.v[F_ID], max_chars, reason, rlen);
+	fields_free(&f);
+	return rc;
+}
+
+static int
+http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhook *wh,
+    char *reason, size_t rlen)
+{
+	struct fields f;
+	char *end;
+	int rc;
+
+	(void)p;
+	rc = read_fields(req, &f, reason, rlen);
+	if (rc)
+		goto out;
+	rc = 400;
+	if (f.v[F_ID] == NULL || (wh->dlr.our_id = strtoll(f.v[F_ID], &end, 10)) <= 0 || *end) {
+		snprintf(reason, rlen, "id: our message id, a number");
+		goto out;
+	}
+	if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "delivered") == 0) {
+		wh->dlr.status = DLR_DELIVERED;
+	} else if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "failed") == 0) {
+		wh->dlr.status = DLR_FAILED;
+	} else {
+		snprintf(reason, rlen, "status: delivered or failed");
+		goto out;
+	}
+	if (f.v[F_REASON] && f.v[F_REASON][0]) {
+		char why[200];
+
+		gw_clean_text(why, sizeof(why), f.v[F_REASON], f.len[F_REASON]);
+		wh->dlr.reason = gw_strdup(why);
+	}
+	wh->has_dlr = 1;
+	rc = 0;
+out:
+	fields_free(&f);
+	return rc;
+}
+
+static int
+http_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_request *req,
+    char *err, size_t errlen)
+{
+	json_t *body;
+	char id[32];
+
+	snprintf(id, sizeof(id), "%lld", (long long)m->id);
+	body = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "from", m->from, "to", m->to,
+	    "text", m->text);
+	req->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (req->body == NULL) {
+		snprintf(err, errlen, "cannot encode the message as JSON");
+		return -1;
+	}
+	req->len = strlen(req->body);
+	req->url = gw_strdup(p->url);
+	req->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+	return 0;
+}
+
+static void
+http_map_reply(struct gw_provider *p, long status, const char *body, size_t len,
+    struct gw_send_result *r)
+{
+	json_t *reply, *id;
+	char said[200];
+
+	(void)p;
+	r->status = gw_status_for(status);
+	if (r->status != GW_SEND_OK) {
+		gw_clean_text(said, sizeof(said), body ? body : "", body ? len : 0);
+		snprintf(r->error, sizeof(r->error), "HTTP %ld: %s", status, said);
+		return;
+	}
+	reply = body ? json_loadb(body, len, 0, NULL) : NULL;
+	id = json_object_get(reply, "id");
+	if (json_is_string(id))
+		gw_clean_text(r->provider_id, sizeof(r->provider_id), json_string_value(id),
+		    json_string_length(id));
+	else if (json_is_integer(id))
+		snprintf(r->provider_id, sizeof(r->provider_id), "%lld",
+		    (long long)json_integer_value(id));
+	json_decref(reply);
 }
 
 const struct gw_provider_ops gw_provider_http = {
 	.name = "http",
 	.open = http_open,
-	.send = http_send,
 	.close = http_close,
+	.parse_sms = http_parse_sms,
+	.parse_dlr = http_parse_dlr,
+	.build = http_build,
+	.map_reply = http_map_reply,
 };

@@ -1,32 +1,61 @@
 /*
- * The outbound sender thread.
+ * The outbound sender thread. Due messages are taken from the outbox, marked "sending", and
+ * handed to the configured provider: over HTTP through libcurl's multi interface (several
+ * requests in flight, connections kept and reused), or directly (the console). Each outcome is
+ * recorded as it comes: sent, tried again later with exponential backoff and jitter, or failed.
+ * A cap of [provider] rate messages a second is kept with a token bucket. Everything is in the
+ * database, so a restart resumes what was pending; a message left "sending" by a crash is sent
+ * again (at least once to the provider, never again once it was accepted and recorded).
  */
 #include "gateway/sender.h"
 
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "gateway/phone.h"
 #include "gateway/provider.h"
 #include "store/store.h"
 
+#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define REPLY_MAX 16384		/* of a provider's answer kept for map_reply */
+#define STOP_DRAIN_MS 2000	/* how long a stop waits for requests in flight */
+
+/* One request in flight. */
+struct flight {
+	CURL *easy;
+	struct store_msg m;
+	struct gw_out_request req;
+	char *reply;
+	size_t len;
+	int busy;
+};
+
 struct gw_sender {
 	struct store *store;
 	const struct gw_provider_ops *ops;
 	struct gw_provider *provider;
-	int64_t retry_base_ms, retry_max_ms, max_age_ms, poll_ms;
+	int64_t retry_base_ms, retry_max_ms, max_age_ms, poll_ms, timeout_ms;
 	int batch;
 	unsigned seed;
 
+	CURLM *multi;
+	struct flight *flights;
+	int parallel, busy;
+
+	/* the throughput cap: tokens (messages) accrue at rate a second, up to burst */
+	double rate, tokens, burst;
+	int64_t tokens_at;
+
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;	/* for providers without HTTP */
 	int woken;
 	int stopping;
 };
@@ -47,22 +76,139 @@ gw_sender_backoff(int64_t base_ms, int64_t max_ms, int attempts, unsigned *seed)
 	return delay;
 }
 
-/* Send one message and record what became of it. */
+/* Refill the bucket; how many messages may start now. */
+static int
+tokens_available(struct gw_sender *s, int64_t now)
+{
+	if (s->rate <= 0)
+		return 1 << 30;
+	s->tokens += (double)(now - s->tokens_at) * s->rate / 1000.0;
+	s->tokens_at = now;
+	if (s->tokens > s->burst)
+		s->tokens = s->burst;
+	return s->tokens >= 1.0 ? (int)s->tokens : 0;
+}
+
+/* Milliseconds until the next token. */
+static int64_t
+until_token(const struct gw_sender *s)
+{
+	if (s->rate <= 0 || s->tokens >= 1.0)
+		return 0;
+	return (int64_t)((1.0 - s->tokens) * 1000.0 / s->rate) + 1;
+}
+
+/* Record what became of message m. */
 static void
-send_one(struct gw_sender *s, struct store_msg *m)
+record(struct gw_sender *s, const struct store_msg *m, const struct gw_send_result *r)
+{
+	int64_t now = clock_now_ms();
+	char masked[32];
+	enum store_rc rc = STORE_OK;
+
+	phone_mask(m->recipient, masked, sizeof(masked));
+	switch (r->status) {
+	case GW_SEND_OK:
+		metrics_count(M_OUTBOUND_SENT, 1);
+		rc = store_outbox_sent(s->store, m->id, r->provider_id[0] ? r->provider_id : NULL, now);
+		log_debug("sender: message %lld to %s sent", (long long)m->id, masked);
+		break;
+	case GW_SEND_RETRY:
+		if (now - m->created_at >= s->max_age_ms) {
+			metrics_count(M_OUTBOUND_FAILED, 1);
+			rc = store_outbox_failed(s->store, m->id, r->error, now);
+			log_warnx("sender: message %lld to %s failed after %d attempts: %s",
+			    (long long)m->id, masked, m->attempts + 1, r->error);
+			break;
+		}
+		metrics_count(M_OUTBOUND_RETRY, 1);
+		rc = store_outbox_retry(s->store, m->id, now + gw_sender_backoff(s->retry_base_ms,
+		    s->retry_max_ms, m->attempts + 1, &s->seed), r->error);
+		log_info("sender: message %lld to %s will be retried (attempt %d): %s",
+		    (long long)m->id, masked, m->attempts + 1, r->error);
+		break;
+	case GW_SEND_FAIL:
+	default:
+		metrics_count(M_OUTBOUND_FAILED, 1);
+		rc = store_outbox_failed(s->store, m->id, r->error, now);
+		log_warnx("sender: message %lld to %s refused: %s", (long long)m->id, masked,
+		    r->error);
+		break;
+	}
+	if (rc == STORE_OK && r->opted_out) {
+		rc = store_farmer_opt_out_phone(s->store, m->recipient);
+		log_info("sender: %s has opted out with the provider: no more broadcasts", masked);
+	}
+	if (rc)
+		log_warnx("sender: cannot record the outcome of message %lld: %s", (long long)m->id,
+		    store_errmsg(s->store));
+}
+
+static size_t
+collect_reply(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct flight *f = arg;
+	size_t n = size * nmemb, room = REPLY_MAX - f->len;
+	char *grown;
+
+	if (n > room)
+		n = room;
+	if (n > 0) {
+		grown = realloc(f->reply, f->len + n + 1);
+		if (grown == NULL)
+			return 0;
+		f->reply = grown;
+		memcpy(f->reply + f->len, data, n);
+		f->len += n;
+		f->reply[f->len] = '\0';
+	}
+	return size * nmemb;
+}
+
+static void
+flight_clear(struct gw_sender *s, struct flight *f)
+{
+	curl_multi_remove_handle(s->multi, f->easy);
+	gw_out_request_free(&f->req);
+	store_msg_free(&f->m);
+	free(f->reply);
+	f->reply = NULL;
+	f->len = 0;
+	f->busy = 0;
+	s->busy--;
+}
+
+static struct flight *
+free_flight(struct gw_sender *s)
+{
+	int i;
+
+	for (i = 0; i < s->parallel; i++) {
+		if (!s->flights[i].busy)
+			return &s->flights[i];
+	}
+	return NULL;
+}
+
+/*
+ * Start message m (ownership passes to the sender): mark it sending, build its request and
+ * add it to the multi handle, or send it at once for providers without HTTP.
+ */
+static void
+start_one(struct gw_sender *s, struct store_msg *m)
 {
 	struct gw_outbound out;
 	struct gw_send_result r;
-	char masked[32];
-	int64_t now = clock_now_ms();
+	struct flight *f;
+	char err[256];
 	enum store_rc rc;
 
-	rc = store_outbox_sending(s->store, m->id, s->ops->name, now);
-	if (rc == STORE_NOTFOUND)
-		return;		/* someone else took it */
+	rc = store_outbox_sending(s->store, m->id, s->ops->name, clock_now_ms());
 	if (rc) {
-		log_warnx("sender: cannot mark message %lld sending: %s", (long long)m->id,
-		    store_errmsg(s->store));
+		if (rc != STORE_NOTFOUND)	/* NOTFOUND: withdrawn or taken meanwhile */
+			log_warnx("sender: cannot mark message %lld sending: %s",
+			    (long long)m->id, store_errmsg(s->store));
+		store_msg_free(m);
 		return;
 	}
 	memset(&out, 0, sizeof(out));
@@ -72,92 +218,205 @@ send_one(struct gw_sender *s, struct store_msg *m)
 	out.text = m->body;
 	out.segments = m->segments;
 	memset(&r, 0, sizeof(r));
-	s->ops->send(s->provider, &out, &r);
-	now = clock_now_ms();
-	phone_mask(m->recipient, masked, sizeof(masked));
-
-	switch (r.status) {
-	case GW_SEND_OK:
-		rc = store_outbox_sent(s->store, m->id, r.provider_id[0] ? r.provider_id : NULL, now);
-		log_debug("sender: message %lld to %s sent", (long long)m->id, masked);
-		break;
-	case GW_SEND_RETRY:
-		if (now - m->created_at >= s->max_age_ms) {
-			rc = store_outbox_failed(s->store, m->id, r.error, now);
-			log_warnx("sender: message %lld to %s failed after %d attempts: %s",
-			    (long long)m->id, masked, m->attempts + 1, r.error);
-			break;
-		}
-		rc = store_outbox_retry(s->store, m->id, now + gw_sender_backoff(s->retry_base_ms,
-		    s->retry_max_ms, m->attempts + 1, &s->seed), r.error);
-		log_info("sender: message %lld to %s will be retried (attempt %d): %s",
-		    (long long)m->id, masked, m->attempts + 1, r.error);
-		break;
-	case GW_SEND_FAIL:
-	default:
-		rc = store_outbox_failed(s->store, m->id, r.error, now);
-		log_warnx("sender: message %lld to %s refused: %s", (long long)m->id, masked, r.error);
-		break;
+	if (s->ops->send) {
+		s->ops->send(s->provider, &out, &r);
+		record(s, m, &r);
+		store_msg_free(m);
+		return;
 	}
-	if (rc)
-		log_warnx("sender: cannot record the outcome of message %lld: %s", (long long)m->id,
-		    store_errmsg(s->store));
+
+	f = free_flight(s);		/* the caller made sure there is one */
+	memset(&f->req, 0, sizeof(f->req));
+	if (s->ops->build(s->provider, &out, &f->req, err, sizeof(err)) != 0) {
+		r.status = GW_SEND_FAIL;
+		snprintf(r.error, sizeof(r.error), "%s", err);
+		record(s, m, &r);
+		gw_out_request_free(&f->req);
+		store_msg_free(m);
+		return;
+	}
+	f->m = *m;
+	f->busy = 1;
+	s->busy++;
+	curl_easy_reset(f->easy);
+	curl_easy_setopt(f->easy, CURLOPT_URL, f->req.url);
+	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->req.headers);
+	if (f->req.body) {
+		curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, f->req.body);
+		curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->req.len);
+	}
+	if (f->req.userpwd) {
+		curl_easy_setopt(f->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(f->easy, CURLOPT_USERPWD, f->req.userpwd);
+	}
+	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
+	curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeout_ms);
+	curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, collect_reply);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->easy, CURLOPT_PRIVATE, f);
+	if (curl_multi_add_handle(s->multi, f->easy) != CURLM_OK) {
+		r.status = GW_SEND_RETRY;
+		snprintf(r.error, sizeof(r.error), "libcurl refused the request");
+		record(s, &f->m, &r);
+		f->busy = 0;
+		s->busy--;
+		gw_out_request_free(&f->req);
+		store_msg_free(&f->m);
+	}
 }
 
-/* Send what is due; returns how many were handled. */
+/* Requests that finished: map the provider's answer and record it. */
+static void
+finish_done(struct gw_sender *s)
+{
+	struct gw_send_result r;
+	struct flight *f;
+	CURLMsg *msg;
+	long code;
+	int left;
+
+	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		f = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+		memset(&r, 0, sizeof(r));
+		if (msg->data.result == CURLE_OK) {
+			code = 0;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+			s->ops->map_reply(s->provider, code, f->reply ? f->reply : "", f->len, &r);
+		} else {
+			/* No answer (refused, timed out, cut off): it may be tried again. */
+			r.status = GW_SEND_RETRY;
+			snprintf(r.error, sizeof(r.error), "%s", curl_easy_strerror(msg->data.result));
+		}
+		record(s, &f->m, &r);
+		flight_clear(s, f);
+	}
+}
+
+/* Start what is due, as far as free slots and the cap allow; returns how many started. */
 static int
-send_due(struct gw_sender *s)
+start_due(struct gw_sender *s)
 {
 	struct store_msg *rows;
-	int n = 0, i;
+	int room, n = 0, i;
+	int64_t now = clock_now_ms();
 
-	rows = calloc((size_t)s->batch, sizeof(*rows));
+	room = s->ops->send ? s->batch : s->parallel - s->busy;
+	if (room > s->batch)
+		room = s->batch;
+	i = tokens_available(s, now);
+	if (room > i)
+		room = i;
+	if (room <= 0)
+		return 0;
+	rows = calloc((size_t)room, sizeof(*rows));
 	if (rows == NULL)
 		return 0;
-	if (store_outbox_due(s->store, clock_now_ms(), rows, s->batch, &n) != STORE_OK)
+	if (store_outbox_due(s->store, now, rows, room, &n) != STORE_OK)
 		log_warnx("sender: cannot read the outbox: %s", store_errmsg(s->store));
 	for (i = 0; i < n; i++) {
-		send_one(s, &rows[i]);
-		store_msg_free(&rows[i]);
+		if (s->rate > 0)
+			s->tokens -= 1.0;
+		start_one(s, &rows[i]);	/* takes rows[i] */
 	}
 	free(rows);
 	return n;
+}
+
+/* How long the loop may sleep before it must look again. */
+static int64_t
+wait_for(struct gw_sender *s)
+{
+	int64_t wait_ms = s->poll_ms, next, t;
+
+	if (s->busy < s->parallel || s->ops->send) {
+		if (store_outbox_next_due(s->store, &next) == STORE_OK) {
+			t = next - clock_now_ms();
+			if (t < wait_ms)
+				wait_ms = t > 0 ? t : 0;
+		}
+		t = until_token(s);
+		if (t > 0 && wait_ms < t)
+			wait_ms = t;
+	}
+	return wait_ms;
+}
+
+static int
+is_stopping(struct gw_sender *s)
+{
+	int stop;
+
+	pthread_mutex_lock(&s->lock);
+	stop = s->stopping;
+	s->woken = 0;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
 }
 
 static void *
 sender_main(void *arg)
 {
 	struct gw_sender *s = arg;
+	int64_t wait_ms, stop_at = 0;
 	struct timespec until;
-	int64_t wait_ms, next;
+	int running;
 
 	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		s->woken = 0;
-		if (s->stopping) {
-			pthread_mutex_unlock(&s->lock);
-			break;
-		}
-		pthread_mutex_unlock(&s->lock);
-
-		if (send_due(s) > 0)
+		if (is_stopping(s)) {
+			if (s->busy == 0)
+				break;
+			if (stop_at == 0)
+				stop_at = clock_now_ms() + STOP_DRAIN_MS;
+			else if (clock_now_ms() >= stop_at)
+				break;	/* what is still in flight stays "sending": sent again later */
+		} else if (start_due(s) > 0 && s->ops->send) {
 			continue;
-
-		wait_ms = s->poll_ms;
-		if (store_outbox_next_due(s->store, &next) == STORE_OK) {
-			int64_t until_due = next - clock_now_ms();
-
-			if (until_due < wait_ms)
-				wait_ms = until_due > 0 ? until_due : 0;
 		}
-		pthread_mutex_lock(&s->lock);
-		if (!s->woken && !s->stopping && wait_ms > 0) {
-			clock_deadline(wait_ms, &until);
-			pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		if (s->ops->send) {
+			wait_ms = wait_for(s);
+			pthread_mutex_lock(&s->lock);
+			if (!s->woken && !s->stopping && wait_ms > 0) {
+				clock_deadline(wait_ms, &until);
+				pthread_cond_timedwait(&s->cond, &s->lock, &until);
+			}
+			pthread_mutex_unlock(&s->lock);
+			continue;
 		}
-		pthread_mutex_unlock(&s->lock);
+		curl_multi_perform(s->multi, &running);
+		finish_done(s);
+		if (!stop_at && s->busy < s->parallel && start_due(s) > 0) {
+			curl_multi_perform(s->multi, &running);
+			continue;
+		}
+		wait_ms = stop_at ? 50 : wait_for(s);
+		curl_multi_poll(s->multi, NULL, 0, (int)(wait_ms > 60000 ? 60000 : wait_ms), NULL);
 	}
 	return NULL;
+}
+
+static void
+sender_free(struct gw_sender *s)
+{
+	int i;
+
+	for (i = 0; s->flights && i < s->parallel; i++) {
+		if (s->flights[i].busy)
+			flight_clear(s, &s->flights[i]);
+		if (s->flights[i].easy)
+			curl_easy_cleanup(s->flights[i].easy);
+	}
+	free(s->flights);
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	if (s->provider)
+		s->ops->close(s->provider);
+	store_close(s->store);
+	free(s);
 }
 
 struct gw_sender *
@@ -165,7 +424,7 @@ gw_sender_start(const struct config *cfg, char *err, size_t errlen)
 {
 	struct gw_sender *s;
 	char why[512];
-	int recovered = 0;
+	int recovered = 0, unconfigured = 0, i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -173,8 +432,8 @@ gw_sender_start(const struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	s->ops = gw_provider_find(cfg->provider_type);
-	if (s->ops == NULL) {
-		snprintf(err, errlen, "[provider] type: unknown provider \"%s\"", cfg->provider_type);
+	if (s->ops == NULL || (s->ops->send == NULL && s->ops->build == NULL)) {
+		snprintf(err, errlen, "[provider] type: \"%s\" cannot send", cfg->provider_type);
 		free(s);
 		return NULL;
 	}
@@ -182,18 +441,47 @@ gw_sender_start(const struct config *cfg, char *err, size_t errlen)
 	s->retry_max_ms = cfg->retry_max_ms;
 	s->max_age_ms = cfg->max_age_ms;
 	s->poll_ms = cfg->poll_ms;
+	s->timeout_ms = cfg->provider_timeout_ms;
 	s->batch = cfg->sender_batch;
+	s->parallel = cfg->provider_parallel > 0 ? cfg->provider_parallel : 1;
+	s->rate = cfg->provider_rate;
+	/* A tenth of a second's worth at once, so that the cap holds over any second. */
+	s->burst = s->rate >= 10 ? s->rate / 10.0 : 1.0;
+	s->tokens = s->burst;
+	s->tokens_at = clock_now_ms();
 	s->seed = (unsigned)clock_now_ms();
 	if (store_open(cfg->db_path, cfg->busy_timeout_ms, &s->store, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "sender: %s", why);
 		free(s);
 		return NULL;
 	}
-	s->provider = s->ops->open(cfg, err, errlen);
+	s->provider = s->ops->open(cfg, &unconfigured, err, errlen);
 	if (s->provider == NULL) {
-		store_close(s->store);
-		free(s);
+		if (unconfigured)
+			snprintf(err, errlen, "[provider] type = %s, but its [%s] section is missing",
+			    s->ops->name, s->ops->name);
+		sender_free(s);
 		return NULL;
+	}
+	if (s->ops->send == NULL) {
+		s->multi = curl_multi_init();
+		s->flights = calloc((size_t)s->parallel, sizeof(*s->flights));
+		if (s->multi == NULL || s->flights == NULL) {
+			snprintf(err, errlen, "cannot set up libcurl");
+			sender_free(s);
+			return NULL;
+		}
+		/* Connections are kept and reused across requests; at most parallel at once. */
+		curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)s->parallel);
+		curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->parallel);
+		for (i = 0; i < s->parallel; i++) {
+			s->flights[i].easy = curl_easy_init();
+			if (s->flights[i].easy == NULL) {
+				snprintf(err, errlen, "cannot set up libcurl");
+				sender_free(s);
+				return NULL;
+			}
+		}
 	}
 	/* Messages a crash left "sending" may or may not have reached the provider: send again. */
 	if (store_outbox_recover(s->store, &recovered) == STORE_OK && recovered > 0)
@@ -202,9 +490,9 @@ gw_sender_start(const struct config *cfg, char *err, size_t errlen)
 	pthread_cond_init(&s->cond, NULL);
 	if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
 		snprintf(err, errlen, "cannot start the sender thread");
-		s->ops->close(s->provider);
-		store_close(s->store);
-		free(s);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->cond);
+		sender_free(s);
 		return NULL;
 	}
 	return s;
@@ -219,6 +507,8 @@ gw_sender_wake(void *arg)
 	s->woken = 1;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+	if (s->multi)
+		curl_multi_wakeup(s->multi);
 }
 
 void
@@ -230,10 +520,10 @@ gw_sender_stop(struct gw_sender *s)
 	s->stopping = 1;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+	if (s->multi)
+		curl_multi_wakeup(s->multi);
 	pthread_join(s->thread, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
-	s->ops->close(s->provider);
-	store_close(s->store);
-	free(s);
+	sender_free(s);
 }

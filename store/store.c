@@ -127,6 +127,37 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_outbox ON messages(status, next_attempt_at) WHERE direction = 'out';"
 	"CREATE INDEX messages_by_consultation ON messages(consultation_id);"
 	"CREATE INDEX messages_in_by_sender ON messages(sender, created_at) WHERE direction = 'in';",
+
+	/* 2: delivery reports, second tries of undelivered answers, USSD. */
+	"ALTER TABLE messages ADD COLUMN report_at INTEGER;"	/* the provider's delivery report */
+	"ALTER TABLE messages ADD COLUMN retry_of INTEGER REFERENCES messages(id);"
+	"ALTER TABLE messages ADD COLUMN failure_handled INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX messages_failed ON messages(failure_handled)"
+	"  WHERE direction = 'out' AND status = 'failed';"
+	/* USSD steps, so that a step the provider sends again gets the same screen. */
+	"CREATE TABLE ussd_steps ("
+	"  session_id TEXT NOT NULL,"
+	"  input TEXT NOT NULL,"
+	"  phone TEXT NOT NULL,"
+	"  reply TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (session_id, input)"
+	");",
+
+	/* 3: broadcasts, and indexes for figures over a period. */
+	"CREATE TABLE broadcasts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  category TEXT,"
+	"  township TEXT,"
+	"  body TEXT NOT NULL,"
+	"  queued INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"ALTER TABLE messages ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts(id);"
+	"CREATE INDEX messages_by_broadcast ON messages(broadcast_id) WHERE broadcast_id IS NOT NULL;"
+	"CREATE INDEX messages_by_created ON messages(created_at);"
+	"CREATE INDEX events_by_at ON events(at);"
+	"CREATE INDEX assignments_by_assigned ON assignments(assigned_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -121,6 +121,8 @@ enum store_rc store_farmer_ensure(struct store *s, const char *phone, int64_t no
 enum store_rc store_farmer_set_place(struct store *s, int64_t id, const char *township,
     const char *village);
 enum store_rc store_farmer_set_opted_out(struct store *s, int64_t id, int opted_out);
+/* The provider says this number refuses messages (Twilio 21610). */
+enum store_rc store_farmer_opt_out_phone(struct store *s, const char *phone);
 enum store_rc store_subscribe(struct store *s, int64_t farmer_id, const char *category,
     int64_t now);
 /* The farmer's subscribed categories as a comma list into buf ("" for none). */
@@ -201,6 +203,15 @@ enum store_rc store_assignment_reminded(struct store *s, int64_t id, int64_t now
 enum store_rc store_staff_phones(struct store *s, enum store_role role,
     char (*phones)[STORE_PHONE_MAX], int max, int *n);
 
+/* The text of the latest answer to cid and who gave it (caller frees both; NOTFOUND: none). */
+enum store_rc store_consult_last_answer(struct store *s, int64_t cid, char **text, char **who);
+
+/* USSD: the screen given before for this session and input (caller frees), or NOTFOUND. */
+enum store_rc store_ussd_get(struct store *s, const char *session, const char *input,
+    char **reply);
+enum store_rc store_ussd_put(struct store *s, const char *session, const char *input,
+    const char *phone, const char *reply, int64_t now);
+
 /* A consultation's history, for `farmline show`. Strings are borrowed for the callback. */
 struct store_history_item {
 	int64_t at;
@@ -246,6 +257,12 @@ enum store_rc store_msg_in_add(struct store *s, const char *provider, const char
 enum store_rc store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind);
 /* How many messages sender sent at or after since (loop protection). */
 enum store_rc store_msg_in_count(struct store *s, const char *sender, int64_t since, int *n);
+/*
+ * An earlier inbound message from sender with the same text since since (a provider that gives
+ * no message id and sent it again). STORE_NOTFOUND when there is none.
+ */
+enum store_rc store_msg_in_recent(struct store *s, const char *provider, const char *sender,
+    const char *body, int64_t since, int64_t *id);
 /* The consultation and kind recorded for an inbound message (to answer a repeat alike). */
 enum store_rc store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind,
     size_t kindlen);
@@ -267,32 +284,31 @@ enum store_rc store_outbox_sent(struct store *s, int64_t id, const char *provide
 enum store_rc store_outbox_retry(struct store *s, int64_t id, int64_t next_at,
     const char *error);
 enum store_rc store_outbox_failed(struct store *s, int64_t id, const char *error, int64_t now);
+/*
+ * A delivery report: the outbound message with our id, or else with the provider's id, is now
+ * "delivered" or "failed" (reason kept). *found is 0 when no message matches.
+ */
+enum store_rc store_outbox_report(struct store *s, const char *provider, int64_t our_id,
+    const char *provider_id, const char *status, const char *reason, int64_t now, int *found);
+/* A failed message nobody has acted on yet. */
+struct store_failed {
+	int64_t id;
+	int64_t cid;
+	int64_t retry_of;
+	char kind[16];
+	char recipient[STORE_PHONE_MAX];
+	char error[160];
+};
+enum store_rc store_outbox_failed_unhandled(struct store *s, struct store_failed *rows, int max,
+    int *n);
+enum store_rc store_outbox_failure_handled(struct store *s, int64_t id);
+/* Queue a copy of message id for another try at not_before (its retry_of is id). */
+enum store_rc store_outbox_requeue(struct store *s, int64_t id, int64_t now, int64_t not_before);
 /* After a crash: messages left "sending" go back to the queue. *n is how many. */
 enum store_rc store_outbox_recover(struct store *s, int *n);
 void store_msg_free(struct store_msg *m);
 
-/* Statistics for the bureau (see bureau/stats.c). */
-struct store_stats_row {
-	char *key;		/* the group: a day, a month, a category, a township, an expert */
-	int64_t consultations;
-	int64_t answered;
-	int64_t rated;
-	double rating_sum;
-	int64_t *response_ms;	/* response times of the answered ones, ascending */
-	int64_t nresponse;
-};
-
-enum store_stats_by { STATS_BY_CATEGORY = 0, STATS_BY_DAY, STATS_BY_MONTH, STATS_BY_TOWNSHIP,
-    STATS_BY_EXPERT, STATS_BY_ALL };
-
-/*
- * Consultations created in [from, to) grouped by; utc_offset_ms shifts days and months into
- * the bureau's time zone. Rows come in key order; caller frees with store_stats_free.
- */
-enum store_rc store_stats_group(struct store *s, enum store_stats_by by, int64_t from,
-    int64_t to, int64_t utc_offset_ms, struct store_stats_row **rows, size_t *nrows);
-void store_stats_free(struct store_stats_row *rows, size_t nrows);
-
+/* Statistics for the bureau (see bureau/figures.c and bureau/stats.c). */
 struct store_consult_line {
 	int64_t id;
 	char *category;
@@ -303,6 +319,99 @@ struct store_consult_line {
 	int64_t first_answered_at;	/* 0: not answered */
 	int rating;
 };
+/*
+ * The rows behind the bureau's figures (bureau/figures.c aggregates them). Each walk calls cb
+ * once a row, with strings borrowed for the call; cb returning non-zero stops the walk.
+ */
+struct store_fig_consult {
+	int64_t id, farmer_id, answered_by, expert_id;
+	const char *category, *channel, *status, *township, *question, *farmer_phone;
+	int64_t created_at, first_answered_at;	/* 0: not answered */
+	int64_t farmer_since;	/* when the farmer first wrote */
+	int rating;		/* 0: none */
+};
+/* Consultations created in [from, to), oldest first. */
+enum store_rc store_fig_consultations(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_fig_consult *c), void *arg);
+/* Consultations open at instant at (created before, not answered or closed by then). */
+enum store_rc store_fig_open_at(struct store *s, int64_t at,
+    int (*cb)(void *arg, const struct store_fig_consult *c), void *arg);
+
+/* Events in [from, to) by kind: cb(kind, count). */
+enum store_rc store_fig_events(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const char *kind, int64_t n), void *arg);
+
+struct store_fig_assignment {
+	int64_t expert_id, consultation_id;
+	int64_t assigned_at, ended_at;	/* ended 0: still open */
+	const char *outcome;		/* NULL while open */
+};
+/* Assignments made in [from, to). */
+enum store_rc store_fig_assignments(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_fig_assignment *a), void *arg);
+
+struct store_fig_message {
+	const char *direction, *status, *kind, *category;	/* category NULL: none */
+	int segments;
+	int64_t broadcast_id;	/* 0: not part of a broadcast */
+};
+/* Messages created in [from, to). */
+enum store_rc store_fig_messages(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_fig_message *m), void *arg);
+
+/* For /metrics: outbound SMS queued and being sent; consultations not yet answered. */
+enum store_rc store_fig_depths(struct store *s, int64_t *queued, int64_t *sending,
+    int64_t *open);
+
+/* People registered before at, by role, and farmers first seen before at. */
+struct store_fig_registry {
+	int64_t experts, triage, commissioners, farmers;
+};
+enum store_rc store_fig_registry(struct store *s, int64_t at, struct store_fig_registry *out);
+
+/* GET /api/consultations: a page of consultations matching the filter (NULL/0: any). */
+struct store_consult_filter {
+	int64_t from, to;		/* created in [from, to) */
+	const char *category, *township, *status, *channel;	/* status "open": not answered */
+	int64_t expert_id;
+	int64_t offset, limit;
+};
+enum store_rc store_consult_page(struct store *s, const struct store_consult_filter *f,
+    int64_t *total, int (*cb)(void *arg, const struct store_fig_consult *c), void *arg);
+
+/* A consultation and one of its messages, for the export (message fields NULL/0: none). */
+struct store_export_row {
+	int64_t id;
+	const char *farmer, *township, *village, *channel, *category, *classified_by, *status;
+	const char *expert, *question;
+	int64_t created_at, first_answered_at;	/* 0: not answered */
+	int rating;				/* 0: none */
+	int64_t msg_id, msg_at;
+	const char *direction, *kind, *sender, *recipient, *body, *msg_status;
+	int segments;
+};
+/* Consultations created in [from, to), each with every message of it, in order. */
+enum store_rc store_export(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_export_row *r), void *arg);
+
+/* Broadcasts: one SMS to each farmer who takes them (see store_broadcast.c). */
+struct store_broadcast {
+	int64_t id;
+	const char *category, *township, *body;	/* category, township NULL: every farmer */
+	int64_t created_at, queued, sent, delivered, failed, segments;
+};
+/*
+ * Queue body (signature included, segments each) from sender to every farmer not opted out,
+ * subscribed to category (NULL: all) and registered in township (NULL: any). *id and *queued
+ * say which broadcast and how many SMS. Inside the caller's transaction.
+ */
+enum store_rc store_broadcast_create(struct store *s, const char *provider, const char *sender,
+    const char *category, const char *township, const char *body, int segments, int64_t now,
+    int64_t *id, int64_t *queued);
+/* Broadcasts made in [from, to) with their delivery figures, oldest first. */
+enum store_rc store_broadcast_list(struct store *s, int64_t from, int64_t to,
+    int (*cb)(void *arg, const struct store_broadcast *b), void *arg);
+
 /* The newest consultations in [from, to), at most max, newest first. */
 enum store_rc store_stats_recent(struct store *s, int64_t from, int64_t to, int max,
     struct store_consult_line **lines, size_t *nlines);

@@ -135,22 +135,12 @@ store_outbox_add(struct store *s, const char *provider, int64_t cid, const char 
 	return rc;
 }
 
-enum store_rc
-store_outbox_due(struct store *s, int64_t now, struct store_msg *rows, int max, int *n)
+/* Read due rows from st (bound: ?1 now, ?2 how many) into rows[*n…max). */
+static int
+read_due(sqlite3_stmt *st, struct store_msg *rows, int max, int *n)
 {
-	sqlite3_stmt *st;
 	int rc = SQLITE_DONE;
 
-	*n = 0;
-	st = store_stmt(s, ST_OUTBOX_DUE,
-	    "SELECT id, provider, provider_id, consultation_id, kind, sender, recipient, body,"
-	    " segments, attempts, created_at, next_attempt_at FROM messages"
-	    " WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ?1"
-	    " ORDER BY next_attempt_at, id LIMIT ?2");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, max);
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_msg *m = &rows[(*n)++];
 
@@ -168,9 +158,41 @@ store_outbox_due(struct store *s, int64_t now, struct store_msg *rows, int max, 
 		m->next_attempt_at = sqlite3_column_int64(st, 11);
 	}
 	sqlite3_reset(st);
-	if (*n == max || rc == SQLITE_DONE)
-		return STORE_OK;
-	return store_rc_from(s, rc);
+	return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+}
+
+#define DUE_SQL(which) \
+	"SELECT id, provider, provider_id, consultation_id, kind, sender, recipient, body," \
+	" segments, attempts, created_at, next_attempt_at FROM messages" \
+	" WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ?1" \
+	" AND broadcast_id " which " ORDER BY next_attempt_at, id LIMIT ?2"
+
+/*
+ * Due messages, at most max: answers, acknowledgements and notices first, broadcasts with
+ * what room is left, so that a broadcast to thousands never holds up an answer.
+ */
+enum store_rc
+store_outbox_due(struct store *s, int64_t now, struct store_msg *rows, int max, int *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	st = store_stmt(s, ST_OUTBOX_DUE, DUE_SQL("IS NULL"));
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	rc = read_due(st, rows, max, n);
+	if (rc == SQLITE_DONE && *n < max) {
+		st = store_stmt(s, ST_OUTBOX_DUE_BC, DUE_SQL("IS NOT NULL"));
+		if (st == NULL)
+			return STORE_ERR;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int(st, 2, max - *n);
+		rc = read_due(st, rows, max, n);
+	}
+	return rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
 }
 
 enum store_rc
@@ -217,8 +239,9 @@ enum store_rc
 store_outbox_sent(struct store *s, int64_t id, const char *provider_id, int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_SENT,
-	    "UPDATE messages SET status = 'sent', provider_id = ?2, sent_at = ?3, last_error = NULL,"
-	    " next_attempt_at = NULL WHERE id = ?1");
+	    "UPDATE messages SET status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END,"
+	    " provider_id = ?2, sent_at = ?3, last_error = NULL, next_attempt_at = NULL"
+	    " WHERE id = ?1");
 
 	if (st == NULL)
 		return STORE_ERR;
@@ -282,4 +305,117 @@ store_msg_free(struct store_msg *m)
 	free(m->recipient);
 	free(m->body);
 	memset(m, 0, sizeof(*m));
+}
+
+enum store_rc
+store_msg_in_recent(struct store *s, const char *provider, const char *sender, const char *body,
+    int64_t since, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_RECENT,
+	    "SELECT id FROM messages WHERE direction = 'in' AND sender = ?2 AND created_at >= ?4"
+	    " AND provider = ?1 AND body = ?3 ORDER BY id LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, provider);
+	store_bind_text(st, 2, sender);
+	store_bind_text(st, 3, body);
+	sqlite3_bind_int64(st, 4, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_outbox_report(struct store *s, const char *provider, int64_t our_id,
+    const char *provider_id, const char *status, const char *reason, int64_t now, int *found)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	/* A report never turns "delivered" back into anything else. */
+	if (our_id)
+		st = store_stmt(s, ST_OUTBOX_REPORT_ID,
+		    "UPDATE messages SET status = ?3, last_error = coalesce(?4, last_error),"
+		    " report_at = ?5 WHERE id = ?1 AND direction = 'out' AND status <> 'delivered'"
+		    " AND (?2 IS NULL OR provider = ?2)");
+	else
+		st = store_stmt(s, ST_OUTBOX_REPORT_PID,
+		    "UPDATE messages SET status = ?3, last_error = coalesce(?4, last_error),"
+		    " report_at = ?5 WHERE provider_id = ?1 AND direction = 'out' AND provider = ?2"
+		    " AND status <> 'delivered'");
+	if (st == NULL)
+		return STORE_ERR;
+	if (our_id)
+		sqlite3_bind_int64(st, 1, our_id);
+	else
+		store_bind_text(st, 1, provider_id);
+	store_bind_text(st, 2, provider);
+	store_bind_text(st, 3, status);
+	store_bind_text(st, 4, reason);
+	sqlite3_bind_int64(st, 5, now);
+	rc = store_exec_stmt(s, st);
+	*found = rc == STORE_OK && sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+enum store_rc
+store_outbox_failed_unhandled(struct store *s, struct store_failed *rows, int max, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_FAILED_LIST,
+	    "SELECT id, consultation_id, retry_of, kind, recipient, last_error FROM messages"
+	    " WHERE direction = 'out' AND status = 'failed' AND failure_handled = 0"
+	    " ORDER BY id LIMIT ?1");
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int(st, 1, max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_failed *f = &rows[(*n)++];
+
+		f->id = sqlite3_column_int64(st, 0);
+		f->cid = sqlite3_column_int64(st, 1);
+		f->retry_of = sqlite3_column_int64(st, 2);
+		store_col_copy(st, 3, f->kind, sizeof(f->kind));
+		store_col_copy(st, 4, f->recipient, sizeof(f->recipient));
+		store_col_copy(st, 5, f->error, sizeof(f->error));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_outbox_failure_handled(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_HANDLED,
+	    "UPDATE messages SET failure_handled = 1 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_outbox_requeue(struct store *s, int64_t id, int64_t now, int64_t not_before)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_REQUEUE,
+	    "INSERT INTO messages (direction, provider, consultation_id, kind, sender, recipient,"
+	    " body, segments, status, next_attempt_at, created_at, retry_of)"
+	    " SELECT 'out', provider, consultation_id, kind, sender, recipient, body, segments,"
+	    " 'queued', ?3, ?2, id FROM messages WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, not_before);
+	return store_exec_stmt(s, st);
 }

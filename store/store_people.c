@@ -91,6 +91,18 @@ store_farmer_set_opted_out(struct store *s, int64_t id, int opted_out)
 }
 
 enum store_rc
+store_farmer_opt_out_phone(struct store *s, const char *phone)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FARMER_OPTOUT_PHONE,
+	    "UPDATE farmers SET opted_out = 1 WHERE phone = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, phone);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
 store_subscribe(struct store *s, int64_t farmer_id, const char *category, int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_SUBSCRIBE,

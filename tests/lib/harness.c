@@ -290,14 +290,20 @@ collect(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static size_t
+collect_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	return collect(data, size, nmemb, arg);
+}
+
 /* An HTTP request to the gateway; returns the status, the body in *reply (caller frees). */
 long
-h_http(struct world *w, const char *method, const char *path, const char *content_type,
-    const char *body, size_t len, char **reply)
+h_http_ex(struct world *w, const char *method, const char *path, const char *const *extra,
+    const char *content_type, const char *body, size_t len, char **reply, char **resp_headers)
 {
 	struct curl_slist *headers = NULL;
-	struct body b = { calloc(1, 1), 0 };
-	char url[256], header[256];
+	struct body b = { calloc(1, 1), 0 }, hb = { calloc(1, 1), 0 };
+	char url[512], header[256];
 	long status = 0;
 	CURLcode cc;
 
@@ -308,13 +314,17 @@ h_http(struct world *w, const char *method, const char *path, const char *conten
 	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, (long)WAIT_MS);
 	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(w->curl, CURLOPT_HEADERDATA, &hb);
+	for (; extra && *extra; extra++)
+		headers = curl_slist_append(headers, *extra);
 	if (body) {
 		snprintf(header, sizeof(header), "Content-Type: %s", content_type);
 		headers = curl_slist_append(headers, header);
-		curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE, (long)len);
 	}
+	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
 	cc = curl_easy_perform(w->curl);
 	if (cc != CURLE_OK)
 		fail_msg("%s %s: %s", method, path, curl_easy_strerror(cc));
@@ -324,7 +334,18 @@ h_http(struct world *w, const char *method, const char *path, const char *conten
 		*reply = b.data;
 	else
 		free(b.data);
+	if (resp_headers)
+		*resp_headers = hb.data;
+	else
+		free(hb.data);
 	return status;
+}
+
+long
+h_http(struct world *w, const char *method, const char *path, const char *content_type,
+    const char *body, size_t len, char **reply)
+{
+	return h_http_ex(w, method, path, NULL, content_type, body, len, reply, NULL);
 }
 
 /* POST a form to /sms/inbound; fields are written raw, as `curl -d` sends them. */

@@ -78,6 +78,9 @@ int h_log_wait(struct world *w, const char *needle);
 /* An HTTP request to the gateway: the status, the body in *reply (caller frees). */
 long h_http(struct world *w, const char *method, const char *path, const char *content_type,
     const char *body, size_t len, char **reply);
+/* The same with extra request headers ("Name: value", NULL-terminated) and the response's. */
+long h_http_ex(struct world *w, const char *method, const char *path, const char *const *extra,
+    const char *content_type, const char *body, size_t len, char **reply, char **resp_headers);
 /* POST a form to /sms/inbound as `curl -d` does; the JSON answer in *reply. */
 long h_post_form(struct world *w, const char *form, json_t **reply);
 

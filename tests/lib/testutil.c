@@ -3,6 +3,11 @@
  */
 #include "tests/lib/testutil.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -91,4 +96,12 @@ tu_query_int(const char *db_path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return v;
+}
+
+void
+tu_assert_contains(const char *haystack, const char *needle)
+{
+	if (haystack == NULL || strstr(haystack, needle) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", haystack ? haystack : "(nothing)",
+		    needle);
 }

@@ -345,6 +345,32 @@ test_repeated_provider_id_is_processed_once_and_answered_alike(void **state)
 }
 
 static void
+test_without_a_provider_id_the_same_text_again_soon_is_a_repeat(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_opts o = {
+		.signature = "【测试】", .service_number = "10690000", .provider = "http",
+		.followup_window_ms = 0, .new_question_score = 10, .low_rating = 2,
+		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * HOUR,
+		.reassign_after_ms = 8 * HOUR, .off_duty_grace_ms = HOUR,
+		.dedup_window_ms = 2 * MIN,
+	};
+	struct consult_result a, b, c;
+
+	consult_free(f->c);
+	f->c = consult_new(f->s, f->rules, f->norm, &o);
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	a = sms(f, FARMER, "小鸡拉稀");
+	b = sms(f, FARMER, "小鸡拉稀");		/* a minute later: the provider again */
+	assert_true(b.duplicate);
+	assert_int_equal(a.ticket, b.ticket);
+	f->now += 2 * MIN;
+	c = sms(f, FARMER, "小鸡拉稀");		/* three minutes on: the farmer again */
+	assert_false(c.duplicate);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'in'"), 2);
+}
+
+static void
 test_no_expert_goes_to_triage_and_without_triage_waits_until_one_comes(void **state)
 {
 	struct fixture *f = *state;
@@ -945,6 +971,73 @@ test_reminder_then_reassignment_then_triage_and_the_bureau(void **state)
 	assert_string_equal(sms(f, WANG, "1 用土霉素拌料").action, "answer");
 }
 
+/* The sender's part: message id handed to the provider, which gave it provider_id. */
+static void
+provider_took(struct fixture *f, long long id, const char *provider_id)
+{
+	assert_int_equal(store_outbox_sending(f->s, id, "http", f->now), STORE_OK);
+	assert_int_equal(store_outbox_sent(f->s, id, provider_id, f->now), STORE_OK);
+}
+
+static int
+report(struct fixture *f, const char *provider_id, enum consult_report status, const char *why)
+{
+	struct report_in r = { "http", 0, provider_id, status, why };
+	int found = -1;
+
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_handle_report(f->c, &r, f->now, &found), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	return found;
+}
+
+static void
+test_an_undelivered_answer_is_tried_once_more_then_the_expert_and_triage_are_told(void **state)
+{
+	struct fixture *f = *state;
+	long long first, second;
+	char *wang, *triage;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	sms(f, FARMER, "小鸡拉稀");
+	sms(f, WANG, "1 用土霉素拌料");
+	first = tu_query_int(f->path, "SELECT id FROM messages WHERE kind = 'answer' AND"
+	    " direction = 'out'");
+	provider_took(f, first, "prov-1");
+	/* Reports for messages farmline never sent are ignored. */
+	assert_int_equal(report(f, "prov-unknown", REPORT_FAILED, "x"), 0);
+	assert_int_equal(report(f, "prov-1", REPORT_FAILED, "absent subscriber"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT status = 'failed' AND last_error ="
+	    " 'absent subscriber' AND report_at IS NOT NULL FROM messages WHERE id = (SELECT id FROM"
+	    " messages WHERE provider_id = 'prov-1')"), 1);
+	/* The periodic work queues one more try of the same answer. */
+	tick_after(f, MIN);
+	second = tu_query_int(f->path, "SELECT id FROM messages WHERE kind = 'answer' AND"
+	    " direction = 'out' AND retry_of IS NOT NULL");
+	assert_true(second > first);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"
+	    " AND direction = 'out' AND status = 'queued'"), 1);
+	assert_int_equal(count_to(f, WANG, "notice"), 0);
+	/* The second try fails too: now the expert and triage staff are told, once. */
+	provider_took(f, second, "prov-2");
+	assert_int_equal(report(f, "prov-2", REPORT_FAILED, "absent subscriber"), 1);
+	tick_after(f, MIN);
+	tick_after(f, MIN);
+	wang = outbox_to(f, WANG);
+	assert_contains(wang, "#1的答复两次都未能送达农户138****0001（absent subscriber）");
+	free(wang);
+	triage = outbox_to(f, TRIAGE);
+	assert_contains(triage, "#1的答复两次都未能送达");
+	free(triage);
+	assert_int_equal(count_to(f, WANG, "notice"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"
+	    " AND direction = 'out'"), 2);
+	/* A delivered message stays delivered whatever report comes after. */
+	assert_int_equal(report(f, "prov-2", REPORT_DELIVERED, NULL), 1);
+	assert_int_equal(report(f, "prov-2", REPORT_FAILED, "late"), 0);
+}
+
 static void
 test_off_duty_hands_open_questions_on_after_the_grace_period(void **state)
 {
@@ -1073,6 +1166,8 @@ main(void)
 		T(test_reminder_then_reassignment_then_triage_and_the_bureau),
 		T(test_off_duty_hands_open_questions_on_after_the_grace_period),
 		T(test_quiet_hours_hold_notices_and_stop_the_clock),
+		T(test_without_a_provider_id_the_same_text_again_soon_is_a_repeat),
+		T(test_an_undelivered_answer_is_tried_once_more_then_the_expert_and_triage_are_told),
 		T(test_experts_route_only_their_own_questions_and_loose_route_words_are_answers),
 		T(test_a_number_starting_an_answer_is_a_ticket_only_if_open_with_the_sender),
 		T(test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back),

@@ -1,6 +1,7 @@
 /*
- * The generic HTTP provider against a small server on loopback, table-driven: what the
- * provider answers → sent, retried or failed. And the backoff between attempts.
+ * The generic HTTP provider of DESIGN.md, table-driven: webhook requests in, the parse or the
+ * HTTP status out; delivery reports; the outbound request; what its answers mean; and the
+ * backoff between attempts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,66 +12,50 @@
 #include "gateway/provider.h"
 #include "gateway/sender.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-struct reply {
-	unsigned int status;
+#define FORM "application/x-www-form-urlencoded"
+#define JSON "application/json"
+
+/* A webhook request written as strings. */
+struct req_in {
+	const char *method;	/* NULL: POST */
+	const char *content_type;
 	const char *body;
-	int delay_ms;
+	size_t len;		/* 0: strlen(body) */
 };
 
-struct server {
-	struct MHD_Daemon *d;
-	int port;
-	struct reply next;
-	char last_body[1024];
+struct built {
+	struct gw_req r;
+	struct gw_kv headers[1];
 };
 
-static enum MHD_Result
-serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static void
+build_req(const struct req_in *in, const char *path, struct built *b)
 {
-	struct server *srv = cls;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	(void)url;
-	(void)method;
-	(void)version;
-	if (*con_cls == NULL) {
-		*con_cls = srv;
-		srv->last_body[0] = '\0';
-		return MHD_YES;
+	memset(b, 0, sizeof(*b));
+	b->r.method = in->method ? in->method : "POST";
+	b->r.path = path;
+	b->r.tail = "";
+	b->r.content_type = in->content_type;
+	b->r.body = in->body;
+	b->r.len = in->len ? in->len : in->body ? strlen(in->body) : 0;
+	if (in->content_type) {
+		b->headers[0].key = (char *)"Content-Type";
+		b->headers[0].value = (char *)in->content_type;
+		b->headers[0].vlen = strlen(in->content_type);
+		b->r.headers = b->headers;
+		b->r.nheaders = 1;
 	}
-	if (*upload_size) {
-		strncat(srv->last_body, upload, *upload_size < sizeof(srv->last_body) -
-		    strlen(srv->last_body) - 1 ? *upload_size : 0);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (srv->next.delay_ms) {
-		struct timespec ts = { 0, srv->next.delay_ms * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-	resp = MHD_create_response_from_buffer(strlen(srv->next.body), (void *)srv->next.body,
-	    MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, srv->next.status, resp);
-	MHD_destroy_response(resp);
-	return ret;
 }
 
 struct fixture {
-	struct server srv;
 	struct config cfg;
+	const struct gw_provider_ops *ops;
 	struct gw_provider *p;
 };
 
@@ -78,22 +63,18 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct sockaddr_in sa;
-	char url[128], err[256];
+	char err[256];
+	int unconfigured = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->srv.d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, serve, &f->srv,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
-	if (f->srv.d == NULL)
+	if (f == NULL)
 		return -1;
-	f->srv.port = MHD_get_daemon_info(f->srv.d, MHD_DAEMON_INFO_BIND_PORT)->port;
 	config_defaults(&f->cfg);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", f->srv.port);
-	config_set_string(&f->cfg.provider_url, url);
-	f->cfg.provider_timeout_ms = 300;
-	f->p = gw_provider_http.open(&f->cfg, err, sizeof(err));
+	config_set_string(&f->cfg.provider_type, "http");
+	config_set_string(&f->cfg.provider_url, "http://127.0.0.1:9/sms");
+	f->ops = gw_provider_find("http");
+	if (f->ops == NULL)
+		return -1;
+	f->p = f->ops->open(&f->cfg, &unconfigured, err, sizeof(err));
 	if (f->p == NULL)
 		return -1;
 	*state = f;
@@ -105,47 +86,251 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gw_provider_http.close(f->p);
-	MHD_stop_daemon(f->srv.d);
+	f->ops->close(f->p);
 	config_free(&f->cfg);
 	free(f);
 	return 0;
 }
 
+struct inbound_case {
+	const char *name;
+	struct req_in in;
+	int status;		/* 0: parsed */
+	const char *from, *text, *id, *to;
+	const char *reason;	/* part of the error */
+};
+
+static const struct inbound_case inbound_cases[] = {
+	{ "form, raw UTF-8 as curl -d sends it",
+	    { NULL, FORM, "from=+8613800000001&text=鹅苗死亡很多怎么办", 0 }, 0,
+	    "+8613800000001", "鹅苗死亡很多怎么办", NULL, NULL, NULL },
+	{ "form, percent-encoded with + for space",
+	    { NULL, FORM, "from=%2B8613800000001&to=10690000&text=%E9%B9%85%E8%8B%97+dead&id=abc-1",
+	    0 }, 0, "+8613800000001", "鹅苗 dead", "abc-1", "10690000", NULL },
+	{ "form with a charset parameter",
+	    { NULL, FORM "; charset=UTF-8", "from=13800000001&text=hi", 0 }, 0,
+	    "+8613800000001", "hi", NULL, NULL, NULL },
+	{ "form, national number", { NULL, FORM, "from=13800000001&text=hi", 0 }, 0,
+	    "+8613800000001", "hi", NULL, NULL, NULL },
+	{ "form, extra provider fields are ignored",
+	    { NULL, FORM, "from=13800000001&text=hi&foo=bar&date=2026", 0 }, 0, "+8613800000001",
+	    "hi", NULL, NULL, NULL },
+	{ "json", { NULL, JSON "; charset=utf-8",
+	    "{\"from\":\"+8613800000001\",\"text\":\"天麻怎么种\",\"id\":42}", 0 }, 0,
+	    "+8613800000001", "天麻怎么种", "42", NULL, NULL },
+	{ "json with to and a string id", { NULL, JSON,
+	    "{\"from\":\"13800000001\",\"to\":\"10690000\",\"text\":\"hi\",\"id\":\"m-1\"}", 0 }, 0,
+	    "+8613800000001", "hi", "m-1", "10690000", NULL },
+	{ "json null is absent", { NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"hi\",\"id\":null}", 0 }, 0,
+	    "+8613800000001", "hi", NULL, NULL, NULL },
+	{ "missing from", { NULL, FORM, "text=hello", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "missing field: from" },
+	{ "missing text", { NULL, FORM, "from=13800000001", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "missing field: text" },
+	{ "empty text", { NULL, FORM, "from=13800000001&text=", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "text is empty" },
+	{ "blank text", { NULL, FORM, "from=13800000001&text=+%E3%80%80+", 0 }, 400, NULL, NULL,
+	    NULL, NULL, "text is empty" },
+	{ "not a phone number", { NULL, FORM, "from=hello&text=hi", 0 }, 400, NULL, NULL, NULL,
+	    NULL, "from: not a phone number" },
+	{ "a 70-digit number", { NULL, FORM,
+	    "from=1234567890123456789012345678901234567890123456789012345678901234567890&text=hi",
+	    0 }, 400, NULL, NULL, NULL, NULL, "from: not a phone number" },
+	{ "invalid UTF-8", { NULL, FORM, "from=13800000001&text=%FF%FE", 0 }, 400, NULL, NULL,
+	    NULL, NULL, "not valid UTF-8" },
+	{ "NUL in the text", { NULL, FORM, "from=13800000001&text=a%00b", 0 }, 400, NULL, NULL,
+	    NULL, NULL, "not valid UTF-8" },
+	{ "NUL in the body", { NULL, FORM, "from=13800000001&text=a\0b", 25 }, 400, NULL, NULL,
+	    NULL, NULL, "NUL" },
+	{ "NUL in a field name", { NULL, FORM, "from=13800000001&text%00=a&text=b", 0 }, 400,
+	    NULL, NULL, NULL, NULL, "NUL" },
+	{ "field given twice", { NULL, FORM, "from=13800000001&text=a&text=b", 0 }, 400, NULL,
+	    NULL, NULL, NULL, "given twice" },
+	{ "bad id", { NULL, FORM, "from=13800000001&text=a&id=%0A", 0 }, 400, NULL, NULL, NULL,
+	    NULL, "id:" },
+	{ "invalid JSON", { NULL, JSON, "{\"from\":", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "invalid JSON" },
+	{ "empty JSON body", { NULL, JSON, "", 0 }, 400, NULL, NULL, NULL, NULL, "invalid JSON" },
+	{ "JSON not an object", { NULL, JSON, "[1,2]", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "must be an object" },
+	{ "JSON text not a string", { NULL, JSON, "{\"from\":\"13800000001\",\"text\":5}", 0 },
+	    400, NULL, NULL, NULL, NULL, "text must be a string" },
+	{ "JSON from a number", { NULL, JSON, "{\"from\":13800000001,\"text\":\"hi\"}", 0 }, 400,
+	    NULL, NULL, NULL, NULL, "from must be a string" },
+	{ "JSON with \\u0000", { NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"a\\u0000b\"}", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "invalid JSON" },
+	{ "JSON with a lone surrogate", { NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"a\\ud800b\"}", 0 }, 400, NULL, NULL, NULL, NULL,
+	    "invalid JSON" },
+	{ "JSON duplicate key", { NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"a\",\"text\":\"b\"}", 0 }, 400, NULL, NULL, NULL,
+	    NULL, "invalid JSON" },
+	{ "JSON nested deep", { NULL, JSON,
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1", 0 }, 400, NULL, NULL, NULL,
+	    NULL, "invalid JSON" },
+	{ "SQL and format strings in the text are just text", { NULL, FORM,
+	    "from=13800000001&text=%27%3B+DROP+TABLE+messages%3B--+%25s%25n", 0 }, 0,
+	    "+8613800000001", "'; DROP TABLE messages;-- %s%n", NULL, NULL, NULL },
+	{ "wrong content type", { NULL, "text/plain", "from=1&text=2", 0 }, 415, NULL, NULL,
+	    NULL, NULL, "Content-Type" },
+	{ "multipart", { NULL, "multipart/form-data; boundary=x", "--x--", 0 }, 415, NULL, NULL,
+	    NULL, NULL, "Content-Type" },
+	{ "no content type", { NULL, NULL, "from=1&text=2", 0 }, 415, NULL, NULL, NULL, NULL,
+	    "Content-Type" },
+};
+
 static void
-test_provider_answers_map_to_sent_retry_or_fail(void **state)
+test_inbound_requests_parse_or_fail_as_the_table_says(void **state)
 {
-	static const struct {
-		struct reply reply;
-		enum gw_send_status want;
-		const char *provider_id;
-	} cases[] = {
-		{ { 200, "{\"id\":\"abc-1\"}", 0 }, GW_SEND_OK, "abc-1" },
-		{ { 201, "{\"id\":42}", 0 }, GW_SEND_OK, "42" },
-		{ { 202, "", 0 }, GW_SEND_OK, "" },
-		{ { 200, "not json", 0 }, GW_SEND_OK, "" },
-		{ { 503, "busy", 0 }, GW_SEND_RETRY, NULL },
-		{ { 500, "", 0 }, GW_SEND_RETRY, NULL },
-		{ { 429, "slow down", 0 }, GW_SEND_RETRY, NULL },
-		{ { 400, "{\"error\":\"bad number\"}", 0 }, GW_SEND_FAIL, NULL },
-		{ { 404, "", 0 }, GW_SEND_FAIL, NULL },
-		{ { 200, "{\"id\":\"late\"}", 800 }, GW_SEND_RETRY, NULL },	/* past the timeout */
-	};
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1 };
-	struct gw_send_result r;
+	struct gw_webhook wh;
+	struct built b;
+	char reason[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		f->srv.next = cases[i].reply;
-		gw_provider_http.send(f->p, &m, &r);
-		if (r.status != cases[i].want)
-			fail_msg("HTTP %u: status %d, want %d (%s)", cases[i].reply.status, r.status,
-			    cases[i].want, r.error);
-		if (cases[i].provider_id)
-			assert_string_equal(r.provider_id, cases[i].provider_id);
-		else
-			assert_true(r.error[0] != '\0');
+	for (i = 0; i < sizeof(inbound_cases) / sizeof(inbound_cases[0]); i++) {
+		const struct inbound_case *c = &inbound_cases[i];
+		int status;
+
+		memset(&wh, 0, sizeof(wh));
+		reason[0] = '\0';
+		build_req(&c->in, "/sms/inbound", &b);
+		status = f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason));
+		if (status != c->status)
+			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
+		if (status == 0) {
+			assert_int_equal(wh.nmsgs, 1);
+			assert_string_equal(wh.msgs[0].from, c->from);
+			assert_string_equal(wh.msgs[0].text, c->text);
+			if (c->id)
+				assert_string_equal(wh.msgs[0].id, c->id);
+			else
+				assert_null(wh.msgs[0].id);
+			if (c->to)
+				assert_string_equal(wh.msgs[0].to, c->to);
+			else
+				assert_null(wh.msgs[0].to);
+		} else {
+			assert_int_equal(wh.nmsgs, 0);
+			if (strstr(reason, c->reason) == NULL)
+				fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
+		}
+		gw_webhook_free(&wh);
+	}
+}
+
+static void
+test_text_over_the_limit_is_refused_and_at_the_limit_accepted(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook wh;
+	struct built b;
+	struct req_in in = { NULL, FORM, NULL, 0 };
+	char reason[256], *body;
+	size_t n = strlen("from=13800000001&text="), i;
+
+	body = malloc(n + 2001 * 3 + 1);
+	assert_non_null(body);
+	memcpy(body, "from=13800000001&text=", n);
+	for (i = 0; i < 2000; i++)
+		memcpy(body + n + i * 3, "鸡", 3);
+	body[n + 2000 * 3] = '\0';
+	in.body = body;
+	memset(&wh, 0, sizeof(wh));
+	build_req(&in, "/sms/inbound", &b);
+	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason)), 0);
+	gw_webhook_free(&wh);
+	memcpy(body + n + 2000 * 3, "鸡", 4);
+	build_req(&in, "/sms/inbound", &b);
+	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason)), 400);
+	assert_non_null(strstr(reason, "longer than 2000 characters"));
+	gw_webhook_free(&wh);
+	free(body);
+}
+
+static void
+test_too_many_fields_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook wh;
+	struct built b;
+	struct req_in in = { NULL, FORM, NULL, 0 };
+	char reason[256], body[2000] = "from=13800000001&text=a";
+	int i;
+
+	for (i = 0; i < 100; i++)
+		strcat(body, "&x=1");
+	in.body = body;
+	memset(&wh, 0, sizeof(wh));
+	build_req(&in, "/sms/inbound", &b);
+	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason)), 400);
+	assert_non_null(strstr(reason, "more than 64 fields"));
+	gw_webhook_free(&wh);
+}
+
+struct dlr_case {
+	const char *name;
+	struct req_in in;
+	int status;
+	long long our_id;
+	enum gw_dlr_status dlr;
+	const char *reason;	/* the stored reason, or part of the error */
+};
+
+static const struct dlr_case dlr_cases[] = {
+	{ "form delivered", { NULL, FORM, "id=7&status=delivered", 0 }, 0, 7, DLR_DELIVERED,
+	    NULL },
+	{ "json failed with a reason", { NULL, JSON,
+	    "{\"id\":\"8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0, 8,
+	    DLR_FAILED, "absent subscriber" },
+	{ "a reason with control characters is cleaned", { NULL, FORM,
+	    "id=9&status=failed&reason=a%0Ab%1B", 0 }, 0, 9, DLR_FAILED, "a?b?" },
+	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0, 10,
+	    DLR_DELIVERED, NULL },
+	{ "missing id", { NULL, FORM, "status=delivered", 0 }, 400, 0, 0, "id:" },
+	{ "id not a number", { NULL, FORM, "id=abc&status=delivered", 0 }, 400, 0, 0, "id:" },
+	{ "id zero", { NULL, FORM, "id=0&status=delivered", 0 }, 400, 0, 0, "id:" },
+	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, 0, 0, "status:" },
+	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, 0, 0,
+	    "given twice" },
+	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, 0, 0,
+	    "Content-Type" },
+};
+
+static void
+test_delivery_reports_parse_as_the_table_says(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook wh;
+	struct built b;
+	char reason[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(dlr_cases) / sizeof(dlr_cases[0]); i++) {
+		const struct dlr_case *c = &dlr_cases[i];
+		int status;
+
+		memset(&wh, 0, sizeof(wh));
+		reason[0] = '\0';
+		build_req(&c->in, "/dlr/http", &b);
+		status = f->ops->parse_dlr(f->p, &b.r, &wh, reason, sizeof(reason));
+		if (status != c->status)
+			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
+		if (status == 0) {
+			assert_true(wh.has_dlr);
+			assert_int_equal(wh.dlr.our_id, c->our_id);
+			assert_int_equal(wh.dlr.status, c->dlr);
+			assert_null(wh.dlr.provider_id);
+			if (c->reason)
+				assert_string_equal(wh.dlr.reason, c->reason);
+			else
+				assert_null(wh.dlr.reason);
+		} else if (strstr(reason, c->reason) == NULL) {
+			fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
+		}
+		gw_webhook_free(&wh);
 	}
 }
 
@@ -154,36 +339,109 @@ test_request_is_the_json_of_design_md(void **state)
 {
 	struct fixture *f = *state;
 	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1 };
-	struct gw_send_result r;
+	struct gw_out_request req;
+	char err[256];
 	json_t *body;
 
-	f->srv.next = (struct reply){ 200, "{}", 0 };
-	gw_provider_http.send(f->p, &m, &r);
-	body = json_loads(f->srv.last_body, 0, NULL);
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(f->ops->build(f->p, &m, &req, err, sizeof(err)), 0);
+	assert_string_equal(req.url, "http://127.0.0.1:9/sms");
+	assert_null(req.userpwd);
+	assert_non_null(req.headers);
+	assert_string_equal(req.headers->data, "Content-Type: application/json; charset=utf-8");
+	assert_null(req.headers->next);
+	assert_int_equal(req.len, strlen(req.body));
+	body = json_loadb(req.body, req.len, 0, NULL);
 	assert_non_null(body);
+	assert_int_equal(json_object_size(body), 4);
 	assert_string_equal(json_string_value(json_object_get(body, "id")), "7");
 	assert_string_equal(json_string_value(json_object_get(body, "from")), "10690000");
 	assert_string_equal(json_string_value(json_object_get(body, "to")), "+8613800000001");
 	assert_string_equal(json_string_value(json_object_get(body, "text")), "鹅苗死亡很多怎么办");
 	json_decref(body);
+	gw_out_request_free(&req);
 }
 
 static void
-test_a_refused_connection_is_retried(void **state)
+test_text_that_is_not_utf8_fails_to_build(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 8, "10690000", "+8613800000001", "hi", 1 };
-	struct gw_send_result r;
-	struct gw_provider *p;
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1 };
+	struct gw_out_request req;
 	char err[256];
 
-	(void)f;
-	config_set_string(&f->cfg.provider_url, "http://127.0.0.1:1/sms");
-	p = gw_provider_http.open(&f->cfg, err, sizeof(err));
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(f->ops->build(f->p, &m, &req, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "JSON"));
+	gw_out_request_free(&req);
+}
+
+static void
+test_provider_answers_map_to_sent_retry_or_fail(void **state)
+{
+	static const struct {
+		long status;
+		const char *body;
+		enum gw_send_status want;
+		const char *provider_id;	/* for OK */
+		const char *error;		/* part of it, for the others */
+	} cases[] = {
+		{ 200, "{\"id\":\"abc-1\"}", GW_SEND_OK, "abc-1", NULL },
+		{ 201, "{\"id\":42}", GW_SEND_OK, "42", NULL },
+		{ 202, "", GW_SEND_OK, "", NULL },
+		{ 200, "not json", GW_SEND_OK, "", NULL },
+		{ 200, "{\"id\":[1]}", GW_SEND_OK, "", NULL },
+		{ 204, NULL, GW_SEND_OK, "", NULL },
+		{ 408, "", GW_SEND_RETRY, NULL, "HTTP 408" },
+		{ 429, "slow down", GW_SEND_RETRY, NULL, "HTTP 429: slow down" },
+		{ 500, "", GW_SEND_RETRY, NULL, "HTTP 500" },
+		{ 503, "busy\r\n", GW_SEND_RETRY, NULL, "HTTP 503: busy??" },
+		{ 0, NULL, GW_SEND_RETRY, NULL, "HTTP 0" },
+		{ 400, "{\"error\":\"bad number\"}", GW_SEND_FAIL, NULL, "bad number" },
+		{ 404, "", GW_SEND_FAIL, NULL, "HTTP 404" },
+		{ 301, "", GW_SEND_FAIL, NULL, "HTTP 301" },
+	};
+	struct fixture *f = *state;
+	struct gw_send_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		f->ops->map_reply(f->p, cases[i].status, cases[i].body,
+		    cases[i].body ? strlen(cases[i].body) : 0, &r);
+		if (r.status != cases[i].want)
+			fail_msg("HTTP %ld: status %d, want %d (%s)", cases[i].status, r.status,
+			    cases[i].want, r.error);
+		if (cases[i].provider_id)
+			assert_string_equal(r.provider_id, cases[i].provider_id);
+		else if (strstr(r.error, cases[i].error) == NULL)
+			fail_msg("HTTP %ld: error \"%s\", want \"%s\"", cases[i].status, r.error,
+			    cases[i].error);
+		assert_false(r.opted_out);
+	}
+}
+
+static void
+test_inbound_only_needs_no_url_but_sending_does(void **state)
+{
+	const struct gw_provider_ops *ops = gw_provider_find("http");
+	struct config cfg;
+	struct gw_provider *p;
+	char err[256];
+	int unconfigured = 1;
+
+	(void)state;
+	config_defaults(&cfg);
+	config_set_string(&cfg.provider_type, "console");
+	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
 	assert_non_null(p);
-	gw_provider_http.send(p, &m, &r);
-	assert_int_equal(r.status, GW_SEND_RETRY);
-	gw_provider_http.close(p);
+	assert_false(unconfigured);
+	ops->close(p);
+	config_set_string(&cfg.provider_type, "http");
+	config_set_string(&cfg.provider_url, "ftp://example.cn/sms");
+	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
+	assert_non_null(strstr(err, "[provider] url"));
+	config_free(&cfg);
 }
 
 static void
@@ -210,12 +468,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_provider_answers_map_to_sent_retry_or_fail),
+		cmocka_unit_test(test_inbound_requests_parse_or_fail_as_the_table_says),
+		cmocka_unit_test(test_text_over_the_limit_is_refused_and_at_the_limit_accepted),
+		cmocka_unit_test(test_too_many_fields_are_refused),
+		cmocka_unit_test(test_delivery_reports_parse_as_the_table_says),
 		cmocka_unit_test(test_request_is_the_json_of_design_md),
-		cmocka_unit_test(test_a_refused_connection_is_retried),
+		cmocka_unit_test(test_text_that_is_not_utf8_fails_to_build),
+		cmocka_unit_test(test_provider_answers_map_to_sent_retry_or_fail),
+		cmocka_unit_test(test_inbound_only_needs_no_url_but_sending_does),
 		cmocka_unit_test(test_backoff_doubles_up_to_the_cap_with_a_little_jitter),
 	};
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return cmocka_run_group_tests_name("provider_http", tests, setup, teardown);
 }

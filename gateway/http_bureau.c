@@ -1,0 +1,577 @@
+/*
+ * The bureau's HTTP side. Everything it answers is read from the database through a
+ * connection of its own (WAL: readers never wait for the writer); the figures are the same
+ * bureau/figures.c the command line prints.
+ */
+#include "gateway/http_bureau.h"
+
+#include "bureau/figures.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "gateway/ingest.h"
+#include "gateway/phone.h"
+#include "routing/classify.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define COOKIE "farmline_token"
+#define PAGE_MAX 200
+#define ASSET_MAX (4 * 1024 * 1024)
+
+struct gw_bureau {
+	struct store *s;
+	pthread_mutex_t lock;		/* one request at a time on the connection */
+	struct route_rules *rules;	/* for category names */
+	struct ingest *ig;
+	unsigned char token_hash[32];
+	int has_token;
+	char *dashboard;		/* the folder of the dashboard's files */
+	char *timezone;
+	struct fig_grade grades[3];
+	struct fig_opts fig;
+};
+
+static void
+sha256(const char *s, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	EVP_Digest(s, len, out, &n, EVP_sha256(), NULL);
+}
+
+struct gw_bureau *
+gw_bureau_new(const struct config *cfg, struct ingest *ig, char *err, size_t errlen)
+{
+	struct gw_bureau *b = calloc(1, sizeof(*b));
+	char why[512];
+
+	if (b == NULL)
+		abort();
+	if (store_open(cfg->db_path, cfg->busy_timeout_ms, &b->s, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "bureau: %s", why);
+		free(b);
+		return NULL;
+	}
+	if (route_rules_load(cfg->rules_path, &b->rules, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s", why);
+		store_close(b->s);
+		free(b);
+		return NULL;
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	b->ig = ig;
+	b->has_token = cfg->api_token[0] != '\0';
+	if (b->has_token)
+		sha256(cfg->api_token, strlen(cfg->api_token), b->token_hash);
+	b->dashboard = strdup(cfg->dashboard_path);
+	b->timezone = strdup(cfg->timezone);
+	if (b->dashboard == NULL || b->timezone == NULL)
+		abort();
+	bureau_fig_opts(cfg, b->grades, &b->fig);
+	if (!b->has_token)
+		log_info("http: [bureau] api_token is not set: the API, /metrics and the dashboard "
+		    "are off");
+	return b;
+}
+
+void
+gw_bureau_free(struct gw_bureau *b)
+{
+	if (b == NULL)
+		return;
+	store_close(b->s);
+	route_rules_free(b->rules);
+	pthread_mutex_destroy(&b->lock);
+	free(b->dashboard);
+	free(b->timezone);
+	free(b);
+}
+
+int
+gw_bureau_owns(const char *url)
+{
+	return strcmp(url, "/") == 0 || strcmp(url, "/login") == 0 ||
+	    strcmp(url, "/metrics") == 0 || strncmp(url, "/api/", 5) == 0 ||
+	    strncmp(url, "/assets/", 8) == 0;
+}
+
+/* A response with a body (copied) and a content type. */
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned int status, const char *type, const char *body,
+    size_t len, const char *cookie)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (cookie)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply_json(struct MHD_Connection *conn, unsigned int status, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	enum MHD_Result ret;
+
+	json_decref(o);
+	if (text == NULL)
+		return MHD_NO;
+	ret = reply(conn, status, "application/json; charset=utf-8", text, strlen(text), NULL);
+	free(text);
+	return ret;
+}
+
+static enum MHD_Result
+reply_error(struct MHD_Connection *conn, unsigned int status, const char *reason)
+{
+	return reply_json(conn, status, json_pack("{s:s}", "error", reason));
+}
+
+static enum MHD_Result
+unauthorized(struct MHD_Connection *conn)
+{
+	static const char body[] = "{\"error\":\"a bearer token is needed (Authorization: Bearer "
+	    "<[bureau] api_token>)\"}";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"farmline\"");
+	ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+redirect(struct MHD_Connection *conn, const char *to, const char *cookie)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, to);
+	if (cookie)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	ret = MHD_queue_response(conn, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Whether the token given matches, compared in constant time (over digests). */
+static int
+token_ok(const struct gw_bureau *b, const char *given)
+{
+	unsigned char h[32];
+
+	if (!b->has_token || given == NULL)
+		return 0;
+	sha256(given, strlen(given), h);
+	return CRYPTO_memcmp(h, b->token_hash, sizeof(h)) == 0;
+}
+
+/* The token a request carries: Authorization: Bearer …, or the sign-in cookie. */
+static int
+authorized(const struct gw_bureau *b, struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (auth && strncmp(auth, "Bearer ", 7) == 0)
+		return token_ok(b, auth + 7);
+	return token_ok(b, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE));
+}
+
+static void
+cookie_for(const char *token, char *buf, size_t len)
+{
+	snprintf(buf, len, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000",
+	    token);
+}
+
+static const char login_page[] =
+    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<title>科技扶贫在线 · 登录</title><style>body{font-family:sans-serif;max-width:22em;"
+    "margin:4em auto;padding:0 1em}input,button{font-size:1.1em;width:100%;margin:.4em 0;"
+    "padding:.4em;box-sizing:border-box}</style></head><body><h1>科技扶贫在线</h1>"
+    "<p>请输入县科技局的访问口令（配置文件 [bureau] api_token）。</p>"
+    "<form method=\"post\" action=\"/login\"><input type=\"password\" name=\"token\" "
+    "autocomplete=\"current-password\" placeholder=\"访问口令\" required autofocus>"
+    "<button type=\"submit\">登录</button></form>";
+
+static enum MHD_Result
+show_login(struct MHD_Connection *conn, unsigned int status, const char *note)
+{
+	char page[sizeof(login_page) + 256];
+
+	snprintf(page, sizeof(page), "%s%s</body></html>", login_page, note);
+	return reply(conn, status, "text/html; charset=utf-8", page, strlen(page), NULL);
+}
+
+/* Read a whole file under the dashboard folder (caller frees); NULL when there is none. */
+static char *
+read_asset(const char *path, size_t *len)
+{
+	struct stat st;
+	char *data = NULL;
+	FILE *fp = fopen(path, "rb");
+
+	if (fp == NULL)
+		return NULL;
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= ASSET_MAX) {
+		data = malloc((size_t)st.st_size + 1);
+		if (data && fread(data, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
+			free(data);
+			data = NULL;
+		}
+		*len = (size_t)st.st_size;
+	}
+	fclose(fp);
+	return data;
+}
+
+static const char *
+type_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot == NULL)
+		return "application/octet-stream";
+	if (strcmp(dot, ".html") == 0)
+		return "text/html; charset=utf-8";
+	if (strcmp(dot, ".js") == 0)
+		return "text/javascript; charset=utf-8";
+	if (strcmp(dot, ".css") == 0)
+		return "text/css; charset=utf-8";
+	if (strcmp(dot, ".json") == 0)
+		return "application/json";
+	if (strcmp(dot, ".png") == 0)
+		return "image/png";
+	if (strcmp(dot, ".svg") == 0)
+		return "image/svg+xml";
+	return "application/octet-stream";
+}
+
+/* /assets/<path>: segments of letters, digits, ".", "_", "-" only, none starting with ".". */
+static enum MHD_Result
+asset(struct gw_bureau *b, struct MHD_Connection *conn, const char *rel)
+{
+	char path[4096];
+	const char *p;
+	char *data;
+	size_t len = 0;
+	enum MHD_Result ret;
+
+	for (p = rel; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' &&
+		    *p <= '9') || *p == '.' || *p == '_' || *p == '-' || *p == '/'))
+			return reply_error(conn, MHD_HTTP_NOT_FOUND, "no such file");
+		if (*p == '.' && (p == rel || p[-1] == '/'))
+			return reply_error(conn, MHD_HTTP_NOT_FOUND, "no such file");
+	}
+	if (*rel == '\0' || snprintf(path, sizeof(path), "%s/%s", b->dashboard, rel) >=
+	    (int)sizeof(path))
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, "no such file");
+	data = read_asset(path, &len);
+	if (data == NULL)
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, "no such file");
+	ret = reply(conn, MHD_HTTP_OK, type_of(rel), data, len, NULL);
+	free(data);
+	return ret;
+}
+
+/* A YYYY-MM-DD query argument as local midnight (UTC ms); def when absent, -1 when bad. */
+static int64_t
+date_arg(struct MHD_Connection *conn, const char *key, int64_t def, int64_t plus)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+	struct tm tm;
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000 + plus;
+}
+
+static enum MHD_Result
+api_stats(struct gw_bureau *b, struct MHD_Connection *conn)
+{
+	struct fig_opts o = b->fig;
+	const char *wt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "working_time");
+	struct figures f;
+	char err[256];
+	json_t *root;
+	int rc;
+
+	o.from = date_arg(conn, "from", 0, 0);
+	o.to = date_arg(conn, "to", INT64_MAX, 86400000);
+	if (o.from < 0 || o.to < 0)
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "from and to are dates: YYYY-MM-DD");
+	if (wt)
+		o.working_time = strcmp(wt, "1") == 0 || strcmp(wt, "yes") == 0 ||
+		    strcmp(wt, "true") == 0;
+	o.now = clock_now_ms();
+	pthread_mutex_lock(&b->lock);
+	rc = bureau_figures(b->s, &o, &f, err, sizeof(err));
+	pthread_mutex_unlock(&b->lock);
+	if (rc)
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, err);
+	root = bureau_figures_json(&f, b->rules, b->timezone);
+	bureau_figures_free(&f);
+	return reply_json(conn, MHD_HTTP_OK, root);
+}
+
+struct page {
+	json_t *items;
+	const struct gw_bureau *b;
+};
+
+static json_t *
+local_time_json(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	char buf[32];
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	return json_string(buf);
+}
+
+static int
+on_item(void *arg, const struct store_fig_consult *c)
+{
+	struct page *p = arg;
+	char masked[32];
+	json_t *o = json_object();
+
+	phone_mask(c->farmer_phone, masked, sizeof(masked));
+	json_object_set_new(o, "ticket", json_integer(c->id));
+	json_object_set_new(o, "created_at", local_time_json(c->created_at));
+	json_object_set_new(o, "farmer", json_string(masked));
+	json_object_set_new(o, "township", c->township ? json_string(c->township) : json_null());
+	json_object_set_new(o, "channel", json_string(c->channel));
+	json_object_set_new(o, "category", json_string(c->category));
+	json_object_set_new(o, "label", json_string(route_rules_name(p->b->rules, c->category)));
+	json_object_set_new(o, "status", json_string(c->status));
+	json_object_set_new(o, "expert_id", c->answered_by ? json_integer(c->answered_by) :
+	    c->expert_id ? json_integer(c->expert_id) : json_null());
+	json_object_set_new(o, "question", json_string(c->question));
+	json_object_set_new(o, "first_answered_at", c->first_answered_at ?
+	    local_time_json(c->first_answered_at) : json_null());
+	json_object_set_new(o, "response_seconds", c->first_answered_at ?
+	    json_integer((c->first_answered_at - c->created_at + 500) / 1000) : json_null());
+	json_object_set_new(o, "rating", c->rating ? json_integer(c->rating) : json_null());
+	json_array_append_new(p->items, o);
+	return 0;
+}
+
+/* A whole number query argument within lo..hi; def when absent; -1 when bad. */
+static int64_t
+int_arg(struct MHD_Connection *conn, const char *key, int64_t def, int64_t lo, int64_t hi)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end || errno || n < lo || n > hi)
+		return -1;
+	return n;
+}
+
+static enum MHD_Result
+api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
+{
+	static const char *const statuses[] = { "open", "queued", "assigned", "answered",
+	    "closed", NULL };
+	struct store_consult_filter f;
+	struct page p = { NULL, b };
+	int64_t total = 0, page, per;
+	const char *status, *category;
+	enum store_rc rc;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	f.from = date_arg(conn, "from", 0, 0);
+	f.to = date_arg(conn, "to", INT64_MAX, 86400000);
+	page = int_arg(conn, "page", 1, 1, 1000000);
+	per = int_arg(conn, "per_page", 50, 1, PAGE_MAX);
+	f.expert_id = int_arg(conn, "expert", 0, 1, INT64_MAX);
+	if (f.from < 0 || f.to < 0)
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "from and to are dates: YYYY-MM-DD");
+	if (page < 0 || per < 0 || f.expert_id < 0)
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "page is 1 or more, per_page 1..200, "
+		    "expert an expert's id");
+	status = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "status");
+	if (status && *status) {
+		for (i = 0; statuses[i] && strcmp(statuses[i], status) != 0; i++)
+			;
+		if (statuses[i] == NULL)
+			return reply_error(conn, MHD_HTTP_BAD_REQUEST, "status is one of open, queued, "
+			    "assigned, answered, closed");
+		f.status = status;
+	}
+	category = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "category");
+	if (category && *category) {
+		const struct route_category *cat = route_rules_find(b->rules, category);
+
+		f.category = cat ? cat->code : category;	/* a code, a name, or "triage" */
+	}
+	f.township = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "township");
+	f.channel = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "channel");
+	if (f.township && *f.township == '\0')
+		f.township = NULL;
+	if (f.channel && *f.channel == '\0')
+		f.channel = NULL;
+	f.offset = (page - 1) * per;
+	f.limit = per;
+	p.items = json_array();
+	pthread_mutex_lock(&b->lock);
+	rc = store_consult_page(b->s, &f, &total, on_item, &p);
+	pthread_mutex_unlock(&b->lock);
+	if (rc) {
+		json_decref(p.items);
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the database did not answer");
+	}
+	return reply_json(conn, MHD_HTTP_OK, json_pack("{s:I, s:I, s:I, s:o}", "total",
+	    (json_int_t)total, "page", (json_int_t)page, "per_page", (json_int_t)per, "items",
+	    p.items));
+}
+
+static enum MHD_Result
+metrics(struct gw_bureau *b, struct MHD_Connection *conn)
+{
+	struct metrics_gauges g;
+	char *text = NULL;
+	size_t len = 0;
+	enum MHD_Result ret;
+	FILE *out;
+
+	memset(&g, 0, sizeof(g));
+	pthread_mutex_lock(&b->lock);
+	store_fig_depths(b->s, &g.outbox_queued, &g.outbox_sending, &g.open_consultations);
+	pthread_mutex_unlock(&b->lock);
+	g.ingest_waiting = b->ig ? ingest_waiting(b->ig) : 0;
+	out = open_memstream(&text, &len);
+	if (out == NULL)
+		return MHD_NO;
+	metrics_print(out, &g);
+	fclose(out);
+	ret = reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len,
+	    NULL);
+	free(text);
+	return ret;
+}
+
+/* POST /login with token=…: the cookie, then the dashboard. */
+static enum MHD_Result
+login(struct gw_bureau *b, struct MHD_Connection *conn, const char *body, size_t len)
+{
+	char token[300], cookie[400];
+	const char *v;
+	size_t n = 0;
+
+	if (body == NULL || len < 6 || strncmp(body, "token=", 6) != 0)
+		return show_login(conn, MHD_HTTP_BAD_REQUEST, "<p>请输入口令。</p>");
+	for (v = body + 6; v < body + len && *v != '&' && n + 1 < sizeof(token); v++) {
+		if (*v == '+') {
+			token[n++] = ' ';
+		} else if (*v == '%' && v + 2 < body + len) {
+			char hex[3] = { v[1], v[2], 0 };
+
+			token[n++] = (char)strtol(hex, NULL, 16);
+			v += 2;
+		} else {
+			token[n++] = *v;
+		}
+	}
+	token[n] = '\0';
+	if (!token_ok(b, token)) {
+		log_warnx("http: a sign-in to the dashboard with a wrong token");
+		return show_login(conn, MHD_HTTP_UNAUTHORIZED, "<p>口令不对，请重试。</p>");
+	}
+	cookie_for(token, cookie, sizeof(cookie));
+	return redirect(conn, "/", cookie);
+}
+
+enum MHD_Result
+gw_bureau_request(struct gw_bureau *b, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *body, size_t len)
+{
+	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	const char *qtoken;
+	char cookie[400];
+
+	if (strncmp(url, "/assets/", 8) == 0)
+		return get ? asset(b, conn, url + 8) : reply_error(conn,
+		    MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+	if (!b->has_token)
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, "the bureau's pages are off: set "
+		    "[bureau] api_token in the configuration");
+	if (strcmp(url, "/login") == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+			return login(b, conn, body, len);
+		return show_login(conn, MHD_HTTP_OK, "");
+	}
+	if (!get)
+		return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+
+	/* The token in the URL once: it becomes a cookie, and the URL loses it. */
+	qtoken = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+	if (strcmp(url, "/") == 0 && qtoken) {
+		if (!token_ok(b, qtoken))
+			return show_login(conn, MHD_HTTP_UNAUTHORIZED, "<p>口令不对，请重试。</p>");
+		cookie_for(qtoken, cookie, sizeof(cookie));
+		return redirect(conn, "/", cookie);
+	}
+	if (!authorized(b, conn)) {
+		if (strcmp(url, "/") == 0)
+			return show_login(conn, MHD_HTTP_OK, "");
+		return unauthorized(conn);
+	}
+	if (strcmp(url, "/") == 0)
+		return asset(b, conn, "index.html");
+	if (strcmp(url, "/metrics") == 0)
+		return metrics(b, conn);
+	if (strcmp(url, "/api/stats") == 0)
+		return api_stats(b, conn);
+	if (strcmp(url, "/api/consultations") == 0)
+		return api_consultations(b, conn);
+	return reply_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}

@@ -1,0 +1,113 @@
+/*
+ * A provider's webhook request as the adapters see it — method, path, query, headers, body —
+ * and what they make of it: inbound messages, a delivery report. Built by the HTTP server from
+ * libmicrohttpd, or by a test from plain strings.
+ */
+#ifndef FL_WEBHOOK_H
+#define FL_WEBHOOK_H
+
+#include "gateway/phone.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEBHOOK_MAX_FIELDS 64	/* form fields or query arguments in one request */
+#define WEBHOOK_MAX_ID 128	/* a provider's message id */
+#define WEBHOOK_MAX_BATCH 100	/* messages in one request (Aliyun pushes batches) */
+
+struct gw_kv {
+	char *key;
+	char *value;
+	size_t vlen;		/* value bytes (it may hold a NUL) */
+};
+
+struct gw_req {
+	const char *method;
+	const char *path;		/* "/sms/twilio" */
+	const char *tail;		/* what follows "/sms/<provider>": "/TOKEN", or "" */
+	const char *content_type;
+	const char *body;
+	size_t len;
+	const struct gw_kv *query;	/* decoded query arguments */
+	int nquery;
+	const struct gw_kv *headers;
+	int nheaders;
+};
+
+/* A query argument or header (headers case-insensitively); NULL when absent. */
+const char *gw_req_query(const struct gw_req *r, const char *key);
+const char *gw_req_header(const struct gw_req *r, const char *key);
+
+/* Whether the media type of the request (before any ";") is type. */
+int gw_req_is(const struct gw_req *r, const char *type);
+
+/*
+ * Decode an application/x-www-form-urlencoded string (a body or a query string) into at most
+ * max fields, in order. Returns the number of fields, or -1 with a reason (too many fields, a
+ * NUL byte in the body or in a decoded field name; a value may hold one, vlen says how long it
+ * is). Free with gw_kv_free; on failure nothing is left to free.
+ */
+int gw_form_parse(const char *s, size_t len, struct gw_kv *kv, int max, char *reason,
+    size_t rlen);
+void gw_kv_free(struct gw_kv *kv, int n);
+/* The value of key among kv (the first one), or NULL. */
+const struct gw_kv *gw_kv_find(const struct gw_kv *kv, int n, const char *key);
+/*
+ * The fields named in keys (a NULL-terminated list), each given at most once among kv: 0 with
+ * out[i] pointing into kv (NULL when absent), or 400 with a reason naming a repeated field.
+ */
+int gw_kv_pick(const struct gw_kv *kv, int n, const char *const *keys,
+    const struct gw_kv **out, char *reason, size_t rlen);
+
+/*
+ * A parameter of the request's Content-Type ("charset" in text/plain; charset="UTF-16BE"),
+ * unquoted, into out. 0, or -1 when it is absent or does not fit in outlen.
+ */
+int gw_req_type_param(const struct gw_req *r, const char *name, char *out, size_t outlen);
+
+/*
+ * What a provider says in its own words (a failure reason, an error reply), made fit for a log
+ * line or a database row: at most srclen bytes of src, valid UTF-8 characters kept, control
+ * characters and bytes that are not UTF-8 each turned into '?'. A character is never cut; dst
+ * is always terminated (dstlen > 0).
+ */
+void gw_clean_text(char *dst, size_t dstlen, const char *src, size_t srclen);
+
+/* One inbound SMS, checked: a phone number, valid UTF-8 text that is neither empty nor long. */
+struct gw_msg {
+	char from[PHONE_MAX];
+	char *to;
+	char *text;
+	char *id;		/* the provider's id, or NULL */
+};
+
+enum gw_dlr_status { DLR_PENDING = 0, DLR_DELIVERED, DLR_FAILED };
+
+struct gw_dlr {
+	int64_t our_id;		/* our message id, when the provider echoes it (Kannel) */
+	char *provider_id;	/* else the provider's id for the message */
+	enum gw_dlr_status status;
+	char *reason;		/* why it failed, or NULL */
+	int opted_out;		/* the recipient told the provider to stop (Twilio 21610) */
+};
+
+/* What one webhook request carried. */
+struct gw_webhook {
+	struct gw_msg msgs[WEBHOOK_MAX_BATCH];
+	int nmsgs;
+	struct gw_dlr dlr;
+	int has_dlr;
+};
+
+/*
+ * Check and add a message from raw fields (from, to, text, id as the provider sent them;
+ * text_len may be given for text holding NULs). Returns 0, or 400 with a reason.
+ */
+int gw_webhook_add(struct gw_webhook *wh, const char *from, const char *to, const char *text,
+    size_t text_len, const char *id, int max_chars, char *reason, size_t rlen);
+void gw_webhook_free(struct gw_webhook *wh);
+
+/* A string copy, or NULL for NULL. Aborts when memory runs out. */
+char *gw_strdup(const char *s);
+
+#endif

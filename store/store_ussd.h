@@ -1,0 +1,22 @@
+/*
+ * Store functions only the USSD menu needs: who a session belongs to, and taking a category
+ * subscription back (SMS 订阅 only adds; the menu's 订阅 screen toggles).
+ */
+#ifndef FL_STORE_USSD_H
+#define FL_STORE_USSD_H
+
+#include "store/store.h"
+
+#include <stddef.h>
+
+/*
+ * The phone number the session's earlier steps came from, into phone (len bytes, always
+ * terminated). STORE_NOTFOUND when the session has no step stored yet.
+ */
+enum store_rc store_ussd_session_phone(struct store *s, const char *session, char *phone,
+    size_t len);
+
+/* Drop the farmer's subscription to category (STORE_OK also when there was none). */
+enum store_rc store_ussd_unsubscribe(struct store *s, int64_t farmer_id, const char *category);
+
+#endif

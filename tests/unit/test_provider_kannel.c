@@ -1,0 +1,601 @@
+/*
+ * The Kannel adapter, table-driven: what smsbox sends to an sms-service (get-url with %b in the
+ * query, post-url with the message as the body) → the parse or the HTTP status; what it sends
+ * to a dlr-url → the report; the sendsms request farmline builds (UCS-2 for Chinese); and what
+ * smsbox's answers to it mean.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "common/config.h"
+#include "gateway/provider.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORM "application/x-www-form-urlencoded"
+
+/* A webhook request written as strings. */
+struct req_in {
+	const char *method;	/* NULL: GET */
+	const char *content_type;
+	const char *body;
+	size_t len;		/* 0: strlen(body) */
+	const char *query;	/* as in the URL, decoded the way libmicrohttpd does */
+	const char *headers;	/* "Name: value\n…" */
+};
+
+struct built {
+	struct gw_req r;
+	struct gw_kv query[WEBHOOK_MAX_FIELDS], headers[8];
+	int nq, nh;
+	char hbuf[512];
+};
+
+static void
+build_req(const struct req_in *in, const char *path, struct built *b)
+{
+	char reason[128], *line, *save = NULL;
+
+	memset(b, 0, sizeof(*b));
+	b->r.method = in->method ? in->method : "GET";
+	b->r.path = path;
+	b->r.tail = "";
+	b->r.body = in->body;
+	b->r.len = in->len ? in->len : in->body ? strlen(in->body) : 0;
+	if (in->query) {
+		b->nq = gw_form_parse(in->query, strlen(in->query), b->query, WEBHOOK_MAX_FIELDS,
+		    reason, sizeof(reason));
+		assert_true(b->nq >= 0);
+	}
+	if (in->content_type) {
+		b->headers[b->nh].key = (char *)"Content-Type";
+		b->headers[b->nh].value = (char *)in->content_type;
+		b->headers[b->nh++].vlen = strlen(in->content_type);
+	}
+	snprintf(b->hbuf, sizeof(b->hbuf), "%s", in->headers ? in->headers : "");
+	for (line = strtok_r(b->hbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		assert_non_null(colon);
+		*colon = '\0';
+		b->headers[b->nh].key = line;
+		b->headers[b->nh].value = colon + 2;
+		b->headers[b->nh++].vlen = strlen(colon + 2);
+	}
+	b->r.content_type = in->content_type;
+	b->r.query = b->query;
+	b->r.nquery = b->nq;
+	b->r.headers = b->headers;
+	b->r.nheaders = b->nh;
+}
+
+static void
+built_free(struct built *b)
+{
+	gw_kv_free(b->query, b->nq);
+}
+
+struct fixture {
+	struct config cfg;
+	const struct gw_provider_ops *ops;
+	struct gw_provider *p;
+};
+
+static struct gw_provider *
+open_with(struct config *cfg, const char *sendsms, const char *dlr, const char *smsc)
+{
+	char err[256];
+	int unconfigured = 0;
+
+	config_set_string(&cfg->provider_type, "kannel");
+	config_set_string(&cfg->kannel_sendsms_url, sendsms);
+	config_set_string(&cfg->kannel_username, "farmline");
+	config_set_string(&cfg->kannel_password, "p&ss w");
+	config_set_string(&cfg->kannel_dlr_url, dlr);
+	config_set_string(&cfg->kannel_smsc, smsc);
+	return gw_provider_find("kannel")->open(cfg, &unconfigured, err, sizeof(err));
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	config_defaults(&f->cfg);
+	f->ops = gw_provider_find("kannel");
+	f->p = open_with(&f->cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
+	    "http://127.0.0.1:8080/dlr/kannel", "");
+	if (f->ops == NULL || f->p == NULL)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	f->ops->close(f->p);
+	config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+#define SMS_Q "from=%2B8613800000001&to=10690000&id=0b1c6f2e-8a9d-4c1e-9f00-1234567890ab"
+#define ID "0b1c6f2e-8a9d-4c1e-9f00-1234567890ab"
+
+struct sms_case {
+	const char *name;
+	struct req_in in;
+	int status;		/* 0: parsed */
+	const char *from, *to, *text, *id;
+	const char *reason;	/* part of the error */
+};
+
+static const struct sms_case sms_cases[] = {
+	/* get-url = "http://…/sms/kannel?from=%p&to=%P&text=%b&id=%I&coding=%c&charset=%C" */
+	{ "get-url, GSM text as UTF-8",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=hello+world%21&coding=0&charset=UTF-8", NULL }, 0,
+	    "+8613800000001", "10690000", "hello world!", ID, NULL },
+	{ "get-url, UCS-2 Chinese as UTF-16BE bytes",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%9E%45%82%D7%6B%7B%4E%86&coding=2"
+	    "&charset=UTF-16BE", NULL }, 0, "+8613800000001", "10690000", "鹅苗死了", ID, NULL },
+	{ "get-url, UCS-2 with a space Kannel wrote as +",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%00H%00i%00+%9E!&coding=2&charset=UTF-16BE",
+	    NULL }, 0, "+8613800000001", "10690000", "Hi 鸡", ID, NULL },
+	{ "get-url, UCS-2 surrogate pair",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%D8%3D%DE%00%00%21&coding=2", NULL }, 0,
+	    "+8613800000001", "10690000", "😀!", ID, NULL },
+	{ "get-url, UTF-16BE named by charset alone",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%59%29%9E%BB&charset=UTF-16BE", NULL }, 0,
+	    "+8613800000001", "10690000", "天麻", ID, NULL },
+	{ "get-url, Latin-1 named by charset",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=caf%E9&coding=0&charset=ISO-8859-1", NULL }, 0,
+	    "+8613800000001", "10690000", "café", ID, NULL },
+	{ "get-url, Windows-1252 that grows threefold",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%80%80%80%80%80%80%80%80%80%80%80%80%80%80%80%80"
+	    "%80%80%80%80%80%80%80%80&charset=WINDOWS-1252", NULL }, 0, "+8613800000001",
+	    "10690000", "€€€€€€€€€€€€€€€€€€€€€€€€", ID, NULL },
+	{ "get-url, UTF-8 after smsbox's mo-recode",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%E5%A4%A9%E9%BA%BB&coding=0&charset=UTF-8", NULL },
+	    0, "+8613800000001", "10690000", "天麻", ID, NULL },
+	{ "get-url, an unknown charset never reaches iconv: the bytes must be UTF-8",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%2BZeVnLA-&charset=UTF-7", NULL }, 0,
+	    "+8613800000001", "10690000", "+ZeVnLA-", ID, NULL },
+	{ "get-url, a charset that is a path",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%E9&charset=..%2F..%2Ftmp%2Fx", NULL }, 400,
+	    NULL, NULL, NULL, NULL, "not valid UTF-8" },
+	{ "get-url, 8-bit binary",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%FF%00%01&coding=1&charset=8-BIT", NULL }, 400,
+	    NULL, NULL, NULL, NULL, "not valid UTF-8" },
+	{ "get-url, an empty %I is no id",
+	    { NULL, NULL, NULL, 0, "from=13800000001&to=10690000&id=&text=hi", NULL }, 0,
+	    "+8613800000001", "10690000", "hi", NULL, NULL },
+	{ "get-url, no to", { NULL, NULL, NULL, 0, "from=13800000001&text=hi", NULL }, 0,
+	    "+8613800000001", NULL, "hi", NULL, NULL },
+	{ "UCS-2 with an odd number of bytes",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%9E%45%82&coding=2", NULL }, 400, NULL, NULL, NULL,
+	    NULL, "UTF-16BE" },
+	{ "UCS-2 with a lone surrogate",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%D8%3D%00%41&coding=2", NULL }, 400, NULL, NULL,
+	    NULL, NULL, "UTF-16BE" },
+	{ "UCS-2 holding U+0000",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%00A%00%00%00B&coding=2", NULL }, 400, NULL, NULL,
+	    NULL, NULL, "not valid UTF-8" },
+	{ "UCS-2 of spaces only",
+	    { NULL, NULL, NULL, 0, SMS_Q "&text=%00+%30%00&coding=2", NULL }, 400, NULL, NULL,
+	    NULL, NULL, "text is empty" },
+	{ "UTF-8 text with a NUL", { NULL, NULL, NULL, 0, SMS_Q "&text=a%00b&coding=0", NULL },
+	    400, NULL, NULL, NULL, NULL, "not valid UTF-8" },
+	{ "missing from", { NULL, NULL, NULL, 0, "to=10690000&text=hi", NULL }, 400, NULL, NULL,
+	    NULL, NULL, "missing field: from" },
+	{ "missing text", { NULL, NULL, NULL, 0, SMS_Q, NULL }, 400, NULL, NULL, NULL, NULL,
+	    "missing field: text" },
+	{ "from not a number", { NULL, NULL, NULL, 0, "from=%3Cscript%3E&text=hi", NULL }, 400,
+	    NULL, NULL, NULL, NULL, "from: not a phone number" },
+	{ "from given twice",
+	    { NULL, NULL, NULL, 0, "from=13800000001&from=13900000002&text=hi", NULL }, 400, NULL,
+	    NULL, NULL, NULL, "field from given twice" },
+	{ "an id with a space", { NULL, NULL, NULL, 0, "from=13800000001&text=hi&id=a+b", NULL },
+	    400, NULL, NULL, NULL, NULL, "id:" },
+	/* post-url = "http://…/sms/kannel?from=%p&to=%P&id=%I&coding=%c": the body is %b */
+	{ "post-url, UCS-2 body",
+	    { "POST", "text/plain; charset=\"UTF-16BE\"", "\x9e\x45\x00\x20\x82\xd7", 6,
+	    SMS_Q "&coding=2", NULL }, 0, "+8613800000001", "10690000", "鹅 苗", ID, NULL },
+	{ "post-url, UCS-2 named by the Content-Type alone",
+	    { "POST", "text/plain; charset=\"UTF-16BE\"", "\x00\x48\x00\x69", 4, SMS_Q, NULL }, 0,
+	    "+8613800000001", "10690000", "Hi", ID, NULL },
+	{ "post-url, UTF-8 body, numbers in X-Kannel headers",
+	    { "POST", "text/plain; charset=\"UTF-8\"", "天麻怎么种", 0, "id=" ID,
+	    "X-Kannel-From: +8613800000001\nX-Kannel-To: 10690000\nX-Kannel-Coding: 0" }, 0,
+	    "+8613800000001", "10690000", "天麻怎么种", ID, NULL },
+	{ "post-url, X-Kannel-Coding 2 without a charset",
+	    { "POST", "text/plain", "\x59\x29\x9e\xbb", 4, "id=" ID,
+	    "X-Kannel-From: 13800000001\nX-Kannel-Coding: 2" }, 0, "+8613800000001", NULL,
+	    "天麻", ID, NULL },
+	{ "post-url, 8-bit body that is UTF-8",
+	    { "POST", "application/octet-stream", "hi", 0, SMS_Q "&coding=1", NULL }, 0,
+	    "+8613800000001", "10690000", "hi", ID, NULL },
+	{ "post-url, the text twice",
+	    { "POST", "text/plain", "hi", 0, SMS_Q "&text=hi", NULL }, 400, NULL, NULL, NULL, NULL,
+	    "text given twice" },
+	{ "post-url, empty body",
+	    { "POST", "text/plain", "", 0, SMS_Q, NULL }, 400, NULL, NULL, NULL, NULL,
+	    "text is empty" },
+	{ "a form POST",
+	    { "POST", FORM, "from=13800000001&text=%E4%BD%A0%E5%A5%BD&id=k1", 0, NULL, NULL }, 0,
+	    "+8613800000001", NULL, "你好", "k1", NULL },
+	{ "a form POST with from in the URL too",
+	    { "POST", FORM, "from=13800000001&text=hi", 0, "from=13900000002", NULL }, 400, NULL,
+	    NULL, NULL, NULL, "field from given twice" },
+	{ "a JSON POST", { "POST", "application/json", "{\"text\":\"hi\"}", 0, SMS_Q, NULL }, 415,
+	    NULL, NULL, NULL, NULL, "Content-Type" },
+	{ "a POST without a Content-Type", { "POST", NULL, "hi", 0, SMS_Q, NULL }, 415, NULL,
+	    NULL, NULL, NULL, "Content-Type" },
+};
+
+static void
+test_sms_service_requests_parse_or_fail_as_the_table_says(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook wh;
+	struct built b;
+	char reason[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(sms_cases) / sizeof(sms_cases[0]); i++) {
+		const struct sms_case *c = &sms_cases[i];
+		int status;
+
+		memset(&wh, 0, sizeof(wh));
+		reason[0] = '\0';
+		build_req(&c->in, "/sms/kannel", &b);
+		status = f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason));
+		if (status != c->status)
+			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
+		if (status == 0) {
+			assert_int_equal(wh.nmsgs, 1);
+			assert_string_equal(wh.msgs[0].from, c->from);
+			if (strcmp(wh.msgs[0].text, c->text) != 0)
+				fail_msg("%s: text \"%s\", want \"%s\"", c->name, wh.msgs[0].text,
+				    c->text);
+			if (c->to)
+				assert_string_equal(wh.msgs[0].to, c->to);
+			else
+				assert_null(wh.msgs[0].to);
+			if (c->id)
+				assert_string_equal(wh.msgs[0].id, c->id);
+			else
+				assert_null(wh.msgs[0].id);
+		} else {
+			assert_int_equal(wh.nmsgs, 0);
+			if (strstr(reason, c->reason) == NULL)
+				fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
+		}
+		gw_webhook_free(&wh);
+		built_free(&b);
+	}
+}
+
+static void
+test_the_answer_to_smsbox_is_empty_so_it_sends_nothing_back(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook wh;
+	struct gw_reply out;
+
+	memset(&wh, 0, sizeof(wh));
+	memset(&out, 0, sizeof(out));
+	f->ops->sms_reply(f->p, &wh, &out);
+	assert_int_equal(out.status, 200);
+	assert_string_equal(out.body, "");
+	free(out.body);
+}
+
+struct dlr_case {
+	const char *name;
+	struct req_in in;
+	int status;
+	long long our_id;
+	enum gw_dlr_status dlr;
+	const char *reason;	/* the stored reason (NULL: none), or part of the error */
+};
+
+static const struct dlr_case dlr_cases[] = {
+	/* dlr-url = "http://…/dlr/kannel?msgid=<id>&status=%d&answer=%A" */
+	{ "1 delivered", { NULL, NULL, NULL, 0, "msgid=7&status=1&answer=id%3A1+stat%3ADELIVRD",
+	    NULL }, 0, 7, DLR_DELIVERED, NULL },
+	{ "2 failed, with the SMSC's words", { NULL, NULL, NULL, 0,
+	    "msgid=8&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL }, 0, 8,
+	    DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address" },
+	{ "16 rejected by the SMSC, no answer", { NULL, NULL, NULL, 0, "msgid=9&status=16", NULL },
+	    0, 9, DLR_FAILED, "Kannel 16" },
+	{ "4 buffered", { NULL, NULL, NULL, 0, "msgid=10&status=4&answer=", NULL }, 0, 10,
+	    DLR_PENDING, NULL },
+	{ "8 accepted by the SMSC", { NULL, NULL, NULL, 0, "msgid=11&status=8&answer=ACK%2F",
+	    NULL }, 0, 11, DLR_PENDING, NULL },
+	{ "an answer with control characters is cleaned", { NULL, NULL, NULL, 0,
+	    "msgid=12&status=2&answer=err%0D%0A%FFx", NULL }, 0, 12, DLR_FAILED,
+	    "Kannel 2: err???x" },
+	{ "a form POST", { "POST", FORM, "msgid=13&status=1", 0, NULL, NULL }, 0, 13,
+	    DLR_DELIVERED, NULL },
+	{ "a POST with its fields in the URL", { "POST", NULL, NULL, 0, "msgid=14&status=1",
+	    NULL }, 0, 14, DLR_DELIVERED, NULL },
+	{ "status 0", { NULL, NULL, NULL, 0, "msgid=7&status=0", NULL }, 400, 0, 0, "status:" },
+	{ "status not a number", { NULL, NULL, NULL, 0, "msgid=7&status=%25d", NULL }, 400, 0, 0,
+	    "status:" },
+	{ "status with a sign", { NULL, NULL, NULL, 0, "msgid=7&status=%2B1", NULL }, 400, 0, 0,
+	    "status:" },
+	{ "no msgid", { NULL, NULL, NULL, 0, "status=1", NULL }, 400, 0, 0, "msgid:" },
+	{ "a negative msgid", { NULL, NULL, NULL, 0, "msgid=-7&status=1", NULL }, 400, 0, 0,
+	    "msgid:" },
+	{ "a msgid past 64 bits", { NULL, NULL, NULL, 0,
+	    "msgid=99999999999999999999&status=1", NULL }, 400, 0, 0, "msgid:" },
+	{ "msgid twice", { NULL, NULL, NULL, 0, "msgid=7&msgid=8&status=1", NULL }, 400, 0, 0,
+	    "given twice" },
+	{ "a JSON POST", { "POST", "application/json", "{}", 0, "msgid=7&status=1", NULL }, 415,
+	    0, 0, "POST form" },
+};
+
+static void
+test_delivery_reports_parse_as_the_table_says(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook wh;
+	struct built b;
+	char reason[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(dlr_cases) / sizeof(dlr_cases[0]); i++) {
+		const struct dlr_case *c = &dlr_cases[i];
+		int status;
+
+		memset(&wh, 0, sizeof(wh));
+		reason[0] = '\0';
+		build_req(&c->in, "/dlr/kannel", &b);
+		status = f->ops->parse_dlr(f->p, &b.r, &wh, reason, sizeof(reason));
+		if (status != c->status)
+			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
+		if (status == 0) {
+			assert_true(wh.has_dlr);
+			assert_int_equal(wh.dlr.our_id, c->our_id);
+			assert_int_equal(wh.dlr.status, c->dlr);
+			assert_null(wh.dlr.provider_id);
+			if (c->reason)
+				assert_string_equal(wh.dlr.reason, c->reason);
+			else
+				assert_null(wh.dlr.reason);
+		} else {
+			assert_false(wh.has_dlr);
+			if (strstr(reason, c->reason) == NULL)
+				fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
+		}
+		gw_webhook_free(&wh);
+		built_free(&b);
+	}
+}
+
+/* The decoded value of key in the query of url (libcurl's own unescaping), or NULL. */
+static char *
+query_arg(const char *url, const char *key)
+{
+	const char *q = strchr(url, '?');
+	size_t n = strlen(key);
+
+	while (q) {
+		q++;
+		if (strncmp(q, key, n) == 0 && q[n] == '=') {
+			int len = 0;
+			size_t vlen = strcspn(q + n + 1, "&");
+			char *v = curl_easy_unescape(NULL, q + n + 1, (int)vlen, &len);
+			char *copy = malloc((size_t)len + 1);
+
+			memcpy(copy, v, (size_t)len);
+			copy[len] = '\0';
+			curl_free(v);
+			return copy;
+		}
+		q = strchr(q, '&');
+	}
+	return NULL;
+}
+
+static void
+test_sendsms_request_for_gsm_text(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "Reply 1024 [ok] €5", 1 };
+	struct gw_out_request req;
+	char err[256];
+
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(f->ops->build(f->p, &m, &req, err, sizeof(err)), 0);
+	/* GET: no body, no headers, no basic authentication (the login is in the URL). */
+	assert_null(req.body);
+	assert_null(req.headers);
+	assert_null(req.userpwd);
+	assert_string_equal(req.url, "http://127.0.0.1:13013/cgi-bin/sendsms?username=farmline"
+	    "&password=p%26ss%20w&from=10690000&to=%2B8613800000001"
+	    "&text=Reply%201024%20%5Bok%5D%20%E2%82%AC5&coding=0&dlr-mask=31"
+	    "&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fdlr%2Fkannel%3Fmsgid%3D7%26status%3D%25d"
+	    "%26answer%3D%25A");
+	gw_out_request_free(&req);
+}
+
+static void
+test_sendsms_request_for_chinese_is_ucs2_without_a_charset(void **state)
+{
+	static const struct {
+		const char *text, *escaped;
+	} cases[] = {
+		{ "鹅苗", "&text=%9E%45%82%D7&coding=2" },
+		{ "答复:1", "&text=%7B%54%59%0D%00%3A%00%31&coding=2" },
+		{ "好😀", "&text=%59%7D%D8%3D%DE%00&coding=2" },	/* a surrogate pair */
+		{ "ê", "&text=%00%EA&coding=2" },			/* not in GSM 03.38 */
+	};
+	struct fixture *f = *state;
+	struct gw_out_request req;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gw_outbound m = { 8, "10690000", "+8613800000001", cases[i].text, 1 };
+		char *dlr;
+
+		memset(&req, 0, sizeof(req));
+		assert_int_equal(f->ops->build(f->p, &m, &req, err, sizeof(err)), 0);
+		if (strstr(req.url, cases[i].escaped) == NULL)
+			fail_msg("%s: %s, want %s in it", cases[i].text, req.url, cases[i].escaped);
+		assert_null(strstr(req.url, "charset"));
+		dlr = query_arg(req.url, "dlr-url");
+		assert_string_equal(dlr,
+		    "http://127.0.0.1:8080/dlr/kannel?msgid=8&status=%d&answer=%A");
+		free(dlr);
+		gw_out_request_free(&req);
+	}
+}
+
+static void
+test_sendsms_request_follows_the_configuration(void **state)
+{
+	struct gw_outbound m = { 9, "10690000", "+8613800000001", "hi", 1 };
+	struct gw_out_request req;
+	struct config cfg;
+	struct gw_provider *p;
+	char err[256], *v;
+
+	(void)state;
+	config_defaults(&cfg);
+	/* A URL with a query of its own, an smsc to route to, no reports. */
+	p = open_with(&cfg, "https://sms.example.cn/cgi-bin/sendsms?x=1", "", "modem1");
+	assert_non_null(p);
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(gw_provider_find("kannel")->build(p, &m, &req, err, sizeof(err)), 0);
+	assert_non_null(strstr(req.url, "/cgi-bin/sendsms?x=1&username=farmline&"));
+	v = query_arg(req.url, "smsc");
+	assert_string_equal(v, "modem1");
+	free(v);
+	assert_null(strstr(req.url, "dlr-"));
+	gw_out_request_free(&req);
+	gw_provider_find("kannel")->close(p);
+
+	/* A dlr_url with a query of its own. */
+	p = open_with(&cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
+	    "http://127.0.0.1:8080/dlr/kannel?k=v", "");
+	assert_non_null(p);
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(gw_provider_find("kannel")->build(p, &m, &req, err, sizeof(err)), 0);
+	v = query_arg(req.url, "dlr-url");
+	assert_string_equal(v, "http://127.0.0.1:8080/dlr/kannel?k=v&msgid=9&status=%d&answer=%A");
+	free(v);
+	gw_out_request_free(&req);
+	gw_provider_find("kannel")->close(p);
+	config_free(&cfg);
+}
+
+static void
+test_text_that_is_not_utf8_fails_to_build(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1 };
+	struct gw_out_request req;
+	char err[256];
+
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(f->ops->build(f->p, &m, &req, err, sizeof(err)), -1);
+	assert_null(req.url);
+	assert_non_null(strstr(err, "UTF-8"));
+}
+
+static void
+test_configuration_that_cannot_work_is_refused(void **state)
+{
+	struct config cfg;
+	char err[256];
+	int unconfigured = 0;
+	const struct gw_provider_ops *ops = gw_provider_find("kannel");
+	struct gw_provider *p;
+
+	(void)state;
+	config_defaults(&cfg);
+	/* Receiving only: nothing to configure. */
+	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	ops->close(p);
+	/* Sending without a URL. */
+	config_set_string(&cfg.provider_type, "kannel");
+	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
+	assert_non_null(strstr(err, "sendsms_url"));
+	/* A dlr-url smsbox would refuse. */
+	assert_null(open_with(&cfg, "http://127.0.0.1:13013/cgi-bin/sendsms", "/dlr/kannel", ""));
+	config_free(&cfg);
+}
+
+static void
+test_smsbox_answers_map_to_sent_retry_or_fail(void **state)
+{
+	static const struct {
+		long status;
+		const char *body;
+		enum gw_send_status want;
+	} cases[] = {
+		{ 202, "0: Accepted for delivery", GW_SEND_OK },
+		{ 202, "3: Queued for later delivery", GW_SEND_OK },
+		{ 202, "Sent.", GW_SEND_OK },			/* immediate-sendsms-reply */
+		{ 202, "Sent. Message splits: 2", GW_SEND_OK },
+		{ 200, "0: Accepted for delivery\n", GW_SEND_OK },
+		{ 200, "<html>It works!</html>", GW_SEND_RETRY },	/* not smsbox */
+		{ 202, "", GW_SEND_RETRY },
+		{ 400, "Coding field misformed, rejected", GW_SEND_FAIL },
+		{ 403, "Authorization failed for sendsms", GW_SEND_FAIL },
+		{ 403, "Not routable. Do not try again.", GW_SEND_FAIL },
+		{ 503, "Temporal failure, try again later.", GW_SEND_RETRY },
+		{ 500, "Sending failed.", GW_SEND_RETRY },
+		{ 0, NULL, GW_SEND_RETRY },
+	};
+	struct fixture *f = *state;
+	struct gw_send_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		f->ops->map_reply(f->p, cases[i].status, cases[i].body,
+		    cases[i].body ? strlen(cases[i].body) : 0, &r);
+		if (r.status != cases[i].want)
+			fail_msg("%ld \"%s\": status %d, want %d (%s)", cases[i].status,
+			    cases[i].body ? cases[i].body : "", r.status, cases[i].want, r.error);
+		if (r.status == GW_SEND_OK) {
+			assert_string_equal(r.error, "");
+		} else {
+			assert_non_null(strstr(r.error, cases[i].body ? cases[i].body : ""));
+			assert_null(strstr(r.error, "p&ss"));
+		}
+		assert_false(r.opted_out);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sms_service_requests_parse_or_fail_as_the_table_says),
+		cmocka_unit_test(test_the_answer_to_smsbox_is_empty_so_it_sends_nothing_back),
+		cmocka_unit_test(test_delivery_reports_parse_as_the_table_says),
+		cmocka_unit_test(test_sendsms_request_for_gsm_text),
+		cmocka_unit_test(test_sendsms_request_for_chinese_is_ucs2_without_a_charset),
+		cmocka_unit_test(test_sendsms_request_follows_the_configuration),
+		cmocka_unit_test(test_text_that_is_not_utf8_fails_to_build),
+		cmocka_unit_test(test_configuration_that_cannot_work_is_refused),
+		cmocka_unit_test(test_smsbox_answers_map_to_sent_retry_or_fail),
+	};
+
+	return cmocka_run_group_tests_name("provider_kannel", tests, setup, teardown);
+}
