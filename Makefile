@@ -55,6 +55,7 @@ TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test unit integration bench run deps clean test-kannel
+.PHONY: dashboard test-dashboard
 all: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -114,6 +115,24 @@ bench: $(BENCH_BIN)
 test-kannel: $(BIN)
 	@tools/deps.sh --if-missing
 	FARMLINE_BIN=$(BIN) tests/kannel/run.sh
+
+# The dashboard's chart library (Chart.js, pinned in bureau/web/package-lock.json) into
+# bureau/web/node_modules, which farmline serves under /assets/ (no CDN). npm ci runs when
+# node_modules is missing or older than the lock file; npm's own stamp inside it tells which.
+dashboard:
+	@command -v npm >/dev/null || { echo "dashboard: npm is missing (it comes with Node.js)"; exit 1; }
+	@if [ ! -f bureau/web/node_modules/.package-lock.json ] || \
+	    [ bureau/web/package-lock.json -nt bureau/web/node_modules/.package-lock.json ]; then \
+		echo "cd bureau/web && npm ci"; \
+		(cd bureau/web && npm ci --no-audit --no-fund) && \
+		touch bureau/web/node_modules/.package-lock.json; \
+	fi
+
+# The dashboard end to end in headless Chromium (Debian's chromium, driven by playwright-core):
+# a seeded database, the charts' drawn numbers checked, docs/dashboard.png (tests/dashboard/run.sh).
+test-dashboard: $(BIN) dashboard
+	@tools/deps.sh --if-missing
+	FARMLINE_BIN=$(BIN) tests/dashboard/run.sh
 
 deps:
 	tools/deps.sh

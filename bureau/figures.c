@@ -47,6 +47,14 @@ cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort n values ascending (none: nothing to do, and v may be NULL). */
+static void
+sort_times(int64_t *v, int64_t n)
+{
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(int64_t), cmp_i64);
+}
+
 int64_t
 fig_median(const int64_t *v, int64_t n)
 {
@@ -153,8 +161,8 @@ groups_finish(struct fig_groups *gs, int (*order)(const void *, const void *))
 	size_t i;
 
 	for (i = 0; i < gs->n; i++)
-		qsort(gs->g[i].response_ms, (size_t)gs->g[i].nresponse, sizeof(int64_t), cmp_i64);
-	if (order)
+		sort_times(gs->g[i].response_ms, gs->g[i].nresponse);
+	if (order && gs->n > 1)
 		qsort(gs->g, gs->n, sizeof(*gs->g), order);
 }
 
@@ -399,7 +407,7 @@ grade_experts(const struct fig_opts *o, struct figures *f)
 		int64_t median = fig_median(x->response_ms, x->nresponse);
 		double rating = x->rated ? (double)x->rating_sum / (double)x->rated : 0.0;
 
-		qsort(x->response_ms, (size_t)x->nresponse, sizeof(int64_t), cmp_i64);
+		sort_times(x->response_ms, x->nresponse);
 		median = fig_median(x->response_ms, x->nresponse);
 		x->grade = o->fail_grade;
 		if (x->assigned == 0) {
@@ -467,7 +475,7 @@ bureau_figures(struct store *s, const struct fig_opts *o, struct figures *f, cha
 	}
 
 	/* Distinct farmers who asked, and those of them first seen in the period. */
-	qsort(w.farmer_ids, w.nfarmers, sizeof(int64_t), cmp_i64);
+	sort_times(w.farmer_ids, (int64_t)w.nfarmers);
 	for (i = 0; i < w.nfarmers; i++) {
 		if (i == 0 || w.farmer_ids[i] != w.farmer_ids[i - 1])
 			f->farmers++;
@@ -483,7 +491,7 @@ bureau_figures(struct store *s, const struct fig_opts *o, struct figures *f, cha
 	groups_finish(&f->by_category, cmp_busiest);
 	groups_finish(&f->by_township, cmp_key);
 	groups_finish(&f->by_channel, cmp_channel);
-	qsort(f->total.response_ms, (size_t)f->total.nresponse, sizeof(int64_t), cmp_i64);
+	sort_times(f->total.response_ms, f->total.nresponse);
 	for (i = 0; i < (size_t)f->total.nresponse; i++) {
 		int b;
 

@@ -107,6 +107,7 @@ static const struct setting settings[] = {
 	SET("kannel", "password", SET_STRING, OFF(kannel_password), 0, 128, "", NULL),
 	SET("kannel", "dlr_url", SET_STRING, OFF(kannel_dlr_url), 0, 4096, "", NULL),
 	SET("kannel", "smsc", SET_STRING, OFF(kannel_smsc), 0, 128, "", NULL),
+	SET("kannel", "token", SET_STRING, OFF(kannel_token), 0, 128, "", NULL),
 
 	SET("twilio", "account_sid", SET_STRING, OFF(twilio_account_sid), 0, 64, "", NULL),
 	SET("twilio", "auth_token", SET_STRING, OFF(twilio_auth_token), 0, 128, "", NULL),
@@ -120,6 +121,7 @@ static const struct setting settings[] = {
 	SET("africastalking", "username", SET_STRING, OFF(at_username), 0, 128, "", NULL),
 	SET("africastalking", "api_key", SET_STRING, OFF(at_api_key), 0, 256, "", NULL),
 	SET("africastalking", "from", SET_STRING, OFF(at_from), 0, 32, "", NULL),
+	SET("africastalking", "token", SET_STRING, OFF(at_token), 0, 128, "", NULL),
 	SET("africastalking", "api_url", SET_STRING, OFF(at_api_url), 1, 4096,
 	    "https://api.africastalking.com/version1/messaging", NULL),
 

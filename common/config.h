@@ -48,6 +48,7 @@ struct config {
 	char *kannel_password;
 	char *kannel_dlr_url;		/* how Kannel reaches /dlr/kannel ("" : no reports) */
 	char *kannel_smsc;		/* route to this smsc-id ("" : Kannel decides) */
+	char *kannel_token;		/* a secret the webhooks' paths must end with ("": none) */
 
 	/* [twilio] */
 	char *twilio_account_sid;
@@ -62,6 +63,7 @@ struct config {
 	char *at_api_key;
 	char *at_from;			/* a short code or sender id ("" : the account's default) */
 	char *at_api_url;
+	char *at_token;			/* a secret the webhooks' paths must end with ("": none) */
 
 	/* [ussd] */
 	char *ussd_menu_path;		/* the screens' texts */

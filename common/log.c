@@ -28,23 +28,57 @@ log_get_level(void)
 	return log_level;
 }
 
+#define LOG_LINE_MAX 2048
+
+/*
+ * Mask every phone number in line, in place: a run of 11 to 15 digits (a "+" before it or
+ * not) keeps its first three and last four digits ("+8613800000001" → "+861****0001"). Callers
+ * mask the numbers they log; this catches those that come inside a provider's error text.
+ */
+void
+log_mask_numbers(char *line)
+{
+	char *p = line, *q;
+	size_t n;
+
+	while (*p) {
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		for (q = p; *q >= '0' && *q <= '9'; q++)
+			;
+		n = (size_t)(q - p);
+		if (n >= 11 && n <= 15 && !(p > line && ((p[-1] >= 'a' && p[-1] <= 'z') ||
+		    (p[-1] >= 'A' && p[-1] <= 'Z')))) {
+			memcpy(p + 3, "****", 4);
+			memmove(p + 7, q - 4, strlen(q - 4) + 1);
+			q = p + 11;
+		}
+		p = q;
+	}
+}
+
 static void
 log_vwrite(const char *tag, const char *fmt, va_list ap, const char *suffix)
 {
-	char stamp[32];
+	char stamp[32], line[LOG_LINE_MAX];
 	struct timespec ts;
 	struct tm tm;
+	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (suffix) {
+		n = strlen(line);
+		snprintf(line + n, sizeof(line) - n, ": %s", suffix);
+	}
+	log_mask_numbers(line);
 
 	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s %s %s: ", stamp, log_prog, tag);
-	vfprintf(stderr, fmt, ap);
-	if (suffix)
-		fprintf(stderr, ": %s", suffix);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s %s %s: %s\n", stamp, log_prog, tag, line);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_lock);
 }

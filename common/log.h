@@ -17,4 +17,7 @@ void log_warnx(const char *fmt, ...) FL_PRINTF(1, 2);
 void log_info(const char *fmt, ...) FL_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) FL_PRINTF(1, 2);
 
+/* Mask the phone numbers in a line of text, in place (exposed for tests). */
+void log_mask_numbers(char *line);
+
 #endif

@@ -440,12 +440,23 @@ consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
 enum store_rc
 consult_handle_report(struct consult *c, const struct report_in *r, int64_t now, int *found)
 {
+	char phone[STORE_PHONE_MAX];
+	enum store_rc rc;
+
 	*found = 0;
 	c->now = now;
 	if (r->status == REPORT_PENDING)
 		return STORE_OK;	/* on its way: nothing to record */
-	return store_outbox_report(c->s, r->provider, r->our_id, r->provider_id,
+	rc = store_outbox_report(c->s, r->provider, r->our_id, r->provider_id,
 	    r->status == REPORT_DELIVERED ? "delivered" : "failed", r->reason, now, found);
+	/* A farmer who told the provider to stop gets no more broadcasts from us either. */
+	if (rc == STORE_OK && *found && r->opted_out &&
+	    store_outbox_recipient(c->s, r->provider, r->our_id, r->provider_id, phone,
+	    sizeof(phone)) == STORE_OK) {
+		rc = store_farmer_opt_out_phone(c->s, phone);
+		log_info("consult: a farmer opted out with the provider: no more broadcasts");
+	}
+	return rc;
 }
 
 #define FAILED_BATCH 50

@@ -56,6 +56,7 @@ struct report_in {
 	const char *provider_id;	/* else the provider's id for the message */
 	enum consult_report status;
 	const char *reason;
+	int opted_out;			/* the recipient told the provider to stop (Twilio 21610) */
 };
 
 /*

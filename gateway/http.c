@@ -143,7 +143,7 @@ run_dlr(struct consult *c, int64_t now, void *arg)
 	const struct gw_dlr *d = &req->wh.dlr;
 	struct report_in r = { req->ops->name, d->our_id, d->provider_id,
 	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
-	    REPORT_FAILED : REPORT_PENDING, d->reason };
+	    REPORT_FAILED : REPORT_PENDING, d->reason, d->opted_out };
 	int found = 0;
 	enum store_rc rc;
 
@@ -347,19 +347,26 @@ webhook(struct request *req, const char *method, const char *url, const char *re
 	r.headers = headers;
 	r.nheaders = hc.n;
 
-	switch (kind) {
-	case KIND_SMS:
-		status = req->ops->parse_sms(req->prov, &r, h->o.max_text_chars, &req->wh, reason,
-		    sizeof(reason));
-		break;
-	case KIND_DLR:
-		status = req->ops->parse_dlr(req->prov, &r, &req->wh, reason, sizeof(reason));
-		break;
-	case KIND_USSD:
-		status = gw_ussd_parse(&r, &req->ussd, reason, sizeof(reason));
-		break;
+	if (req->ops->check)
+		status = req->ops->check(req->prov, &r, reason, sizeof(reason));
+	if (status == 0) {
+		switch (kind) {
+		case KIND_SMS:
+			status = req->ops->parse_sms(req->prov, &r, h->o.max_text_chars, &req->wh,
+			    reason, sizeof(reason));
+			break;
+		case KIND_DLR:
+			status = req->ops->parse_dlr(req->prov, &r, &req->wh, reason, sizeof(reason));
+			break;
+		case KIND_USSD:
+			status = gw_ussd_parse(&r, &req->ussd, reason, sizeof(reason));
+			break;
+		}
 	}
 	if (status) {
+		/* Said in the log too: a provider retries a refusal, then drops the message. */
+		log_warnx("http: %s %s/%s refused with %d: %s", method, kind == KIND_SMS ? "sms" :
+		    kind == KIND_DLR ? "dlr" : "ussd", req->ops->name, status, reason);
 		metrics_count(M_INBOUND_REFUSED, 1);
 		ret = respond_error(req->conn, (unsigned)status, "%s", reason);
 	} else {

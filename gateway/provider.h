@@ -65,6 +65,11 @@ struct gw_provider_ops {
 	    size_t errlen);
 	void (*close)(struct gw_provider *p);
 
+	/*
+	 * Whether a webhook request (any kind: SMS, report, USSD) may come in at all — a secret in
+	 * its path, say. 0, or an HTTP status (403) and a reason. NULL: any may.
+	 */
+	int (*check)(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen);
 	/* Inbound: 0 with the messages added to wh, or an HTTP status (400, 403…) and a reason. */
 	int (*parse_sms)(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	    struct gw_webhook *wh, char *reason, size_t rlen);

@@ -25,7 +25,7 @@
 #include <string.h>
 
 struct gw_provider {
-	char *username, *api_key, *from, *api_url;
+	char *username, *api_key, *from, *api_url, *token;
 };
 
 static struct gw_provider *
@@ -44,6 +44,11 @@ at_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 		*unconfigured = 1;
 		return NULL;
 	}
+	if (!gw_path_token_ok(cfg->at_token)) {
+		snprintf(err, errlen, "[africastalking] token: at least %d letters, digits, - and _",
+		    WEBHOOK_MIN_TOKEN);
+		return NULL;
+	}
 	if (outbound && cfg->at_api_key[0] == '\0') {
 		snprintf(err, errlen, "[africastalking] api_key: needed to send");
 		return NULL;
@@ -55,6 +60,7 @@ at_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 	p->api_key = gw_strdup(cfg->at_api_key);
 	p->from = cfg->at_from[0] ? gw_strdup(cfg->at_from) : NULL;
 	p->api_url = gw_strdup(cfg->at_api_url);
+	p->token = cfg->at_token[0] ? gw_strdup(cfg->at_token) : NULL;
 	return p;
 }
 
@@ -67,6 +73,7 @@ at_close(struct gw_provider *p)
 	free(p->api_key);
 	free(p->from);
 	free(p->api_url);
+	free(p->token);
 	free(p);
 }
 
@@ -255,10 +262,17 @@ out:
 	json_decref(reply);
 }
 
+static int
+at_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
+{
+	return gw_check_path(req, p->token, reason, rlen);
+}
+
 const struct gw_provider_ops gw_provider_africastalking = {
 	.name = "africastalking",
 	.open = at_open,
 	.close = at_close,
+	.check = at_check,
 	.parse_sms = at_parse_sms,
 	.sms_reply = at_sms_reply,
 	.parse_dlr = at_parse_dlr,

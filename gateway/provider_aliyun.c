@@ -33,9 +33,9 @@ aliyun_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 		*unconfigured = 1;
 		return NULL;
 	}
-	if (!cloudcn_token_ok(cfg->aliyun_token)) {
+	if (!gw_path_token_ok(cfg->aliyun_token)) {
 		snprintf(err, errlen, "[aliyun] token: at least %d letters, digits, - or _",
-		    CLOUDCN_MIN_TOKEN);
+		    WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -104,7 +104,7 @@ aliyun_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	size_t i;
 	int rc, skipped = 0;
 
-	rc = cloudcn_check_token(req, p->token, reason, rlen);
+	rc = gw_check_path_token(req, p->token, reason, rlen);
 	if (rc == 0)
 		rc = cloudcn_check_json(req, reason, rlen);
 	if (rc)

@@ -240,10 +240,19 @@ http_map_reply(struct gw_provider *p, long status, const char *body, size_t len,
 	json_decref(reply);
 }
 
+/* Nothing may follow the provider's name in its webhooks' paths. */
+static int
+http_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
+{
+	(void)p;
+	return gw_check_path(req, NULL, reason, rlen);
+}
+
 const struct gw_provider_ops gw_provider_http = {
 	.name = "http",
 	.open = http_open,
 	.close = http_close,
+	.check = http_check,
 	.parse_sms = http_parse_sms,
 	.parse_dlr = http_parse_dlr,
 	.build = http_build,

@@ -37,7 +37,7 @@
 #define KANNEL_DLR_MASK 31	/* delivered, failed, buffered, SMSC accepted, SMSC rejected */
 
 struct gw_provider {
-	char *sendsms_url, *username, *password, *dlr_url, *smsc;
+	char *sendsms_url, *username, *password, *dlr_url, *smsc, *token;
 };
 
 static int
@@ -53,6 +53,15 @@ kannel_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 	int outbound = strcmp(cfg->provider_type, "kannel") == 0;
 
 	*unconfigured = 0;
+	if (!outbound && cfg->kannel_username[0] == '\0' && cfg->kannel_token[0] == '\0') {
+		*unconfigured = 1;	/* no [kannel] section: its webhooks stay off */
+		return NULL;
+	}
+	if (!gw_path_token_ok(cfg->kannel_token)) {
+		snprintf(err, errlen, "[kannel] token: at least %d letters, digits, - and _",
+		    WEBHOOK_MIN_TOKEN);
+		return NULL;
+	}
 	if (outbound && (!is_http_url(cfg->kannel_sendsms_url) ||
 	    cfg->kannel_username[0] == '\0')) {
 		snprintf(err, errlen, "[kannel] sendsms_url and username are needed to send through "
@@ -72,6 +81,7 @@ kannel_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 	p->password = gw_strdup(cfg->kannel_password);
 	p->dlr_url = cfg->kannel_dlr_url[0] ? gw_strdup(cfg->kannel_dlr_url) : NULL;
 	p->smsc = cfg->kannel_smsc[0] ? gw_strdup(cfg->kannel_smsc) : NULL;
+	p->token = cfg->kannel_token[0] ? gw_strdup(cfg->kannel_token) : NULL;
 	return p;
 }
 
@@ -85,6 +95,7 @@ kannel_close(struct gw_provider *p)
 	free(p->password);
 	free(p->dlr_url);
 	free(p->smsc);
+	free(p->token);
 	free(p);
 }
 
@@ -491,11 +502,18 @@ kannel_map_reply(struct gw_provider *p, long status, const char *body, size_t le
 	snprintf(r->error, sizeof(r->error), "HTTP %ld: %s", status, said);
 }
 
+static int
+kannel_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
+{
+	return gw_check_path(req, p->token, reason, rlen);
+}
+
 const struct gw_provider_ops gw_provider_kannel = {
 	.name = "kannel",
 	.get_allowed = 1,
 	.open = kannel_open,
 	.close = kannel_close,
+	.check = kannel_check,
 	.parse_sms = kannel_parse_sms,
 	.sms_reply = kannel_sms_reply,
 	.parse_dlr = kannel_parse_dlr,

@@ -30,9 +30,9 @@ tencent_open(const struct config *cfg, int *unconfigured, char *err, size_t errl
 		*unconfigured = 1;
 		return NULL;
 	}
-	if (!cloudcn_token_ok(cfg->tencent_token)) {
+	if (!gw_path_token_ok(cfg->tencent_token)) {
 		snprintf(err, errlen, "[tencent] token: at least %d letters, digits, - or _",
-		    CLOUDCN_MIN_TOKEN);
+		    WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -70,7 +70,7 @@ tencent_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars
 	char from[48];
 	int rc;
 
-	rc = cloudcn_check_token(req, p->token, reason, rlen);
+	rc = gw_check_path_token(req, p->token, reason, rlen);
 	if (rc == 0)
 		rc = cloudcn_check_json(req, reason, rlen);
 	if (rc)

@@ -338,10 +338,19 @@ out:
 	json_decref(reply);
 }
 
+/* Nothing may follow the provider's name in its webhooks' paths. */
+static int
+twilio_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
+{
+	(void)p;
+	return gw_check_path(req, NULL, reason, rlen);
+}
+
 const struct gw_provider_ops gw_provider_twilio = {
 	.name = "twilio",
 	.open = twilio_open,
 	.close = twilio_close,
+	.check = twilio_check,
 	.parse_sms = twilio_parse_sms,
 	.sms_reply = twilio_sms_reply,
 	.parse_dlr = twilio_parse_dlr,

@@ -7,6 +7,8 @@
 #include "gateway/sms.h"
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,4 +325,54 @@ gw_webhook_free(struct gw_webhook *wh)
 	free(wh->dlr.provider_id);
 	free(wh->dlr.reason);
 	memset(wh, 0, sizeof(*wh));
+}
+
+int
+gw_path_token_ok(const char *token)
+{
+	const char *p;
+
+	if (*token == '\0')
+		return 1;
+	if (strlen(token) < WEBHOOK_MIN_TOKEN)
+		return 0;
+	for (p = token; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The token is secret: it is never written anywhere, and the two are compared as SHA-256
+ * digests in constant time, so that not even the length of the right one shows in the timing.
+ */
+int
+gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	const char *given = req->tail && req->tail[0] == '/' ? req->tail + 1 : "";
+	unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
+	unsigned int alen = 0, blen = 0;
+
+	if (token[0] == '\0' ||
+	    !EVP_Digest(given, strlen(given), a, &alen, EVP_sha256(), NULL) ||
+	    !EVP_Digest(token, strlen(token), b, &blen, EVP_sha256(), NULL) ||
+	    alen != blen || CRYPTO_memcmp(a, b, alen) != 0) {
+		snprintf(reason, rlen, "missing or wrong token in the URL");
+		return 403;
+	}
+	return 0;
+}
+
+int
+gw_check_path(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	if (token && *token)
+		return gw_check_path_token(req, token, reason, rlen);
+	if (req->tail && *req->tail) {
+		snprintf(reason, rlen, "no such path");
+		return 404;
+	}
+	return 0;
 }

@@ -107,6 +107,21 @@ int gw_webhook_add(struct gw_webhook *wh, const char *from, const char *to, cons
     size_t text_len, const char *id, int max_chars, char *reason, size_t rlen);
 void gw_webhook_free(struct gw_webhook *wh);
 
+#define WEBHOOK_MIN_TOKEN 16	/* characters of a secret token in a webhook's path */
+
+/*
+ * Check that req->tail is "/" followed by token (compared as SHA-256 digests in constant time;
+ * the token is never written anywhere). 0, or 403 with a reason. An empty token never matches.
+ */
+int gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen);
+/*
+ * The path check of a provider whose token is optional: with a token (non-empty), as
+ * gw_check_path_token; without, nothing may follow the provider's name (404).
+ */
+int gw_check_path(const struct gw_req *req, const char *token, char *reason, size_t rlen);
+/* A configured token fit for a URL: empty (off), or 16+ letters, digits, '-' and '_'. */
+int gw_path_token_ok(const char *token);
+
 /* A string copy, or NULL for NULL. Aborts when memory runs out. */
 char *gw_strdup(const char *s);
 

@@ -290,6 +290,9 @@ enum store_rc store_outbox_failed(struct store *s, int64_t id, const char *error
  */
 enum store_rc store_outbox_report(struct store *s, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t now, int *found);
+/* The recipient of the outbound message a report is about (by our id, or else the provider's). */
+enum store_rc store_outbox_recipient(struct store *s, const char *provider, int64_t our_id,
+    const char *provider_id, char *phone, size_t len);
 /* A failed message nobody has acted on yet. */
 struct store_failed {
 	int64_t id;

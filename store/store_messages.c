@@ -419,3 +419,26 @@ store_outbox_requeue(struct store *s, int64_t id, int64_t now, int64_t not_befor
 	sqlite3_bind_int64(st, 3, not_before);
 	return store_exec_stmt(s, st);
 }
+
+enum store_rc
+store_outbox_recipient(struct store *s, const char *provider, int64_t our_id,
+    const char *provider_id, char *phone, size_t len)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_RECIPIENT,
+	    "SELECT recipient FROM messages WHERE direction = 'out' AND provider = ?1"
+	    " AND ((?2 IS NOT NULL AND id = ?2) OR (?2 IS NULL AND provider_id = ?3)) LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, provider);
+	store_bind_id(st, 2, our_id);
+	store_bind_text(st, 3, provider_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_col_copy(st, 0, phone, len);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}

@@ -286,7 +286,9 @@
 			},
 			options: baseOptions({
 				interaction: { mode: 'index', intersect: false },
-				plugins: { legend: { display: true, position: 'top', align: 'end' } },
+				plugins: { legend: { display: true, position: 'top', align: 'end', labels: {
+					sort: function (a, b) { return a.datasetIndex - b.datasetIndex; }
+				} } },
 				scales: {
 					x: { grid: { display: false }, ticks: {
 						autoSkip: true, maxRotation: 0,
@@ -420,8 +422,9 @@
 		    s.answer_rate >= 0.6 ? 'warn' : 'bad');
 		card('card-median', fmtDur(s.median_response_seconds),
 		    s.mean_response_seconds == null ? '' : '平均' + fmtDur(s.mean_response_seconds));
-		card('card-p90', fmtDur(s.p90_response_seconds),
-		    s.working_time ? '不计夜间免打扰时段' : '首次答复用时');
+		card('card-p90', fmtDur(s.p90_response_seconds), s.p90_response_seconds == null ? '' :
+		    s.working_time ? '90%的问题在此时间内答复（不计免打扰时段）' :
+		    '90%的问题在此时间内答复');
 		card('card-satisfaction', fmtPct(sat.satisfied_share),
 		    sat.rated ? '评价' + sat.rated + '个，平均' + fmtRating(sat.mean_rating) + '分' :
 		    '暂无评价', sat.satisfied_share == null ? '' : sat.satisfied_share >= 0.9 ? 'good' :
@@ -468,7 +471,23 @@
 		return c;
 	}
 
+	/* Nothing of an earlier period stays on the page under a failure. */
+	function clear() {
+		document.querySelectorAll('.card').forEach(function (c) { card(c.id, '—', ''); });
+		Object.keys(charts).forEach(function (id) {
+			charts[id].destroy();
+			delete charts[id];
+		});
+		document.querySelectorAll('.chart-box .empty').forEach(function (e) { e.hidden = true; });
+		document.querySelectorAll('table tbody').forEach(function (t) { t.textContent = ''; });
+		document.querySelectorAll('.empty-table').forEach(function (e) { e.hidden = true; });
+		$('#backlog-note').textContent = '';
+		$('#rating-note').textContent = '';
+		$('#foot').textContent = '';
+	}
+
 	function fail(parts) {
+		clear();
 		notice('error', parts.concat([' ', retryButton()]));
 		$('#period-line').textContent = '统计时段：' + state.from + ' 至 ' + state.to;
 		setState('error');
@@ -551,6 +570,10 @@
 			state.preset = 'custom';
 			state.from = from;
 			state.to = to;
+			load();
+		});
+		window.addEventListener('hashchange', function () {	/* a bookmark, or typed */
+			readHash();
 			load();
 		});
 		readHash();

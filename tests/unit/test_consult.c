@@ -982,7 +982,7 @@ provider_took(struct fixture *f, long long id, const char *provider_id)
 static int
 report(struct fixture *f, const char *provider_id, enum consult_report status, const char *why)
 {
-	struct report_in r = { "http", 0, provider_id, status, why };
+	struct report_in r = { "http", 0, provider_id, status, why, 0 };
 	int found = -1;
 
 	assert_int_equal(store_begin(f->s), STORE_OK);
@@ -1036,6 +1036,26 @@ test_an_undelivered_answer_is_tried_once_more_then_the_expert_and_triage_are_tol
 	/* A delivered message stays delivered whatever report comes after. */
 	assert_int_equal(report(f, "prov-2", REPORT_DELIVERED, NULL), 1);
 	assert_int_equal(report(f, "prov-2", REPORT_FAILED, "late"), 0);
+}
+
+static void
+test_a_report_that_the_farmer_opted_out_stops_broadcasts_to_them(void **state)
+{
+	struct fixture *f = *state;
+	struct report_in r = { "http", 0, "prov-9", REPORT_FAILED, "21610 unsubscribed", 1 };
+	long long ack;
+	int found = 0;
+
+	sms(f, FARMER, "小鸡拉稀");
+	ack = tu_query_int(f->path, "SELECT id FROM messages WHERE kind = 'ack'");
+	provider_took(f, ack, "prov-9");
+	assert_int_equal(tu_query_int(f->path, "SELECT opted_out FROM farmers"), 0);
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_handle_report(f->c, &r, f->now, &found), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	assert_int_equal(found, 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT opted_out FROM farmers WHERE phone = '"
+	    FARMER "'"), 1);
 }
 
 static void
@@ -1168,6 +1188,7 @@ main(void)
 		T(test_quiet_hours_hold_notices_and_stop_the_clock),
 		T(test_without_a_provider_id_the_same_text_again_soon_is_a_repeat),
 		T(test_an_undelivered_answer_is_tried_once_more_then_the_expert_and_triage_are_told),
+		T(test_a_report_that_the_farmer_opted_out_stops_broadcasts_to_them),
 		T(test_experts_route_only_their_own_questions_and_loose_route_words_are_answers),
 		T(test_a_number_starting_an_answer_is_a_ticket_only_if_open_with_the_sender),
 		T(test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back),

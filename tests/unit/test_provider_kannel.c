@@ -526,10 +526,19 @@ test_configuration_that_cannot_work_is_refused(void **state)
 
 	(void)state;
 	config_defaults(&cfg);
-	/* Receiving only: nothing to configure. */
+	/* No [kannel] section: its webhooks stay off. */
+	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
+	assert_int_equal(unconfigured, 1);
+	/* Receiving only, behind a secret in the path. */
+	config_set_string(&cfg.kannel_token, "a-secret-of-24-characters");
 	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
 	assert_non_null(p);
 	ops->close(p);
+	/* A token too short to be a secret. */
+	config_set_string(&cfg.kannel_token, "short");
+	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
+	assert_non_null(strstr(err, "[kannel] token"));
+	config_set_string(&cfg.kannel_token, "");
 	/* Sending without a URL. */
 	config_set_string(&cfg.provider_type, "kannel");
 	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
@@ -582,6 +591,44 @@ test_smsbox_answers_map_to_sent_retry_or_fail(void **state)
 	}
 }
 
+static void
+test_a_token_in_the_path_guards_every_webhook(void **state)
+{
+	struct config cfg;
+	struct gw_req req;
+	char err[256];
+	int unconfigured = 0;
+	const struct gw_provider_ops *ops = gw_provider_find("kannel");
+	struct gw_provider *p;
+
+	(void)state;
+	config_defaults(&cfg);
+	config_set_string(&cfg.kannel_token, "a-secret-of-24-characters");
+	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.tail = "";
+	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 403);
+	assert_null(strstr(err, "a-secret"));		/* never said back */
+	req.tail = "/a-secret-of-24-characterz";
+	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 403);
+	req.tail = "/a-secret-of-24-characters";
+	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 0);
+	ops->close(p);
+	/* Without a token, nothing may follow /sms/kannel. */
+	config_set_string(&cfg.kannel_token, "");
+	config_set_string(&cfg.kannel_username, "farmline");
+	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	req.tail = "";
+	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 0);
+	req.tail = "/extra";
+	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 404);
+	ops->close(p);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -594,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_sendsms_request_follows_the_configuration),
 		cmocka_unit_test(test_text_that_is_not_utf8_fails_to_build),
 		cmocka_unit_test(test_configuration_that_cannot_work_is_refused),
+		cmocka_unit_test(test_a_token_in_the_path_guards_every_webhook),
 		cmocka_unit_test(test_smsbox_answers_map_to_sent_retry_or_fail),
 	};
 

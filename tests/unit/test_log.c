@@ -1,0 +1,48 @@
+/*
+ * Logs never show a whole phone number, even one inside a provider's error text.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "common/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+test_phone_numbers_in_a_line_are_masked(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "The 'To' number +8613800000001 is not valid", "The 'To' number +861****0001 is not valid" },
+		{ "to 13800000001, 13900000002.", "to 138****0001, 139****0002." },
+		{ "+15005550006", "+150****0006" },
+		{ "message 1024 of 20181231", "message 1024 of 20181231" },	/* 8 digits: kept */
+		{ "sid SM12345678901234567890", "sid SM12345678901234567890" },	/* part of a word */
+		{ "1234567890123456", "1234567890123456" },	/* 16 digits: not a phone number */
+		{ "", "" },
+	};
+	char line[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "%s", cases[i].in);
+		log_mask_numbers(line);
+		if (strcmp(line, cases[i].out) != 0)
+			fail_msg("\"%s\" → \"%s\", want \"%s\"", cases[i].in, line, cases[i].out);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_phone_numbers_in_a_line_are_masked),
+	};
+
+	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+}
