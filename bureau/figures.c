@@ -645,6 +645,24 @@ local_minute(int64_t ms)
 	return json_string(buf);
 }
 
+/* "poultry,livestock" → ["家禽","畜牧"] */
+static json_t *
+category_labels(const char *codes, const struct route_rules *rules)
+{
+	json_t *a = json_array();
+	const char *p = codes;
+	char code[64];
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+
+		snprintf(code, sizeof(code), "%.*s", (int)n, p);
+		json_array_append_new(a, json_string(route_rules_name(rules, code)));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
 json_t *
 bureau_figures_json(const struct figures *f, const struct route_rules *rules,
     const char *timezone)
@@ -725,6 +743,7 @@ bureau_figures_json(const struct figures *f, const struct route_rules *rules,
 		json_object_set_new(o, "id", json_integer(x->id));
 		json_object_set_new(o, "name", json_string(x->name));
 		json_object_set_new(o, "categories", json_string(x->categories));
+		json_object_set_new(o, "category_labels", category_labels(x->categories, rules));
 		json_object_set_new(o, "assigned", json_integer(x->assigned));
 		json_object_set_new(o, "answered", json_integer(x->answered));
 		json_object_set_new(o, "passed", json_integer(x->passed));

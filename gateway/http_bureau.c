@@ -217,7 +217,7 @@ cookie_for(const char *token, char *buf, size_t len)
 static const char login_page[] =
     "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    "<title>科技扶贫在线 · 登录</title><style>body{font-family:sans-serif;max-width:22em;"
+    "<link rel=\"icon\" href=\"data:,\"><title>科技扶贫在线 · 登录</title><style>body{font-family:sans-serif;max-width:22em;"
     "margin:4em auto;padding:0 1em}input,button{font-size:1.1em;width:100%;margin:.4em 0;"
     "padding:.4em;box-sizing:border-box}</style></head><body><h1>科技扶贫在线</h1>"
     "<p>请输入县科技局的访问口令（配置文件 [bureau] api_token）。</p>"

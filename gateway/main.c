@@ -45,7 +45,7 @@ usage(FILE *out)
 	    "usage: farmline [-c FILE] [--port N] [--db PATH] COMMAND [options]\n"
 	    "\n"
 	    "commands:\n"
-	    "  serve                         run the gateway\n"
+	    "  serve [--allow-root]          run the gateway (not as root unless allowed)\n"
 	    "  classify [--explain]          classify one question per line from standard input\n"
 	    "  expert add --phone P --name N --categories a,b [--townships x,y]\n"
 	    "             [--role expert|triage|commissioner]\n"
@@ -224,6 +224,28 @@ env_close(struct cli_env *env)
 }
 
 /* serve */
+
+/*
+ * The gateway faces the network: it does not run as root unless told to (--allow-root, or
+ * FARMLINE_ALLOW_ROOT=1 in the environment, as the test targets set for CI, which runs as
+ * root). Returns non-zero when it must not start.
+ */
+static int
+refuse_root(int allowed)
+{
+	const char *env = getenv("FARMLINE_ALLOW_ROOT");
+
+	if (geteuid() != 0)
+		return 0;
+	if (allowed || (env && strcmp(env, "1") == 0)) {
+		log_warnx("running as root (allowed): for a county's gateway, run it as its own user "
+		    "(README: the systemd unit)");
+		return 0;
+	}
+	fprintf(stderr, "farmline: serve refuses to run as root; run it as its own user (README "
+	    "gives a systemd unit), or pass --allow-root\n");
+	return 1;
+}
 
 /*
  * SIGHUP: read the rules again. The writer takes them up between two messages; a file with a
@@ -1042,8 +1064,9 @@ main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	optind = 1;
-	if (strcmp(argv[1], "serve") == 0 && argc == 2)
-		rc = cmd_serve(&g);
+	if (strcmp(argv[1], "serve") == 0 && (argc == 2 || (argc == 3 &&
+	    strcmp(argv[2], "--allow-root") == 0)))
+		rc = refuse_root(argc == 3) ? 1 : cmd_serve(&g);
 	else if (strcmp(argv[1], "classify") == 0)
 		rc = cmd_classify(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "expert") == 0)

@@ -7,6 +7,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,15 +353,25 @@ store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		abort();
+	/*
+	 * A new database is created readable by its owner only, before SQLite opens it: SQLite
+	 * gives the WAL and shared-memory files the same mode.
+	 */
+	if (!existed) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		if (fd < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) :
 		    sqlite3_errstr(rc));
-		goto fail;
-	}
-	if (!existed && chmod(path, 0600) != 0) {
-		snprintf(err, errlen, "%s: chmod: %s", path, strerror(errno));
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, (int)busy_timeout_ms);

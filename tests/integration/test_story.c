@@ -287,6 +287,20 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 	h_assert_contains(out, "unknown category \"chickens\"");
 	h_assert_contains(out, "poultry");
 	free(out);
+
+	/* As root, serve starts only when told to. */
+	if (geteuid() == 0) {
+		const char *allow = getenv("FARMLINE_ALLOW_ROOT");
+		char *saved = allow ? strdup(allow) : NULL;
+
+		unsetenv("FARMLINE_ALLOW_ROOT");
+		assert_int_equal(h_run_cli(w, &out, "serve", NULL), 1);
+		h_assert_contains(out, "refuses to run as root");
+		free(out);
+		if (saved)
+			setenv("FARMLINE_ALLOW_ROOT", saved, 1);
+		free(saved);
+	}
 }
 
 static void

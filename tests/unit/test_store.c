@@ -78,6 +78,19 @@ test_new_database_is_wal_owner_only_and_migrated_once(void **state)
 	}
 	assert_int_equal(store_open(f->path, 1000, &again, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(again), 3);
+	/* The write-ahead log and its index are the owner's only too. */
+	{
+		char *wal = NULL, *shm = NULL;
+
+		assert_true(asprintf(&wal, "%s-wal", f->path) > 0);
+		assert_true(asprintf(&shm, "%s-shm", f->path) > 0);
+		assert_int_equal(stat(wal, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_int_equal(stat(shm, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		free(wal);
+		free(shm);
+	}
 	store_close(again);
 }
 
