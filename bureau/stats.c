@@ -367,10 +367,19 @@ print_summary(const struct stats_opts *o, const struct figures *f, FILE *out)
 	    (long long)f->msgs_in, (long long)f->segments_in, (long long)f->msgs_out,
 	    (long long)f->segments_out, (long long)f->broadcast_segments,
 	    (long long)f->failed_out);
+	for (i = 0; i < f->nbroadcasts; i++) {
+		const struct fig_broadcast *bc = &f->broadcasts[i];
+
+		local_time(bc->created_at, a, sizeof(a));
+		fprintf(out, "资讯#%lld（%s%s%s%s）：排队%lld条，已发%lld条，送达%lld条，失败%lld条。\n",
+		    (long long)bc->id, a, bc->category || bc->township ? "，" : "",
+		    bc->category ? route_rules_name(o->rules, bc->category) : "",
+		    bc->township ? bc->township : "", (long long)bc->queued, (long long)bc->sent,
+		    (long long)bc->delivered, (long long)bc->failed);
+	}
 	fprintf(out, "在册：专家%lld名，分诊员%lld名，信息员%lld名，农户%lld户。\n",
 	    (long long)f->registry.experts, (long long)f->registry.triage,
 	    (long long)f->registry.commissioners, (long long)f->registry.farmers);
-	(void)o;
 }
 
 static json_t *
