@@ -31,9 +31,10 @@ log_get_level(void)
 #define LOG_LINE_MAX 2048
 
 /*
- * Mask every phone number in line, in place: a run of 11 to 15 digits (a "+" before it or
- * not) keeps its first three and last four digits ("+8613800000001" → "+861****0001"). Callers
- * mask the numbers they log; this catches those that come inside a provider's error text.
+ * Mask every phone number in line, in place: a run of 11 or more digits (a "+", a letter or
+ * anything before it: "vx13800000001") keeps its first three and last four digits
+ * ("+8613800000001" → "+861****0001"). Callers mask the numbers they log; this catches those
+ * that come inside a provider's error text or a farmer's own words.
  */
 void
 log_mask_numbers(char *line)
@@ -49,8 +50,7 @@ log_mask_numbers(char *line)
 		for (q = p; *q >= '0' && *q <= '9'; q++)
 			;
 		n = (size_t)(q - p);
-		if (n >= 11 && n <= 15 && !(p > line && ((p[-1] >= 'a' && p[-1] <= 'z') ||
-		    (p[-1] >= 'A' && p[-1] <= 'Z')))) {
+		if (n >= 11) {
 			memcpy(p + 3, "****", 4);
 			memmove(p + 7, q - 4, strlen(q - 4) + 1);
 			q = p + 11;

@@ -14,6 +14,7 @@
  */
 #include "gateway/http.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "gateway/http_bureau.h"
@@ -30,14 +31,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STOP_DRAIN_MS 1000	/* how long a stop waits for answers to reach their clients */
 #define MAX_PROVIDERS 16
 
+/*
+ * A connection, watched so that a request must arrive whole within the connection timeout:
+ * libmicrohttpd's own timeout only counts idle time, and a client sending a byte now and then
+ * would hold a connection for ever. since is when the request now being read began (0: none).
+ */
+struct watched {
+	struct watched *prev, *next;
+	int fd;
+	int64_t since;
+};
+
 struct gw_http {
 	struct MHD_Daemon *d;
+	pthread_mutex_t watch_lock;
+	struct watched *watching;
+	pthread_t reaper;
+	int reaper_on, reaper_stop;
 	struct ingest *ingest;
 	struct store *health;		/* a connection of its own, for /healthz */
 	pthread_mutex_t health_lock;
@@ -67,6 +84,8 @@ struct request {
 	char *body;
 	size_t len, cap;
 	int too_big;
+	int started;			/* the access handler has seen it */
+	int bad_path;			/* its path, before decoding, held "%00" */
 	struct gw_webhook wh;		/* what the request carried */
 	struct consult_result results[WEBHOOK_MAX_BATCH];
 	struct ussd_in ussd;
@@ -382,12 +401,16 @@ static enum MHD_Result
 health(struct gw_http *h, struct MHD_Connection *conn)
 {
 	enum store_rc rc;
+	char why[160];
 
 	pthread_mutex_lock(&h->health_lock);
 	rc = store_ping(h->health);
 	pthread_mutex_unlock(&h->health_lock);
 	if (rc != STORE_OK)
 		return respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "database does not answer");
+	if (ingest_health(h->ingest, why, sizeof(why)) != 0)
+		return respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "messages cannot be stored "
+		    "now (%s); webhooks answer 503 until they can", why);
 	return respond(conn, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
 }
 
@@ -455,6 +478,122 @@ after(const char *url, const char *prefix)
 	return strncmp(url, prefix, n) == 0 && url[n] != '\0' ? url + n : NULL;
 }
 
+static void sleep_ms(int ms);
+
+static struct watched *
+watched_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* A request on conn began (since: now) or has arrived whole (0). */
+static void
+watch_request(struct gw_http *h, struct MHD_Connection *conn, int64_t since)
+{
+	struct watched *w = watched_of(conn);
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&h->watch_lock);
+	w->since = since;
+	pthread_mutex_unlock(&h->watch_lock);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct gw_http *h = cls;
+	struct watched *w = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	pthread_mutex_lock(&h->watch_lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		w = calloc(1, sizeof(*w));
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (w && ci) {
+			w->fd = ci->connect_fd;
+			w->since = clock_now_ms();
+			w->next = h->watching;
+			if (h->watching)
+				h->watching->prev = w;
+			h->watching = w;
+			*socket_context = w;
+		} else {
+			free(w);
+		}
+	} else if (w) {
+		/* Called before libmicrohttpd closes the socket: the fd is not reused yet. */
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			h->watching = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		free(w);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&h->watch_lock);
+}
+
+/* Every quarter second: cut connections whose request has not arrived whole in time. */
+static void *
+reaper_main(void *arg)
+{
+	struct gw_http *h = arg;
+	struct watched *w;
+	int64_t now;
+	int cut;
+
+	for (;;) {
+		cut = 0;
+		pthread_mutex_lock(&h->watch_lock);
+		if (h->reaper_stop) {
+			pthread_mutex_unlock(&h->watch_lock);
+			break;
+		}
+		now = clock_now_ms();
+		for (w = h->watching; w; w = w->next) {
+			if (w->since && now - w->since > h->o.conn_timeout_ms) {
+				shutdown(w->fd, SHUT_RDWR);	/* libmicrohttpd then closes it */
+				w->since = 0;
+				cut++;
+			}
+		}
+		pthread_mutex_unlock(&h->watch_lock);
+		if (cut)
+			log_info("http: %d connection(s) cut: a request must arrive whole within %lld ms",
+			    cut, (long long)h->o.conn_timeout_ms);
+		sleep_ms(250);
+	}
+	return NULL;
+}
+
+/*
+ * Called with the request line, before anything is decoded: the start of a request (for the
+ * deadline), and the one place a "%00" in the path can still be seen. Its return value is the
+ * request's state from here on.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct gw_http *h = cls;
+	struct request *req = calloc(1, sizeof(*req));
+	size_t path_len = strcspn(uri, "?");
+	const char *nul = strstr(uri, "%00");
+
+	if (req == NULL)
+		return NULL;
+	req->h = h;
+	req->conn = conn;
+	req->bad_path = nul && (size_t)(nul - uri) < path_len;
+	watch_request(h, conn, clock_now_ms());
+	return req;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -464,15 +603,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	const char *rest;
 
 	(void)version;
-	if (req == NULL) {
+	if (req == NULL) {	/* on_uri could not allocate */
+		return MHD_NO;
+	}
+	if (!req->started) {
 		const char *clen;
 
-		req = calloc(1, sizeof(*req));
-		if (req == NULL)
-			return MHD_NO;
-		req->h = h;
-		req->conn = conn;
-		*con_cls = req;
+		req->started = 1;
+		if (req->bad_path)
+			return respond_error(conn, MHD_HTTP_BAD_REQUEST, "a NUL byte in the path");
 		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (clen && strtoll(clen, NULL, 10) > h->o.max_body) {
@@ -494,6 +633,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return answer(req);
 	if (req->state == REQ_WAITING)
 		return MHD_YES;	/* spurious call while suspended */
+	watch_request(h, conn, 0);	/* it has arrived whole: no deadline while it is answered */
 
 	if (strcmp(url, "/healthz") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
@@ -635,18 +775,22 @@ gw_http_start(const struct gw_http_opts *o, const struct config *cfg,
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->health_lock, NULL);
+	pthread_mutex_init(&h->watch_lock, NULL);
 	h->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((o->conn_timeout_ms + 999) / 1000),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %d: %s", o->bind, o->port,
 		    errno ? strerror(errno) : "libmicrohttpd refused the settings");
 		pthread_mutex_destroy(&h->lock);
 		pthread_mutex_destroy(&h->health_lock);
+		pthread_mutex_destroy(&h->watch_lock);
 		close_providers(h);
 		gw_bureau_free(h->bureau);
 		free(h);
@@ -654,6 +798,9 @@ gw_http_start(const struct gw_http_opts *o, const struct config *cfg,
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : o->port;
+	h->reaper_on = pthread_create(&h->reaper, NULL, reaper_main, h) == 0;
+	if (!h->reaper_on)
+		log_warnx("http: cannot start the thread that cuts slow requests");
 	return h;
 }
 
@@ -701,7 +848,14 @@ gw_http_stop(struct gw_http *h)
 		sleep_ms(10);
 		waited += 10;
 	}
+	if (h->reaper_on) {
+		pthread_mutex_lock(&h->watch_lock);
+		h->reaper_stop = 1;
+		pthread_mutex_unlock(&h->watch_lock);
+		pthread_join(h->reaper, NULL);
+	}
 	MHD_stop_daemon(h->d);
+	pthread_mutex_destroy(&h->watch_lock);
 	close_providers(h);
 	gw_bureau_free(h->bureau);
 	pthread_mutex_destroy(&h->lock);

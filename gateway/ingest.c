@@ -24,6 +24,8 @@ struct ingest {
 	pthread_cond_t cond;
 	struct ingest_job *head, *tail;
 	int waiting;			/* jobs queued, not yet taken */
+	int64_t failed_at;		/* the last commit that failed (0: none since one worked) */
+	char failed_why[160];
 	struct route_rules *new_rules;	/* waiting to be taken up */
 	int stopping;
 };
@@ -97,6 +99,15 @@ run_batch(struct ingest *ig, struct ingest_job *batch)
 	} else if (ok == 0) {
 		store_rollback(ig->s);
 	}
+	/* What /healthz says: whether the last attempt to store something worked. */
+	pthread_mutex_lock(&ig->lock);
+	if (rc == STORE_OK && ok > 0) {
+		ig->failed_at = 0;
+	} else if (rc != STORE_OK || ok == 0) {
+		ig->failed_at = now;
+		snprintf(ig->failed_why, sizeof(ig->failed_why), "%s", store_errmsg(ig->s));
+	}
+	pthread_mutex_unlock(&ig->lock);
 	if (consult_take_queued(ig->c) > 0 && ig->wake)
 		ig->wake(ig->wake_arg);
 	finish(batch);
@@ -215,6 +226,19 @@ ingest_submit(struct ingest *ig, struct ingest_job *job)
 	pthread_cond_signal(&ig->cond);
 	pthread_mutex_unlock(&ig->lock);
 	return 0;
+}
+
+int
+ingest_health(struct ingest *ig, char *why, size_t len)
+{
+	int bad;
+
+	pthread_mutex_lock(&ig->lock);
+	bad = ig->failed_at != 0;
+	if (bad)
+		snprintf(why, len, "%s", ig->failed_why);
+	pthread_mutex_unlock(&ig->lock);
+	return bad ? -1 : 0;
 }
 
 int

@@ -32,6 +32,11 @@ struct ingest *ingest_start(struct store *s, struct consult *c, int batch_max, i
     void (*wake)(void *arg), void *wake_arg);
 /* Queue a job; 0, or -1 when the writer is stopping (the job is not taken). */
 int ingest_submit(struct ingest *ig, struct ingest_job *job);
+/*
+ * Whether the writer can store: -1 with the database's reason when its last attempt failed
+ * (disk full, locked…), until an attempt works again; else 0.
+ */
+int ingest_health(struct ingest *ig, char *why, size_t len);
 /* Jobs queued and not yet taken by the writer. */
 int ingest_waiting(struct ingest *ig);
 /*

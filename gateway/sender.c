@@ -6,6 +6,11 @@
  * A cap of [provider] rate messages a second is kept with a token bucket. Everything is in the
  * database, so a restart resumes what was pending; a message left "sending" by a crash is sent
  * again (at least once to the provider, never again once it was accepted and recorded).
+ *
+ * The bookkeeping is done in groups, one transaction each (every commit is a disk flush): the
+ * messages about to go are marked "sending" together, and the outcomes that came in are
+ * recorded together. An outcome the database cannot take (disk full, locked) is kept and
+ * written again until it is stored; meanwhile nothing new is started.
  */
 #include "gateway/sender.h"
 
@@ -26,6 +31,15 @@
 
 #define REPLY_MAX 16384		/* of a provider's answer kept for map_reply */
 #define STOP_DRAIN_MS 2000	/* how long a stop waits for requests in flight */
+#define STORE_BACKOFF_MS 200	/* after the database refused a write */
+#define LOG_EVERY_MS 10000	/* the same database trouble is logged at most this often */
+
+/* What became of a message, waiting to be written. */
+struct outcome {
+	struct store_msg m;
+	struct gw_send_result r;
+	int64_t at;
+};
 
 /* One request in flight. */
 struct flight {
@@ -48,6 +62,11 @@ struct gw_sender {
 	CURLM *multi;
 	struct flight *flights;
 	int parallel, busy;
+
+	struct outcome *outcomes;	/* not yet written */
+	int noutcomes, capoutcomes;
+	int64_t store_backoff_until;	/* the database refused: wait until then */
+	int64_t store_logged_at;
 
 	/* the throughput cap: tokens (messages) accrue at rate a second, up to burst */
 	double rate, tokens, burst;
@@ -98,50 +117,132 @@ until_token(const struct gw_sender *s)
 	return (int64_t)((1.0 - s->tokens) * 1000.0 / s->rate) + 1;
 }
 
-/* Record what became of message m. */
+/* Keep what became of message m (whose strings pass to the sender) for the next write. */
 static void
-record(struct gw_sender *s, const struct store_msg *m, const struct gw_send_result *r)
+add_outcome(struct gw_sender *s, struct store_msg *m, const struct gw_send_result *r)
 {
-	int64_t now = clock_now_ms();
+	struct outcome *o;
+
+	if (s->noutcomes == s->capoutcomes) {
+		s->capoutcomes = s->capoutcomes ? s->capoutcomes * 2 : 64;
+		s->outcomes = realloc(s->outcomes, (size_t)s->capoutcomes * sizeof(*s->outcomes));
+		if (s->outcomes == NULL)
+			abort();
+	}
+	o = &s->outcomes[s->noutcomes++];
+	o->m = *m;
+	o->r = *r;
+	o->at = clock_now_ms();
+	memset(m, 0, sizeof(*m));
+}
+
+/* Write one outcome, inside the caller's transaction. */
+static enum store_rc
+record(struct gw_sender *s, const struct outcome *o)
+{
+	const struct store_msg *m = &o->m;
+	const struct gw_send_result *r = &o->r;
+	enum store_rc rc;
+
+	switch (r->status) {
+	case GW_SEND_OK:
+		rc = store_outbox_sent(s->store, m->id, r->provider_id[0] ? r->provider_id : NULL,
+		    o->at);
+		break;
+	case GW_SEND_RETRY:
+		if (o->at - m->created_at >= s->max_age_ms)
+			rc = store_outbox_failed(s->store, m->id, r->error, o->at);
+		else
+			rc = store_outbox_retry(s->store, m->id, o->at + gw_sender_backoff(
+			    s->retry_base_ms, s->retry_max_ms, m->attempts, &s->seed), r->error);
+		break;
+	case GW_SEND_FAIL:
+	default:
+		rc = store_outbox_failed(s->store, m->id, r->error, o->at);
+		break;
+	}
+	if (rc == STORE_OK && r->opted_out)
+		rc = store_farmer_opt_out_phone(s->store, m->recipient);
+	return rc;
+}
+
+/* Say what became of it, once it is stored. */
+static void
+tell(struct gw_sender *s, const struct outcome *o)
+{
+	const struct store_msg *m = &o->m;
+	const struct gw_send_result *r = &o->r;
 	char masked[32];
-	enum store_rc rc = STORE_OK;
 
 	phone_mask(m->recipient, masked, sizeof(masked));
 	switch (r->status) {
 	case GW_SEND_OK:
 		metrics_count(M_OUTBOUND_SENT, 1);
-		rc = store_outbox_sent(s->store, m->id, r->provider_id[0] ? r->provider_id : NULL, now);
 		log_debug("sender: message %lld to %s sent", (long long)m->id, masked);
 		break;
 	case GW_SEND_RETRY:
-		if (now - m->created_at >= s->max_age_ms) {
+		if (o->at - m->created_at >= s->max_age_ms) {
 			metrics_count(M_OUTBOUND_FAILED, 1);
-			rc = store_outbox_failed(s->store, m->id, r->error, now);
 			log_warnx("sender: message %lld to %s failed after %d attempts: %s",
-			    (long long)m->id, masked, m->attempts + 1, r->error);
-			break;
+			    (long long)m->id, masked, m->attempts, r->error);
+		} else {
+			metrics_count(M_OUTBOUND_RETRY, 1);
+			log_info("sender: message %lld to %s will be retried (attempt %d): %s",
+			    (long long)m->id, masked, m->attempts, r->error);
 		}
-		metrics_count(M_OUTBOUND_RETRY, 1);
-		rc = store_outbox_retry(s->store, m->id, now + gw_sender_backoff(s->retry_base_ms,
-		    s->retry_max_ms, m->attempts + 1, &s->seed), r->error);
-		log_info("sender: message %lld to %s will be retried (attempt %d): %s",
-		    (long long)m->id, masked, m->attempts + 1, r->error);
 		break;
 	case GW_SEND_FAIL:
 	default:
 		metrics_count(M_OUTBOUND_FAILED, 1);
-		rc = store_outbox_failed(s->store, m->id, r->error, now);
 		log_warnx("sender: message %lld to %s refused: %s", (long long)m->id, masked,
 		    r->error);
 		break;
 	}
-	if (rc == STORE_OK && r->opted_out) {
-		rc = store_farmer_opt_out_phone(s->store, m->recipient);
+	if (r->opted_out)
 		log_info("sender: %s has opted out with the provider: no more broadcasts", masked);
+}
+
+/* The database refused a write: wait a little, and say so now and then (not every time). */
+static void
+store_trouble(struct gw_sender *s, const char *what)
+{
+	int64_t now = clock_now_ms();
+
+	s->store_backoff_until = now + STORE_BACKOFF_MS;
+	if (now - s->store_logged_at >= LOG_EVERY_MS) {
+		s->store_logged_at = now;
+		log_warnx("sender: cannot %s: %s (trying again)", what, store_errmsg(s->store));
 	}
-	if (rc)
-		log_warnx("sender: cannot record the outcome of message %lld: %s", (long long)m->id,
-		    store_errmsg(s->store));
+}
+
+/* Write every outcome waiting, in one transaction; on failure keep them for the next try. */
+static void
+flush_outcomes(struct gw_sender *s)
+{
+	enum store_rc rc;
+	int i;
+
+	if (s->noutcomes == 0)
+		return;
+	rc = store_begin(s->store);
+	for (i = 0; rc == STORE_OK && i < s->noutcomes; i++) {
+		rc = record(s, &s->outcomes[i]);
+		if (rc == STORE_NOTFOUND)
+			rc = STORE_OK;
+	}
+	if (rc == STORE_OK)
+		rc = store_commit(s->store);
+	if (rc) {
+		store_rollback(s->store);
+		store_trouble(s, "record what the provider said");
+		return;
+	}
+	for (i = 0; i < s->noutcomes; i++) {
+		tell(s, &s->outcomes[i]);
+		store_msg_free(&s->outcomes[i].m);
+	}
+	s->noutcomes = 0;
+	s->store_backoff_until = 0;
 }
 
 static size_t
@@ -191,8 +292,8 @@ free_flight(struct gw_sender *s)
 }
 
 /*
- * Start message m (ownership passes to the sender): mark it sending, build its request and
- * add it to the multi handle, or send it at once for providers without HTTP.
+ * Start message m, already marked sending (ownership passes to the sender): build its request
+ * and add it to the multi handle, or send it at once for providers without HTTP.
  */
 static void
 start_one(struct gw_sender *s, struct store_msg *m)
@@ -201,16 +302,7 @@ start_one(struct gw_sender *s, struct store_msg *m)
 	struct gw_send_result r;
 	struct flight *f;
 	char err[256];
-	enum store_rc rc;
 
-	rc = store_outbox_sending(s->store, m->id, s->ops->name, clock_now_ms());
-	if (rc) {
-		if (rc != STORE_NOTFOUND)	/* NOTFOUND: withdrawn or taken meanwhile */
-			log_warnx("sender: cannot mark message %lld sending: %s",
-			    (long long)m->id, store_errmsg(s->store));
-		store_msg_free(m);
-		return;
-	}
 	memset(&out, 0, sizeof(out));
 	out.id = m->id;
 	out.from = m->sender;
@@ -218,10 +310,10 @@ start_one(struct gw_sender *s, struct store_msg *m)
 	out.text = m->body;
 	out.segments = m->segments;
 	memset(&r, 0, sizeof(r));
+	m->attempts++;		/* the one being made */
 	if (s->ops->send) {
 		s->ops->send(s->provider, &out, &r);
-		record(s, m, &r);
-		store_msg_free(m);
+		add_outcome(s, m, &r);
 		return;
 	}
 
@@ -230,12 +322,12 @@ start_one(struct gw_sender *s, struct store_msg *m)
 	if (s->ops->build(s->provider, &out, &f->req, err, sizeof(err)) != 0) {
 		r.status = GW_SEND_FAIL;
 		snprintf(r.error, sizeof(r.error), "%s", err);
-		record(s, m, &r);
 		gw_out_request_free(&f->req);
-		store_msg_free(m);
+		add_outcome(s, m, &r);
 		return;
 	}
 	f->m = *m;
+	memset(m, 0, sizeof(*m));
 	f->busy = 1;
 	s->busy++;
 	curl_easy_reset(f->easy);
@@ -259,11 +351,10 @@ start_one(struct gw_sender *s, struct store_msg *m)
 	if (curl_multi_add_handle(s->multi, f->easy) != CURLM_OK) {
 		r.status = GW_SEND_RETRY;
 		snprintf(r.error, sizeof(r.error), "libcurl refused the request");
-		record(s, &f->m, &r);
+		gw_out_request_free(&f->req);
 		f->busy = 0;
 		s->busy--;
-		gw_out_request_free(&f->req);
-		store_msg_free(&f->m);
+		add_outcome(s, &f->m, &r);
 	}
 }
 
@@ -292,19 +383,26 @@ finish_done(struct gw_sender *s)
 			r.status = GW_SEND_RETRY;
 			snprintf(r.error, sizeof(r.error), "%s", curl_easy_strerror(msg->data.result));
 		}
-		record(s, &f->m, &r);
+		add_outcome(s, &f->m, &r);
 		flight_clear(s, f);
 	}
 }
 
-/* Start what is due, as far as free slots and the cap allow; returns how many started. */
+/*
+ * Start what is due, as far as free slots and the cap allow; returns how many started. The
+ * messages are marked "sending" in one transaction before any request goes out.
+ */
 static int
 start_due(struct gw_sender *s)
 {
 	struct store_msg *rows;
-	int room, n = 0, i;
+	int room, n = 0, i, started = 0;
 	int64_t now = clock_now_ms();
+	enum store_rc rc;
+	char *marked;
 
+	if (s->noutcomes > 0 || now < s->store_backoff_until)
+		return 0;	/* the last outcomes are not stored yet */
 	room = s->ops->send ? s->batch : s->parallel - s->busy;
 	if (room > s->batch)
 		room = s->batch;
@@ -314,17 +412,38 @@ start_due(struct gw_sender *s)
 	if (room <= 0)
 		return 0;
 	rows = calloc((size_t)room, sizeof(*rows));
-	if (rows == NULL)
-		return 0;
-	if (store_outbox_due(s->store, now, rows, room, &n) != STORE_OK)
-		log_warnx("sender: cannot read the outbox: %s", store_errmsg(s->store));
+	marked = calloc((size_t)room, 1);
+	if (rows == NULL || marked == NULL)
+		abort();
+	if (store_outbox_due(s->store, now, rows, room, &n) != STORE_OK) {
+		store_trouble(s, "read the outbox");
+		n = 0;
+	}
+	rc = n ? store_begin(s->store) : STORE_OK;
+	for (i = 0; rc == STORE_OK && i < n; i++) {
+		rc = store_outbox_sending(s->store, rows[i].id, s->ops->name, now);
+		marked[i] = rc == STORE_OK;
+		if (rc == STORE_NOTFOUND)
+			rc = STORE_OK;	/* withdrawn or taken meanwhile */
+	}
+	if (n && rc == STORE_OK)
+		rc = store_commit(s->store);
+	if (rc) {
+		store_rollback(s->store);
+		store_trouble(s, "mark messages sending");
+	}
 	for (i = 0; i < n; i++) {
-		if (s->rate > 0)
-			s->tokens -= 1.0;
-		start_one(s, &rows[i]);	/* takes rows[i] */
+		if (rc == STORE_OK && marked[i]) {
+			if (s->rate > 0)
+				s->tokens -= 1.0;
+			start_one(s, &rows[i]);	/* takes rows[i] */
+			started++;
+		}
+		store_msg_free(&rows[i]);
 	}
 	free(rows);
-	return n;
+	free(marked);
+	return started;
 }
 
 /* How long the loop may sleep before it must look again. */
@@ -362,39 +481,42 @@ static void *
 sender_main(void *arg)
 {
 	struct gw_sender *s = arg;
-	int64_t wait_ms, stop_at = 0;
+	int64_t wait_ms, stop_at = 0, now;
 	struct timespec until;
-	int running;
+	int running, stopping;
 
 	for (;;) {
-		if (is_stopping(s)) {
-			if (s->busy == 0)
+		stopping = is_stopping(s);
+		if (s->multi) {
+			curl_multi_perform(s->multi, &running);
+			finish_done(s);
+		}
+		flush_outcomes(s);
+		now = clock_now_ms();
+		if (stopping) {
+			if (s->busy == 0 && (s->noutcomes == 0 || (stop_at && now >= stop_at)))
 				break;
 			if (stop_at == 0)
-				stop_at = clock_now_ms() + STOP_DRAIN_MS;
-			else if (clock_now_ms() >= stop_at)
+				stop_at = now + STOP_DRAIN_MS;
+			else if (now >= stop_at)
 				break;	/* what is still in flight stays "sending": sent again later */
-		} else if (start_due(s) > 0 && s->ops->send) {
-			continue;
-		}
-		if (s->ops->send) {
-			wait_ms = wait_for(s);
-			pthread_mutex_lock(&s->lock);
-			if (!s->woken && !s->stopping && wait_ms > 0) {
-				clock_deadline(wait_ms, &until);
-				pthread_cond_timedwait(&s->cond, &s->lock, &until);
-			}
-			pthread_mutex_unlock(&s->lock);
-			continue;
-		}
-		curl_multi_perform(s->multi, &running);
-		finish_done(s);
-		if (!stop_at && s->busy < s->parallel && start_due(s) > 0) {
-			curl_multi_perform(s->multi, &running);
+		} else if (start_due(s) > 0) {
 			continue;
 		}
 		wait_ms = stop_at ? 50 : wait_for(s);
-		curl_multi_poll(s->multi, NULL, 0, (int)(wait_ms > 60000 ? 60000 : wait_ms), NULL);
+		if (s->noutcomes > 0 || s->store_backoff_until > now)
+			wait_ms = s->store_backoff_until > now ? s->store_backoff_until - now : 0;
+		if (s->multi) {
+			curl_multi_poll(s->multi, NULL, 0, (int)(wait_ms > 60000 ? 60000 : wait_ms),
+			    NULL);
+			continue;
+		}
+		pthread_mutex_lock(&s->lock);
+		if (!s->woken && !s->stopping && wait_ms > 0) {
+			clock_deadline(wait_ms, &until);
+			pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		}
+		pthread_mutex_unlock(&s->lock);
 	}
 	return NULL;
 }
@@ -411,6 +533,9 @@ sender_free(struct gw_sender *s)
 			curl_easy_cleanup(s->flights[i].easy);
 	}
 	free(s->flights);
+	for (i = 0; i < s->noutcomes; i++)
+		store_msg_free(&s->outcomes[i].m);	/* left "sending": sent again at start */
+	free(s->outcomes);
 	if (s->multi)
 		curl_multi_cleanup(s->multi);
 	if (s->provider)

@@ -21,8 +21,9 @@ test_phone_numbers_in_a_line_are_masked(void **state)
 		{ "to 13800000001, 13900000002.", "to 138****0001, 139****0002." },
 		{ "+15005550006", "+150****0006" },
 		{ "message 1024 of 20181231", "message 1024 of 20181231" },	/* 8 digits: kept */
-		{ "sid SM12345678901234567890", "sid SM12345678901234567890" },	/* part of a word */
-		{ "1234567890123456", "1234567890123456" },	/* 16 digits: not a phone number */
+		{ "加我vx13800000001", "加我vx138****0001" },	/* inside a word too */
+		{ "sid SM12345678901234567890", "sid SM123****7890" },	/* better masked than not */
+		{ "13800000001123456", "138****3456" },		/* a number run into others */
 		{ "", "" },
 	};
 	char line[256];
