@@ -104,8 +104,12 @@ read_fields(const struct gw_req *req, struct fields *f, char *reason, size_t rle
 	}
 	root = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
+		char near[sizeof(jerr.text)];
+
+		/* jansson quotes the bytes near the error: made text for the JSON answer. */
+		gw_clean_text(near, sizeof(near), jerr.text, sizeof(jerr.text));
 		snprintf(reason, rlen, "invalid JSON at line %d column %d: %s", jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column, near);
 		return 400;
 	}
 	if (!json_is_object(root)) {
@@ -144,10 +148,17 @@ http_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
     struct gw_webhook *wh, char *reason, size_t rlen)
 {
 	struct fields f;
-	int rc;
+	int rc, i;
 
 	(void)p;
 	rc = read_fields(req, &f, reason, rlen);
+	/* A NUL inside a number or an id would cut it short: "abc\0one" and "abc\0two" as one. */
+	for (i = 0; rc == 0 && i < F_COUNT; i++) {
+		if (i != F_TEXT && f.v[i] && strlen(f.v[i]) != f.len[i]) {
+			snprintf(reason, rlen, "a NUL byte in field %s", field_names[i]);
+			rc = 400;
+		}
+	}
 	if (rc == 0)
 		rc = gw_webhook_add(wh, f.v[F_FROM], f.v[F_TO], f.v[F_TEXT], f.len[F_TEXT],
 		    f.v[F_ID], max_chars, reason, rlen);

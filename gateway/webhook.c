@@ -88,6 +88,15 @@ gw_kv_pick(const struct gw_kv *kv, int n, const char *const *keys, const struct 
 				snprintf(reason, rlen, "field %s given twice", keys[k]);
 				return 400;
 			}
+			/*
+			 * Only a text may hold a NUL (UTF-16 has them); in a number or an id it
+			 * would cut the value short and make two messages one.
+			 */
+			if (strlen(kv[i].value) != kv[i].vlen && strcmp(keys[k], "text") != 0 &&
+			    strcmp(keys[k], "Body") != 0) {
+				snprintf(reason, rlen, "a NUL byte in field %s", keys[k]);
+				return 400;
+			}
 			out[k] = &kv[i];
 		}
 	}

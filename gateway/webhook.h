@@ -54,7 +54,8 @@ void gw_kv_free(struct gw_kv *kv, int n);
 const struct gw_kv *gw_kv_find(const struct gw_kv *kv, int n, const char *key);
 /*
  * The fields named in keys (a NULL-terminated list), each given at most once among kv: 0 with
- * out[i] pointing into kv (NULL when absent), or 400 with a reason naming a repeated field.
+ * out[i] pointing into kv (NULL when absent), or 400 with a reason naming a repeated field or
+ * one that holds a NUL byte (only "text" and "Body" may).
  */
 int gw_kv_pick(const struct gw_kv *kv, int n, const char *const *keys,
     const struct gw_kv **out, char *reason, size_t rlen);
