@@ -379,7 +379,7 @@ too_many(struct consult *c, const char *from, int *over)
 	enum store_rc rc;
 	int n = 0;
 
-	rc = store_msg_in_count(c->s, from, c->now - 3600000, &n);
+	rc = store_msg_in_count(c->s, from, c->now - 3600000, c->o.loop_limit + 1, &n);
 	*over = rc == STORE_OK && n > c->o.loop_limit;
 	return rc;
 }

@@ -46,7 +46,7 @@ struct store_expert {
 	int on_duty;
 	char *categories;	/* "poultry,livestock" */
 	char *townships;	/* "舜山镇,六郎镇" or NULL */
-	int open_count;		/* consultations assigned and not yet answered */
+	int open_count;		/* consultations assigned and not yet answered (list only) */
 	int64_t off_since;	/* when they went off duty (0: on duty) */
 	int64_t created_at;
 };
@@ -255,8 +255,9 @@ enum store_rc store_msg_in_add(struct store *s, const char *provider, const char
     int64_t *id);
 /* What processing found the message to be: its consultation (0: none) and its kind. */
 enum store_rc store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind);
-/* How many messages sender sent at or after since (loop protection). */
-enum store_rc store_msg_in_count(struct store *s, const char *sender, int64_t since, int *n);
+/* How many messages sender sent at or after since, counting to max at most (loop protection). */
+enum store_rc store_msg_in_count(struct store *s, const char *sender, int64_t since, int max,
+    int *n);
 /*
  * An earlier inbound message from sender with the same text since since (a provider that gives
  * no message id and sent it again). STORE_NOTFOUND when there is none.

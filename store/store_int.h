@@ -39,6 +39,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
 	char err[256];
+	int64_t busy_timeout_us, busy_waited_us;	/* see busy_wait in store.c */
 };
 
 /* The statement id, prepared from sql on first use and reset for reuse; NULL on error. */

@@ -67,17 +67,18 @@ store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind)
 }
 
 enum store_rc
-store_msg_in_count(struct store *s, const char *sender, int64_t since, int *n)
+store_msg_in_count(struct store *s, const char *sender, int64_t since, int max, int *n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_COUNT,
-	    "SELECT count(*) FROM messages WHERE direction = 'in' AND sender = ?1"
-	    " AND created_at >= ?2");
+	    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE direction = 'in' AND sender = ?1"
+	    " AND created_at >= ?2 LIMIT ?3)");
 	int rc;
 
 	if (st == NULL)
 		return STORE_ERR;
 	store_bind_text(st, 1, sender);
 	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int(st, 3, max);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int(st, 0);

@@ -145,7 +145,18 @@ store_farmer_free(struct store_farmer *f)
 
 /* Experts. */
 
+/*
+ * An expert's row; EXPERT_COLS_OPEN adds how many questions they hold, which only the list
+ * needs (it costs a count on every read, and every message from an expert reads them).
+ */
 #define EXPERT_COLS \
+	"e.id, e.phone, e.name, e.role, e.on_duty, e.created_at, e.off_since," \
+	" (SELECT group_concat(category, ',') FROM" \
+	"   (SELECT category FROM expert_categories WHERE expert_id = e.id ORDER BY category))," \
+	" (SELECT group_concat(township, ',') FROM" \
+	"   (SELECT township FROM expert_townships WHERE expert_id = e.id ORDER BY township))," \
+	" 0"
+#define EXPERT_COLS_OPEN \
 	"e.id, e.phone, e.name, e.role, e.on_duty, e.created_at, e.off_since," \
 	" (SELECT group_concat(category, ',') FROM" \
 	"   (SELECT category FROM expert_categories WHERE expert_id = e.id ORDER BY category))," \
@@ -338,7 +349,7 @@ enum store_rc
 store_expert_list(struct store *s, int (*cb)(void *, const struct store_expert *), void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_LIST,
-	    "SELECT " EXPERT_COLS " FROM experts e"
+	    "SELECT " EXPERT_COLS_OPEN " FROM experts e"
 	    " ORDER BY CASE e.role WHEN 'expert' THEN 0 WHEN 'triage' THEN 1 ELSE 2 END, e.id");
 	struct store_expert e;
 	int rc, stop = 0;
@@ -378,8 +389,9 @@ store_expert_pick(struct store *s, enum store_role role, const char *category,
 	    "        WHERE a.consultation_id = ?4 AND a.expert_id = e.id) ASC,"
 	    "   EXISTS (SELECT 1 FROM expert_townships et"
 	    "        WHERE et.expert_id = e.id AND et.township = ?3) DESC,"
-	    "   (SELECT count(*) FROM consultations c"
-	    "        WHERE c.expert_id = e.id AND c.status = 'assigned') ASC,"
+	    /* Fewest open first; past 50 they are all busy alike (and counting costs). */
+	    "   (SELECT count(*) FROM (SELECT 1 FROM consultations c"
+	    "        WHERE c.expert_id = e.id AND c.status = 'assigned' LIMIT 50)) ASC,"
 	    "   e.assign_seq ASC, e.id ASC"
 	    " LIMIT 1");
 	if (st == NULL)
