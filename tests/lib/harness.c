@@ -485,3 +485,84 @@ h_copy_file(const char *from, const char *to)
 	fclose(out);
 }
 
+/* Start `farmline serve` and return at once; the log keeps what earlier runs wrote. */
+void
+h_gateway_spawn(struct world *w)
+{
+	struct gateway *gw = &w->gw;
+	int pipefd[2];
+
+	assert_int_equal(pipe(pipefd), 0);
+	gw->pid = fork();
+	assert_true(gw->pid >= 0);
+	if (gw->pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execl(w->bin, w->bin, "-c", w->conf, "serve", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	gw->err_fd = pipefd[0];
+	gw->port = 0;
+	pthread_create(&gw->reader, NULL, read_log, gw);
+}
+
+/* Start `farmline serve` again: like h_gateway_start, but the listening line must come after
+ * what the earlier runs wrote, which the log keeps. */
+void
+h_gateway_restart(struct world *w)
+{
+	static const char listening[] = "listening on 127.0.0.1 port ";
+	struct gateway *gw = &w->gw;
+	int64_t until = h_now_ms() + WAIT_MS;
+	size_t from;
+	char *at;
+
+	pthread_mutex_lock(&gw->lock);
+	from = gw->log_len;
+	pthread_mutex_unlock(&gw->lock);
+	h_gateway_spawn(w);
+	while (gw->port == 0 && h_now_ms() < until) {
+		pthread_mutex_lock(&gw->lock);
+		at = gw->log && gw->log_len > from ? strstr(gw->log + from, listening) : NULL;
+		if (at)
+			gw->port = atoi(at + strlen(listening));
+		pthread_mutex_unlock(&gw->lock);
+		if (gw->port == 0)
+			h_sleep_ms(5);
+	}
+	if (gw->port == 0)
+		fail_msg("the gateway did not start again: %s",
+		    gw->log && gw->log_len > from ? gw->log + from : "(no output)");
+}
+
+/* SIGKILL: no chance to finish anything, as in a power cut. */
+void
+h_gateway_kill(struct world *w)
+{
+	struct gateway *gw = &w->gw;
+	int status;
+
+	if (gw->pid <= 0)
+		return;
+	kill(gw->pid, SIGKILL);
+	waitpid(gw->pid, &status, 0);
+	pthread_join(gw->reader, NULL);
+	close(gw->err_fd);
+	gw->pid = 0;
+}
+
+char *
+h_gateway_log(struct world *w)
+{
+	char *copy;
+
+	pthread_mutex_lock(&w->gw.lock);
+	copy = strdup(w->gw.log ? w->gw.log : "");
+	pthread_mutex_unlock(&w->gw.lock);
+	return copy;
+}

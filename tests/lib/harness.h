@@ -89,4 +89,15 @@ long long h_db_wait(struct world *w, const char *sql, long long want);
 void h_assert_contains(const char *haystack, const char *needle);
 void h_copy_file(const char *from, const char *to);
 
+/* Added for the fault tests (tests/faults/). */
+/* Start `farmline serve` again after a stop or a kill, waiting for the listening line that this
+ * start writes (the log keeps what the earlier runs wrote). */
+void h_gateway_restart(struct world *w);
+/* Start `farmline serve` and return at once, without waiting for it to listen. */
+void h_gateway_spawn(struct world *w);
+/* SIGKILL the gateway and reap it; what it wrote stays in the log. */
+void h_gateway_kill(struct world *w);
+/* A copy of everything the gateway wrote on stderr so far (caller frees). */
+char *h_gateway_log(struct world *w);
+
 #endif
