@@ -60,6 +60,7 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test unit integration bench run deps clean test-kannel
 .PHONY: dashboard test-dashboard
+.PHONY: test-faults
 all: $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -111,14 +112,42 @@ unit: $(UNIT_BIN)
 integration: $(BIN) $(INTEG_BIN)
 	@set -e; for t in $(INTEG_BIN); do echo "== $$t"; FARMLINE_BIN=$(BIN) $$t; done
 
-bench: $(BENCH_BIN)
-	@set -e; for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
+# Every benchmark (bench/bench_*.c) from the top of the tree, then a table of every figure
+# against its goal; the whole output is kept in $(BUILD)/bench/results.txt (bench/run.sh).
+# Ingest, memory, outbound and Kannel start the real binary and small servers on loopback.
+bench: $(BIN) $(BENCH_BIN)
+	@tools/deps.sh --if-missing
+	@BUILD=$(BUILD) FARMLINE_BIN=$(BIN) bench/run.sh $(BENCH_BIN)
+
+# The same with short runs (100,000 messages for memory, 5 s of load): a check that they work.
+.PHONY: bench-quick
+bench-quick: $(BIN) $(BENCH_BIN)
+	@BUILD=$(BUILD) FARMLINE_BIN=$(BIN) BENCH_SECONDS=5 BENCH_LATENCY_SECONDS=5 \
+	    BENCH_MESSAGES=100000 BENCH_OUTBOX=20000 BENCH_CAP_SECONDS=10 BENCH_KANNEL_SMS=5000 \
+	    bench/run.sh $(BENCH_BIN)
 
 # farmline against the real Kannel (Debian's kannel, kannel-extras): bearerbox with a fake SMSC,
 # smsbox, fakesmsc playing the phones, all on loopback (tests/kannel/run.sh).
 test-kannel: $(BIN)
 	@tools/deps.sh --if-missing
 	FARMLINE_BIN=$(BIN) tests/kannel/run.sh
+
+# Fault tests (tests/faults/): kill -9 under load, a provider outage, a full disk and a locked
+# database, hostile HTTP, full phone numbers in the log. Each prints what it counted; all run
+# even when one fails. The disk-full test mounts a small tmpfs when it may (root).
+FAULT_SRC := $(wildcard tests/faults/test_*.c)
+FAULT_BIN := $(FAULT_SRC:tests/faults/%.c=$(BUILD)/tests/faults/%)
+FAULTLIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(FAULT_SRC),$(wildcard tests/faults/*.c)))
+
+$(FAULT_BIN): $(BUILD)/tests/faults/%: $(BUILD)/obj/tests/faults/%.o $(FAULTLIB_OBJ) $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+test-faults: $(BIN) $(FAULT_BIN)
+	@tools/deps.sh --if-missing
+	@rc=0; for t in $(FAULT_BIN); do echo "== $$t"; FARMLINE_BIN=$(BIN) $$t || rc=1; done; exit $$rc
+
+-include $(FAULT_SRC:%.c=$(BUILD)/obj/%.d) $(FAULTLIB_OBJ:.o=.d)
 
 # The dashboard's chart library (Chart.js, pinned in bureau/web/package-lock.json) into
 # bureau/web/node_modules, which farmline serves under /assets/ (no CDN). npm ci runs when
@@ -156,3 +185,121 @@ clean:
 	$(BENCH_SRC:bench/%.c=$(BUILD)/obj/bench/%.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d) \
 	$(INTEG_SRC:tests/integration/%.c=$(BUILD)/obj/tests/integration/%.d)
+
+# Fuzzing and sanitizers (fuzz/): a libFuzzer harness for every parser of outside input, built
+# with clang into build-fuzz/ (farmline's sources compiled again there: build/ is gcc's) with
+# AddressSanitizer (LeakSanitizer on) and UBSan, any report fatal.
+#   make fuzz                      build, then run each harness FUZZ_SECONDS (default 60) on a
+#                                  copy of its seed corpus fuzz/corpus/<target>/ (the tree stays
+#                                  clean); fails if any crashes, leaks or breaks a check, and
+#                                  keeps the input in build-fuzz/crashes/
+#   make fuzz FUZZ_TARGETS="consult ussd" FUZZ_SECONDS=600   some of them, longer (FUZZ_FLAGS:
+#                                  more libFuzzer flags, e.g. -max_len=8192)
+#   make fuzz-build                build only; a crash replays with build-fuzz/fuzz_<target> FILE
+#   make fuzz-merge                run as make fuzz, then add the inputs that found new
+#                                  coverage to fuzz/corpus/<target>/ (changes the tree)
+#   make fuzz-clean                remove build-fuzz/
+#   make valgrind                  every unit test under valgrind: no errors, no definite leaks
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -O1 -g $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_ALL     := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_BIN     := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_HELP_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out $(FUZZ_SRC),$(wildcard fuzz/*.c)))
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIB     := $(FUZZ_BUILD)/libfarmline.a
+# Per run: -close_fd_mask=2 keeps farmline's own log lines out (libFuzzer's and the
+# sanitizers' reports still show, and so do the harnesses' failed checks).
+FUZZ_RUN     = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \
+               -print_final_stats=1
+
+.PHONY: fuzz fuzz-build fuzz-binaries fuzz-merge fuzz-clean valgrind
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/gen/t2s_keys.inc: tools/gen-t2s-keys.sh
+	@mkdir -p $(@D)
+	tools/gen-t2s-keys.sh > $@.tmp
+	mv $@.tmp $@
+
+$(FUZZ_BUILD)/obj/routing/normalize.o: $(FUZZ_BUILD)/gen/t2s_keys.inc
+$(FUZZ_BUILD)/obj/routing/normalize.o: CPPFLAGS += -I$(FUZZ_BUILD)/gen
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The harnesses' shared parts (fuzz/common.c, fuzz/world.c) as a library too: each takes what
+# it uses.
+$(FUZZ_BUILD)/libfuzzhelp.a: $(FUZZ_HELP_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/fuzz/fuzz_%.o $(FUZZ_BUILD)/libfuzzhelp.a $(FUZZ_LIB)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS)
+
+fuzz-build:
+	@tools/deps.sh --if-missing
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) is missing (tools/deps.sh)"; exit 1; }
+	@$(MAKE) --no-print-directory fuzz-binaries
+
+fuzz-binaries: $(FUZZ_BIN)
+
+# Each harness runs in turn; its log is build-fuzz/logs/<target>.log, and the line printed is
+# libFuzzer's last status (executions, cov: coverage edges, ft: features, corp: corpus) and
+# the executions per second.
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/crashes $(FUZZ_BUILD)/logs; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+		bin=$(FUZZ_BUILD)/fuzz_$$t; log=$(FUZZ_BUILD)/logs/$$t.log; \
+		[ -x $$bin ] || { echo "fuzz: no harness fuzz/fuzz_$$t.c"; exit 1; }; \
+		work=$$(mktemp -d "$${TMPDIR:-/tmp}/farmline-fuzz-$$t.XXXXXX"); \
+		[ -d fuzz/corpus/$$t ] && cp -R fuzz/corpus/$$t/. $$work/; \
+		dict=""; for d in fuzz/$$t.dict fuzz/$${t%%_*}.dict; do \
+			[ -f $$d ] && { dict=-dict=$$d; break; }; done; \
+		if $$bin $(FUZZ_RUN) -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $$dict $(FUZZ_FLAGS) \
+		    $$work > $$log 2>&1; then \
+			printf '%-28s %s, %s exec/s\n' "fuzz_$$t" \
+			    "$$(grep -E '^#[0-9]+.*cov:' $$log | tail -n 1 | sed 's/ *lim:.*//')" \
+			    "$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log)"; \
+		else \
+			echo "fuzz_$$t FAILED (whole log: $$log):"; tail -n 60 $$log; \
+			failed="$$failed $$t"; \
+		fi; \
+		if [ -n "$(FUZZ_MERGE)" ]; then \
+			mkdir -p fuzz/corpus/$$t; \
+			$$bin -merge=1 -close_fd_mask=2 fuzz/corpus/$$t $$work >> $$log 2>&1; \
+		fi; \
+		rm -rf $$work; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "fuzz: failed:$$failed; inputs in $(FUZZ_BUILD)/crashes/ (replay: $(FUZZ_BUILD)/fuzz_<target> FILE)"; \
+		exit 1; \
+	fi
+
+fuzz-merge:
+	@$(MAKE) --no-print-directory fuzz FUZZ_MERGE=1
+
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+
+# Not with SANITIZE: valgrind and AddressSanitizer do not run together. fuzz/valgrind.supp
+# says what is suppressed and why (PCRE2's JIT code only).
+valgrind: $(UNIT_BIN)
+	@command -v valgrind >/dev/null || { echo "valgrind: not installed (tools/deps.sh)"; exit 1; }
+	@[ -z "$(SANITIZE)" ] || { echo "valgrind: build without SANITIZE"; exit 1; }
+	@failed=""; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
+		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		    --show-leak-kinds=definite --num-callers=30 --suppressions=fuzz/valgrind.supp \
+		    $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "valgrind: errors or definite leaks in:$$failed"; exit 1; fi
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_HELP_OBJ:.o=.d) $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/obj/%.d)

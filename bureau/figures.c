@@ -665,7 +665,7 @@ category_labels(const char *codes, const struct route_rules *rules)
 
 json_t *
 bureau_figures_json(const struct figures *f, const struct route_rules *rules,
-    const char *timezone)
+    const char *tz_name)
 {
 	json_t *root = json_object(), *o, *a;
 	const struct fig_group *t = &f->total;
@@ -674,7 +674,7 @@ bureau_figures_json(const struct figures *f, const struct route_rules *rules,
 	o = json_object();
 	json_object_set_new(o, "from", f->from > 0 ? local_minute(f->from) : json_null());
 	json_object_set_new(o, "to", f->to < INT64_MAX ? local_minute(f->to) : json_null());
-	json_object_set_new(o, "timezone", json_string(timezone ? timezone : ""));
+	json_object_set_new(o, "timezone", json_string(tz_name ? tz_name : ""));
 	json_object_set_new(o, "backlog_at", local_minute(f->at));
 	json_object_set_new(root, "period", o);
 

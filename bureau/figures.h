@@ -124,7 +124,7 @@ const char *fig_channel_name(const char *channel);
 
 /* Everything as JSON (rules name the categories). A new reference. */
 json_t *bureau_figures_json(const struct figures *f, const struct route_rules *rules,
-    const char *timezone);
+    const char *tz_name);
 
 /*
  * Options from the config: the grades of [appraisal] (grades[3] is the caller's storage, kept

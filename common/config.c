@@ -315,7 +315,8 @@ setting_apply(struct config *cfg, const struct setting *st, const char *value, i
 
 		errno = 0;
 		d = strtod(value, &end);
-		if (end == value || *end != '\0' || errno || d < -1e9 || d > 1e9) {
+		/* Written so that NaN ("nan") is refused too: it compares false. */
+		if (end == value || *end != '\0' || errno || !(d >= -1e9 && d <= 1e9)) {
 			snprintf(err, errlen, "\"%s\" is not a number (e.g. 4.5)", value);
 			return -1;
 		}

@@ -60,6 +60,12 @@ prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t argle
 		s++;
 		len--;
 	}
+	if (len >= arglen) {
+		/* Cut between characters: not before a UTF-8 continuation byte. */
+		len = arglen - 1;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
 	snprintf(arg, arglen, "%.*s", (int)len, s);
 	return 1;
 }

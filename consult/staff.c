@@ -263,8 +263,15 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 	char key[64], detail[128];
 	int64_t holder;
 	enum store_rc rc;
+	size_t klen = cmd->arg_len;
 
-	snprintf(key, sizeof(key), "%.*s", (int)cmd->arg_len, text + cmd->arg_off);
+	if (klen >= sizeof(key)) {
+		/* Quoted back below: cut between characters, not inside one. */
+		klen = sizeof(key) - 1;
+		while (klen > 0 && ((unsigned char)text[cmd->arg_off + klen] & 0xc0) == 0x80)
+			klen--;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)klen, text + cmd->arg_off);
 	cat = route_rules_find(c->rules, key);
 	if (cat == NULL)
 		return reject(c, e, res, "没有“%s”这个类别。%s", key, USAGE_ROUTE);

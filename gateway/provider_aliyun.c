@@ -112,8 +112,12 @@ aliyun_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	rc = 400;
 	root = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
+		char near[sizeof(jerr.text)];
+
+		/* jansson quotes the bytes near the error: made text for the JSON answer. */
+		gw_clean_text(near, sizeof(near), jerr.text, sizeof(jerr.text));
 		snprintf(reason, rlen, "invalid JSON at line %d column %d: %s", jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column, near);
 		goto out;
 	}
 	if (!json_is_array(root) || json_array_size(root) == 0) {

@@ -9,7 +9,8 @@ PACKAGES="gcc make pkg-config perl curl ca-certificates tzdata opencc
 libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libpcre2-dev
 libjansson-dev libopencc-dev libinih-dev libcsv-dev libssl-dev libcmocka-dev
 kannel kannel-extras openssl
-nodejs chromium fonts-noto-cjk"
+nodejs chromium fonts-noto-cjk
+clang libclang-rt-14-dev llvm valgrind"
 
 if [ "${1:-}" = "--list" ]; then
 	echo $PACKAGES

@@ -99,6 +99,12 @@ test_mistakes_name_file_line_and_key(void **state)
 		{ "[http]\nport = eighty\nthreads = 2\n\n[store]\nbusy_timeout = 5s\n",
 		  "farmline.conf:2: [http] port: \"eighty\" is not a whole number" },
 		{ "[http]\nprot = 8080\n[http\nport = 1\n", "farmline.conf:2: [http] prot: unknown key" },
+		/* NaN passed the bounds and was cast to an integer, undefined behaviour (found by
+		 * fuzz/fuzz_config.c under UBSan). */
+		{ "[appraisal]\npass_rating = nan\n",
+		  "farmline.conf:2: [appraisal] pass_rating: \"nan\" is not a number" },
+		{ "[appraisal]\nexcellent_rating = -NAN(1)\n",
+		  "farmline.conf:2: [appraisal] excellent_rating: \"-NAN(1)\" is not a number" },
 	};
 	struct config cfg;
 	char err[512];

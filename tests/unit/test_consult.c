@@ -511,6 +511,27 @@ test_experts_route_only_their_own_questions_and_loose_route_words_are_answers(vo
 	assert_int_equal(count_to(f, "+8613800000004", "answer"), 0);
 }
 
+/*
+ * An unknown category quoted back to triage staff is cut between characters, never inside one
+ * (found by fuzz/fuzz_consult.c: the reply held half a character, invalid UTF-8).
+ */
+static void
+test_an_unknown_long_category_is_quoted_back_in_whole_characters(void **state)
+{
+	struct fixture *f = *state;
+	char *triage;
+
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	sms(f, FARMER, "你好，请问一下");	/* #1, triage */
+	/* "a" and 22 鸡 are 67 bytes: what is quoted is "a" and 20 鸡 (61 of at most 63). */
+	assert_string_equal(sms(f, TRIAGE, "分1 a鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡").action,
+	    "rejected");
+	triage = outbox_to(f, TRIAGE);
+	assert_true(sms_utf8_valid(triage, strlen(triage)));
+	assert_contains(triage, "没有“a鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡”这个类别");
+	free(triage);
+}
+
 static void
 test_a_number_starting_an_answer_is_a_ticket_only_if_open_with_the_sender(void **state)
 {
@@ -1191,6 +1212,7 @@ main(void)
 		T(test_a_report_that_the_farmer_opted_out_stops_broadcasts_to_them),
 		T(test_experts_route_only_their_own_questions_and_loose_route_words_are_answers),
 		T(test_a_number_starting_an_answer_is_a_ticket_only_if_open_with_the_sender),
+		T(test_an_unknown_long_category_is_quoted_back_in_whole_characters),
 		T(test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back),
 		T(test_experts_see_whole_numbers_only_when_the_county_says_so),
 	};

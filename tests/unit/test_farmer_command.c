@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#define JI8 "鸡鸡鸡鸡鸡鸡鸡鸡"
+
 static void
 test_farmer_commands_parse_as_the_table_says(void **state)
 {
@@ -49,6 +51,12 @@ test_farmer_commands_parse_as_the_table_says(void **state)
 		{ "满意吗", FCMD_TEXT, 0, "" },
 		{ "鹅苗死亡很多怎么办", FCMD_TEXT, 0, "" },
 		{ "", FCMD_TEXT, 0, "" },
+		/* An argument longer than arg is cut between characters, not inside one (found
+		 * by fuzz/fuzz_farmer_command.c): 64 鸡 are 192 bytes, 63 fit. */
+		{ "订阅 " JI8 JI8 JI8 JI8 JI8 JI8 JI8 JI8, FCMD_SUBSCRIBE, 0,
+		    JI8 JI8 JI8 JI8 JI8 JI8 JI8 "鸡鸡鸡鸡鸡鸡鸡" },
+		{ "登记 " "鸡é" JI8 JI8 JI8 JI8 JI8 JI8 JI8 JI8, FCMD_REGISTER, 0,
+		    "鸡é" JI8 JI8 JI8 JI8 JI8 JI8 JI8 "鸡鸡鸡鸡鸡鸡" },
 	};
 	struct farmer_cmd cmd;
 	size_t i;

@@ -134,6 +134,11 @@ static const struct push_case cases[] = {
 	{ "a form", { "/" TOKEN, "application/x-www-form-urlencoded", "phone_number=1" }, 415, 0,
 	    { { NULL } }, "application/json" },
 	{ "invalid JSON", { "/" TOKEN, JSON, "[{" }, 400, 0, { { NULL } }, "invalid JSON" },
+	/* Half of 吃 near the error stays out of the reason (found by
+	 * fuzz/fuzz_provider_aliyun.c). */
+	{ "half a character near a JSON error", { "/" TOKEN, JSON,
+	    "[{\"phone_number\":\"1390\\u吃\"}]" }, 400, 0, { { NULL } },
+	    "near '\"1390\\u?'" },
 	{ "an object, not an array", { "/" TOKEN, JSON, ITEM("13800000001", "hi", "1") }, 400, 0,
 	    { { NULL } }, "JSON array" },
 	{ "an empty array", { "/" TOKEN, JSON, "[]" }, 400, 0, { { NULL } }, "JSON array" },

@@ -1,0 +1,56 @@
+/*
+ * libFuzzer harness: the Aliyun uplink batch push (gateway/provider_aliyun.c), a JSON array
+ * POSTed to /sms/aliyun/<token>, through the provider interface (gateway/provider.h) the way
+ * gateway/http.c calls it: the method check, parse_sms (which checks the token), the reply,
+ * and the checks of fuzz/common.c on what is accepted or refused (a batch is taken whole or
+ * without the messages that cannot be).
+ *
+ * Input: a webhook request as text (fuzz/common.h), e.g.
+ *
+ *     POST /sms/aliyun/aly_8c1e5f0a7b3d9e24
+ *     Content-Type: application/json
+ *
+ *     [{"phone_number":"13800000001","content":"鸡瘟怎么防","sequence_id":1}]
+ *
+ * (It receives only: inputs starting "REPLY" or "SEND", the outbound half of the other
+ * provider harnesses, are skipped.)
+ * Seeds: fuzz/corpus/provider_aliyun/, from tests/unit/test_provider_aliyun.c.
+ * Run:   make fuzz FUZZ_TARGETS=provider_aliyun FUZZ_SECONDS=300
+ */
+#include "fuzz/common.h"
+
+#include "common/config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_CHARS 160	/* [sms] max_text_chars, low enough for the fuzzer to reach */
+
+static struct config cfg;
+static const struct gw_provider_ops *ops;
+static struct gw_provider *prov;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	config_defaults(&cfg);
+	config_set_string(&cfg.aliyun_token, "aly_8c1e5f0a7b3d9e24");
+	prov = fuzz_provider_open("aliyun", &cfg, &ops);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_req req;
+
+	if (fuzz_outbound(ops, prov, data, size) == 0)
+		return 0;
+	if (fuzz_req_parse(data, size, &req) != 0)
+		return 0;
+	fuzz_webhook(ops, prov, &req, MAX_CHARS);
+	fuzz_req_free(&req);
+	return 0;
+}
