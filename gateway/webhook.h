@@ -26,7 +26,7 @@ struct gw_req {
 	const char *path;		/* "/sms/twilio" */
 	const char *tail;		/* what follows "/sms/<provider>": "/TOKEN", or "" */
 	const char *content_type;
-	const char *body;
+	const char *body;	/* len bytes, and a NUL after them (the server adds one) */
 	size_t len;
 	const struct gw_kv *query;	/* decoded query arguments */
 	int nquery;
