@@ -204,11 +204,12 @@ read_quantifier(struct parser *ps, int *min_zero)
 		q++;
 	} else if (*q == '{') {
 		const char *r = q + 1;
-		long lo = 0;
-		int digits = 0;
+		int lo_zero = 1, digits = 0;
 
+		/* Only whether the least count is zero matters, so no number is built. */
 		while (*r >= '0' && *r <= '9') {
-			lo = lo * 10 + (*r - '0');
+			if (*r != '0')
+				lo_zero = 0;
 			r++;
 			digits++;
 		}
@@ -228,7 +229,7 @@ read_quantifier(struct parser *ps, int *min_zero)
 		}
 		if (*r != '}')
 			return;
-		*min_zero = lo == 0;
+		*min_zero = lo_zero;
 		q = r + 1;
 	} else {
 		return;

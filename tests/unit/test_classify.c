@@ -8,6 +8,7 @@
 
 #include "routing/classify.h"
 #include "routing/normalize.h"
+#include "routing/prefilter.h"
 #include "tests/lib/testutil.h"
 
 #include <opencc/opencc.h>
@@ -286,6 +287,43 @@ full_conversion(opencc_t cc, const char *text)
 	return out;
 }
 
+static int
+set_has(const struct cp_set *s, uint32_t cp)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->cp[i] == cp)
+			return 1;
+	return 0;
+}
+
+/*
+ * A repeat count of any length is read without building the number (the fuzzer found one of
+ * 37 digits overflowing a long); only whether the least count is zero decides if the next
+ * atom's characters can begin a match.
+ */
+static void
+test_prefilter_reads_repeat_counts_of_any_length(void **state)
+{
+	struct cp_set s = { 0 };
+
+	(void)state;
+	assert_int_equal(prefilter_first_chars("鸡{8888888888888888888888888888888888888}鸭", &s), 1);
+	assert_true(set_has(&s, 0x9e21));	/* 鸡 */
+	assert_false(set_has(&s, 0x9e2d));	/* 鸭 */
+	cp_set_free(&s);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(prefilter_first_chars("鸡{0000000000000000000000000,3}鸭", &s), 1);
+	assert_true(set_has(&s, 0x9e21));
+	assert_true(set_has(&s, 0x9e2d));
+	cp_set_free(&s);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(prefilter_first_chars("鸡{10}鸭", &s), 1);
+	assert_false(set_has(&s, 0x9e2d));
+	cp_set_free(&s);
+}
+
 static void
 test_skipping_opencc_for_simplified_text_changes_nothing(void **state)
 {
@@ -379,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_explanation_names_every_candidate_and_the_rules_that_fired),
 		cmocka_unit_test(test_normalization_folds_width_case_space_and_script),
 		cmocka_unit_test(test_skipping_opencc_for_simplified_text_changes_nothing),
+		cmocka_unit_test(test_prefilter_reads_repeat_counts_of_any_length),
 	};
 
 	return cmocka_run_group_tests_name("classify", tests, setup, teardown);
