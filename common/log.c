@@ -59,7 +59,7 @@ log_mask_numbers(char *line)
 	}
 }
 
-static void
+static void FL_PRINTF(2, 0)
 log_vwrite(const char *tag, const char *fmt, va_list ap, const char *suffix)
 {
 	char stamp[32], line[LOG_LINE_MAX];

@@ -671,7 +671,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void
+static void FL_PRINTF(2, 0)
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
