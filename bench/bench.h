@@ -376,11 +376,12 @@ bench_wait_http(int port, const char *path, int want, int timeout_ms)
 	return -1;
 }
 
-/* VmRSS of a process in kB, or -1. */
+/* A "Name:   N kB" line of /proc/<pid>/status (name with its colon), in kB, or -1. */
 static BENCH_UNUSED long
-bench_rss_kb(pid_t pid)
+bench_status_kb(pid_t pid, const char *name)
 {
 	char path[64], line[256];
+	size_t n = strlen(name);
 	long kb = -1;
 	FILE *fp;
 
@@ -389,13 +390,20 @@ bench_rss_kb(pid_t pid)
 	if (fp == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), fp)) {
-		if (strncmp(line, "VmRSS:", 6) == 0) {
-			kb = atol(line + 6);
+		if (strncmp(line, name, n) == 0) {
+			kb = atol(line + n);
 			break;
 		}
 	}
 	fclose(fp);
 	return kb;
+}
+
+/* VmRSS of a process in kB, or -1. */
+static BENCH_UNUSED long
+bench_rss_kb(pid_t pid)
+{
+	return bench_status_kb(pid, "VmRSS:");
 }
 
 /* CPU time (user + system) of a process so far, in seconds, or -1. */

@@ -23,7 +23,26 @@ struct watch {
 	long rss[MARKS];
 	double at[MARKS];
 	int64_t queued_in_db[MARKS];
+	char wal[620];
 };
+
+/*
+ * What the resident memory is made of: anonymous (heap, stacks), file pages (the binary and
+ * its libraries) and shared memory (SQLite's WAL index, the -shm file, mapped by every
+ * connection), and how large the WAL file is then.
+ */
+static void
+print_mark(const struct watch *w, int64_t done, long rss, const char *rest)
+{
+	struct stat sb;
+
+	printf("  %8lld messages: VmRSS %6.1f MB (anon %.1f, file %.1f, shmem %.1f; WAL %.1f MB)"
+	    "  %s\n", (long long)done, (double)rss / 1024.0,
+	    (double)bench_status_kb(w->pid, "RssAnon:") / 1024.0,
+	    (double)bench_status_kb(w->pid, "RssFile:") / 1024.0,
+	    (double)bench_status_kb(w->pid, "RssShmem:") / 1024.0,
+	    stat(w->wal, &sb) == 0 ? (double)sb.st_size / 1048576.0 : 0.0, rest);
+}
 
 static void
 watch_build(void *arg, struct lg_slot *s)
@@ -41,11 +60,13 @@ watch_done(void *arg, const struct lg_slot *s, int status, const char *body, siz
 	mix_done(w->m, s, status, body, len);
 	w->done++;
 	if (w->next < MARKS && w->done == w->step * w->next) {
+		char rest[80];
+
 		w->rss[w->next] = bench_rss_kb(w->pid);
 		w->at[w->next] = bench_now();
-		printf("  %8lld messages: VmRSS %6.1f MB  (%.0f messages/s since the last mark)\n",
-		    (long long)w->done, (double)w->rss[w->next] / 1024.0,
+		snprintf(rest, sizeof(rest), "(%.0f messages/s since the last mark)",
 		    (double)w->step / (w->at[w->next] - w->at[w->next - 1]));
+		print_mark(w, w->done, w->rss[w->next], rest);
 		w->next++;
 	}
 }
@@ -102,8 +123,8 @@ main(void)
 	w.rss[0] = bench_rss_kb(fl);
 	w.at[0] = t0 = bench_now();
 	w.next = 1;
-	printf("  %8d messages: VmRSS %6.1f MB  (started, /healthz answered)\n", 0,
-	    (double)w.rss[0] / 1024.0);
+	snprintf(w.wal, sizeof(w.wal), "%s-wal", dbpath);
+	print_mark(&w, 0, w.rss[0], "(started, /healthz answered)");
 
 	memset(&o, 0, sizeof(o));
 	o.port = fport;

@@ -410,10 +410,13 @@ store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *
 	/*
 	 * temp_store = MEMORY: a savepoint's copies of the pages it touches stay in memory instead
 	 * of a temporary file (it was most of what farmline wrote per message).
+	 * journal_size_limit: the WAL file is cut back to 32 MB each time it starts over; without
+	 * it the file stays as large as it ever grew (90 MB within seconds under load).
 	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL", why, sizeof(why)) != 0 ||
 	    store_exec(s, "PRAGMA synchronous = FULL", why, sizeof(why)) != 0 ||
 	    store_exec(s, "PRAGMA temp_store = MEMORY", why, sizeof(why)) != 0 ||
+	    store_exec(s, "PRAGMA journal_size_limit = 33554432", why, sizeof(why)) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %.200s", path, why);
 		goto fail;
