@@ -40,6 +40,7 @@ struct store {
 	sqlite3_stmt *stmt[ST_COUNT];
 	char err[256];
 	int64_t busy_timeout_us, busy_waited_us;	/* see busy_wait in store.c */
+	int wal_restart_at;				/* see wal_hook in store.c */
 };
 
 /* The statement id, prepared from sql on first use and reset for reuse; NULL on error. */
