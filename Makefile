@@ -175,6 +175,8 @@ deps:
 run:
 	@tools/deps.sh --if-missing
 	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory dashboard || \
+	    echo "run: the dashboard's charts are missing until make dashboard succeeds"
 	@mkdir -p data
 	$(BIN) -c config/farmline.conf serve $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
