@@ -20,6 +20,7 @@ static const struct {
 	{ "rerouted", "改判类别" }, { "followup", "农户追问" }, { "reopened", "重新交给专家" },
 	{ "reminded", "提醒专家" }, { "reassigned", "超时转派" }, { "off_duty", "专家暂停，转派" },
 	{ "rated", "农户评价" }, { "went_off_duty", "专家暂停" }, { "back_on_duty", "专家恢复" },
+	{ "closed", "分诊员关闭" }, { "held", "无人可接，由分诊员保留" },
 };
 
 static const char *

@@ -145,6 +145,7 @@ static const struct setting settings[] = {
 	SET("consult", "max_segments", SET_INT, OFF(max_segments), 1, 10, "3", NULL),
 	SET("consult", "loop_limit", SET_INT, OFF(loop_limit), 1, 100000, "20", NULL),
 	SET("consult", "reveal_farmer_number", SET_BOOL, OFF(reveal_farmer_number), 0, 1, "no", NULL),
+	SET("consult", "alert_farmer_number", SET_BOOL, OFF(alert_farmer_number), 0, 1, "yes", NULL),
 	SETC("consult", "bureau_contact", SET_STRING, OFF(bureau_contact), 0, 32, "", NULL,
 	    check_phone),
 

@@ -90,6 +90,7 @@ struct config {
 	int max_segments;		/* one concatenated SMS at most; longer goes in parts */
 	int loop_limit;			/* messages an hour from one number before replies stop */
 	int reveal_farmer_number;	/* experts see whole numbers (bool) */
+	int alert_farmer_number;	/* undelivered-answer alerts give the whole number (bool) */
 	char *bureau_contact;		/* told when no one is left to take a question ("" none) */
 
 	/* [escalation] */

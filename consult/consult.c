@@ -36,6 +36,7 @@ consult_opts_from_config(const struct config *cfg, struct consult_opts *o, char 
 	o->max_segments = cfg->max_segments;
 	o->loop_limit = cfg->loop_limit;
 	o->reveal_farmer_number = cfg->reveal_farmer_number;
+	o->alert_farmer_number = cfg->alert_farmer_number;
 	o->remind_after_ms = cfg->remind_after_ms;
 	o->reassign_after_ms = cfg->reassign_after_ms;
 	o->off_duty_grace_ms = cfg->off_duty_grace_ms;
@@ -102,8 +103,6 @@ queue_one(struct consult *c, const char *to, const char *kind, int64_t cid, int6
 {
 	enum store_rc rc;
 
-	if (c->mute && strcmp(to, c->mute) == 0)
-		return STORE_OK;	/* a looping staff phone: see consult_handle */
 	rc = store_outbox_add(c->s, c->o.provider, cid, kind, c->o.service_number, to, text,
 	    sms_segments(text), c->now, not_before, NULL);
 	if (rc == STORE_OK)
@@ -357,9 +356,20 @@ consult_new_question(struct consult *c, const struct store_farmer *f, const char
 	if (ack_to == NULL) {
 		rc = STORE_OK;
 	} else if (commissioner_id) {
+		struct store_expert comm;
+
+		/* The farmer hears who asked for them before an answer comes from a stranger. */
+		memset(&comm, 0, sizeof(comm));
 		phone_mask(f->phone, farmer, sizeof(farmer));
 		rc = consult_queue(c, ack_to, "ack", con.id, SEND_NOW, "已代农户%s提交问题，编号%lld，"
 		    "类别：%s。专家答复将发给农户，并抄送您。", farmer, (long long)con.id, rr.name);
+		if (rc == STORE_OK)
+			rc = store_expert_get(c->s, commissioner_id, &comm);
+		if (rc == STORE_OK)
+			rc = consult_queue(c, f->phone, "ack", con.id, SEND_NOW, "信息员%s已代您提交问题，"
+			    "编号%lld，类别：%s，专家答复后短信通知您。", comm.name, (long long)con.id,
+			    rr.name);
+		store_expert_free(&comm);
 	} else {
 		consult_ack_text(c, con.id, rr.name, outcome, ack, sizeof(ack));
 		rc = consult_queue(c, ack_to, "ack", con.id, SEND_NOW, "%s", ack);
@@ -384,24 +394,57 @@ too_many(struct consult *c, const char *from, int *over)
 	return rc;
 }
 
+/*
+ * Whether a message without a provider id is the provider sending an earlier one again: the
+ * same text from the same sender through the same provider within dedup_window. A registered
+ * person's re-send after we answered the first (an expert giving the same advice to the next
+ * farmer, or sending again as told) is deliberate: once an SMS of ours to them has left since
+ * the first, the text is a new message. *id is the earlier row when it is a repeat.
+ */
+static enum store_rc
+provider_repeat(struct consult *c, const struct sms_in *in, int *repeat, int64_t *id)
+{
+	struct store_expert e;
+	enum store_rc rc;
+	int64_t at = 0;
+	int sent = 0;
+
+	*repeat = 0;
+	if (in->provider_id != NULL || c->o.dedup_window_ms <= 0)
+		return STORE_OK;
+	rc = store_msg_in_recent(c->s, in->provider, in->from, in->text,
+	    c->now - c->o.dedup_window_ms, id, &at);
+	if (rc == STORE_NOTFOUND)
+		return STORE_OK;
+	memset(&e, 0, sizeof(e));
+	if (rc == STORE_OK)
+		rc = store_expert_find(c->s, in->from, &e);
+	if (rc == STORE_OK)
+		rc = store_msg_out_sent_since(c->s, in->from, at, &sent);
+	store_expert_free(&e);
+	if (rc == STORE_NOTFOUND) {
+		*repeat = 1;	/* a farmer: the same text again is the same message */
+		return STORE_OK;
+	}
+	if (rc == STORE_OK)
+		*repeat = !sent;
+	return rc;
+}
+
 enum store_rc
 consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
     struct consult_result *res)
 {
 	struct store_expert e;
 	enum store_rc rc;
-	int over = 0;
+	int over = 0, repeat = 0;
 
 	memset(res, 0, sizeof(*res));
 	c->now = now;
-	/* A provider that gives no message id and sends again: the same text just now. */
-	rc = STORE_NOTFOUND;
-	if (in->provider_id == NULL && c->o.dedup_window_ms > 0)
-		rc = store_msg_in_recent(c->s, in->provider, in->from, in->text,
-		    now - c->o.dedup_window_ms, &res->message_id);
-	if (rc == STORE_OK)
+	rc = provider_repeat(c, in, &repeat, &res->message_id);
+	if (rc == STORE_OK && repeat)
 		rc = STORE_DUP;
-	else if (rc == STORE_NOTFOUND)
+	else if (rc == STORE_OK)
 		rc = store_msg_in_add(c->s, in->provider, in->provider_id, in->from, in->to,
 		    in->text, sms_segments(in->text), now, &res->message_id);
 	if (rc == STORE_DUP) {
@@ -422,15 +465,13 @@ consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
 		return store_msg_in_finish(c->s, res->message_id, 0, res->action);
 	}
 	/*
-	 * A busy expert's answers are never dropped; but a staff phone past the limit (an
-	 * auto-reply, say) is sent nothing back for the rest of the hour, which ends the loop.
+	 * Loop protection is for farmers' numbers: registered staff are answered however busy
+	 * they are, so that a mistyped ticket or a 列表 on a busy morning always gets its reply.
 	 */
-	c->mute = over ? in->from : NULL;
 	if (rc == STORE_OK)
 		rc = consult_handle_staff(c, &e, in, res);
 	else if (rc == STORE_NOTFOUND)
 		rc = consult_handle_farmer(c, in, res);
-	c->mute = NULL;
 	store_expert_free(&e);
 	if (rc == STORE_OK)
 		rc = store_msg_in_finish(c->s, res->message_id, res->ticket, res->action);
@@ -478,8 +519,10 @@ handle_failures(struct consult *c, int *changed)
 
 	rc = store_outbox_failed_unhandled(c->s, rows, FAILED_BATCH, &n);
 	for (i = 0; rc == STORE_OK && i < n; i++) {
-		const struct store_failed *f = &rows[i];
+		struct store_failed *f = &rows[i];
 
+		/* A provider's error text may quote a number: staff see it masked. */
+		log_mask_numbers(f->error);
 		(*changed)++;
 		if (strcmp(f->kind, "answer") == 0 && f->retry_of == 0) {
 			rc = store_outbox_requeue(c->s, f->id, c->now,
@@ -492,7 +535,12 @@ handle_failures(struct consult *c, int *changed)
 			rc = store_consult_get(c->s, f->cid, &con);
 			if (rc == STORE_OK)
 				rc = store_event_add(c->s, f->cid, c->now, "undelivered", 0, f->error);
-			consult_farmer_label(c, f->recipient, farmer, sizeof(farmer));
+			/* Staff are to phone the farmer: the whole number, unless the county
+			 * forbids it. */
+			if (c->o.alert_farmer_number)
+				snprintf(farmer, sizeof(farmer), "%s", f->recipient);
+			else
+				consult_farmer_label(c, f->recipient, farmer, sizeof(farmer));
 			if (rc == STORE_OK && con.answered_by &&
 			    store_expert_get(c->s, con.answered_by, &e) == STORE_OK)
 				rc = consult_queue(c, e.phone, "notice", f->cid, SEND_DAYTIME,

@@ -38,6 +38,8 @@ struct consult_opts {
 	int max_segments;		/* one concatenated SMS at most; longer goes in parts */
 	int loop_limit;			/* messages an hour from a number before replies stop */
 	int reveal_farmer_number;	/* experts see whole numbers */
+	int alert_farmer_number;	/* an answer that cannot be delivered: staff get the whole
+					   number, to phone the farmer */
 	char bureau_contact[24];	/* E.164, or "" */
 	int64_t remind_after_ms, reassign_after_ms, off_duty_grace_ms, escalation_check_ms;
 	struct quiet_hours quiet;

@@ -17,7 +17,6 @@ struct consult {
 	struct consult_opts o;
 	int64_t now;		/* the time of the message or tick being handled */
 	int queued;		/* SMS queued since consult_take_queued */
-	const char *mute;	/* while handling a message: a sender to send nothing back to */
 	int64_t next_escalation;	/* when the timers are looked at next */
 };
 

@@ -4,6 +4,8 @@
  * the next expert (the farmer is told it is still being handled), and when every expert of the
  * category has had it, to triage staff, with the bureau contact told. An expert who went off
  * duty has their open questions handed on after off_duty_grace. Quiet hours do not count.
+ * A question is never "handed on" to the person who holds it: triage staff with no one else to
+ * give it to keep it, and the bureau hears of that once.
  */
 #include "consult/consult_int.h"
 
@@ -55,6 +57,72 @@ remind(struct consult *c, const struct store_open_assignment *a, int64_t work)
 	return rc;
 }
 
+/*
+ * Whether the question of assignment a would go to someone other than its holder: an expert of
+ * the category who has not had it, other triage staff, or — for an expert holder — the queue.
+ */
+static enum store_rc
+someone_else(struct consult *c, const struct store_open_assignment *a, int *other)
+{
+	struct store_consult con;
+	enum store_rc rc;
+	int64_t id = 0;
+
+	*other = 1;
+	if (a->role != ROLE_TRIAGE)
+		return STORE_OK;
+	memset(&con, 0, sizeof(con));
+	rc = store_consult_get(c->s, a->cid, &con);
+	if (rc == STORE_OK && strcmp(con.category, ROUTE_TRIAGE) != 0) {
+		rc = store_expert_pick(c->s, ROLE_EXPERT, con.category, con.township, con.id, &id);
+		if (rc == STORE_OK)
+			goto out;
+	}
+	if (rc == STORE_OK || rc == STORE_NOTFOUND)
+		rc = store_expert_pick(c->s, ROLE_TRIAGE, con.category, con.township, con.id, &id);
+	if (rc == STORE_NOTFOUND || (rc == STORE_OK && id == a->expert_id)) {
+		*other = 0;
+		rc = STORE_OK;
+	}
+out:
+	store_consult_free(&con);
+	return rc;
+}
+
+/* Triage staff keep a question no one else can take: told once, and the bureau once. */
+static enum store_rc
+hold(struct consult *c, const struct store_open_assignment *a)
+{
+	struct store_expert e;
+	struct store_consult con;
+	char how_long[32];
+	enum store_rc rc;
+
+	memset(&e, 0, sizeof(e));
+	memset(&con, 0, sizeof(con));
+	waited(c->o.reassign_after_ms, how_long, sizeof(how_long));
+	rc = store_assignment_held(c->s, a->id, c->now);
+	if (rc == STORE_OK)
+		rc = store_event_add(c->s, a->cid, c->now, "held", a->expert_id, NULL);
+	if (rc == STORE_OK)
+		rc = store_expert_get(c->s, a->expert_id, &e);
+	if (rc == STORE_OK)
+		rc = store_consult_get(c->s, a->cid, &con);
+	if (rc == STORE_OK)
+		rc = consult_queue(c, e.phone, "reminder", a->cid, SEND_DAYTIME, "问题#%lld已等待%s，"
+		    "没有其他人可以接手，请您处理：回复“%lld 答复内容”作答，“分%lld 类别”分给专家，"
+		    "或“关%lld 原因”关闭。", (long long)a->cid, how_long, (long long)a->cid,
+		    (long long)a->cid, (long long)a->cid);
+	if (rc == STORE_OK)
+		rc = consult_tell_bureau(c, a->cid, "问题#%lld（%s）在分诊员%s处%s未处理，也没有其他人"
+		    "可以接手，请督促。", (long long)a->cid, route_rules_name(c->rules, con.category),
+		    e.name, how_long);
+	log_info("consult: #%lld held by triage: no one else to take it", (long long)a->cid);
+	store_consult_free(&con);
+	store_expert_free(&e);
+	return rc;
+}
+
 /* Take the question from its expert and give it to the next one (why: reassigned/off_duty). */
 static enum store_rc
 hand_on(struct consult *c, const struct store_open_assignment *a, const char *why)
@@ -78,18 +146,6 @@ hand_on(struct consult *c, const struct store_open_assignment *a, const char *wh
 	if (rc)
 		goto out;
 
-	if (con.expert_id == a->expert_id) {
-		/*
-		 * Triage staff with no one left to pass it to keep it: it comes back to them as a
-		 * fresh reminder, and the bureau hears of it each time.
-		 */
-		char how_long[32];
-
-		waited(c->o.reassign_after_ms, how_long, sizeof(how_long));
-		rc = consult_tell_bureau(c, a->cid, "问题#%lld（%s）在分诊员%s处%s未处理，请督促。",
-		    (long long)a->cid, route_rules_name(c->rules, con.category), old.name, how_long);
-		goto out;
-	}
 	rc = consult_queue(c, old.phone, "notice", a->cid, SEND_DAYTIME,
 	    outcome == ASSIGN_QUEUED ? "问题#%lld已收回，等待其他人接手，无需您再答复。" :
 	    strcmp(why, "off_duty") == 0 ? "您暂停期间，问题#%lld已转给其他人答复。" :
@@ -124,6 +180,7 @@ consult_escalate(struct consult *c, int *changed)
 	for (i = 0; rc == STORE_OK && i < n; i++) {
 		const struct store_open_assignment *a = &rows[i];
 		int64_t work;
+		int other = 1;
 
 		if (!a->on_duty && a->off_since &&
 		    c->now - a->off_since >= c->o.off_duty_grace_ms) {
@@ -133,7 +190,9 @@ consult_escalate(struct consult *c, int *changed)
 		}
 		work = work_elapsed(&c->o.quiet, a->assigned_at, c->now);
 		if (work >= c->o.reassign_after_ms) {
-			rc = hand_on(c, a, "reassigned");
+			rc = someone_else(c, a, &other);
+			if (rc == STORE_OK)
+				rc = other ? hand_on(c, a, "reassigned") : hold(c, a);
 			(*changed)++;
 		} else if (a->reminded_at == 0 && work >= c->o.remind_after_ms) {
 			rc = remind(c, a, work);

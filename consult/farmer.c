@@ -14,6 +14,7 @@
 #include "gateway/phone.h"
 #include "gateway/sms.h"
 #include "routing/classify.h"
+#include "routing/courtesy.h"
 #include "routing/normalize.h"
 
 #include <stdio.h>
@@ -96,6 +97,64 @@ cmd_query(struct consult *c, const struct store_farmer *f, struct consult_result
 	return reply(c, f, res, "command", text);
 }
 
+/* The answers of the farmer's own ticket again: "查询 12" (an answer SMS that was lost). */
+struct resend {
+	struct consult *c;
+	const struct store_consult *con;
+	int n;
+	enum store_rc rc;
+};
+
+static int
+resend_one(void *arg, const char *text, const char *who)
+{
+	struct resend *r = arg;
+
+	r->n++;
+	r->rc = consult_queue(r->c, r->con->farmer_phone, "resend", r->con->id, SEND_NOW,
+	    "#%lld %s答复（重发）：%s", (long long)r->con->id, who ? who : "专家", text);
+	return r->rc != STORE_OK;
+}
+
+static enum store_rc
+cmd_query_ticket(struct consult *c, const struct store_farmer *f, int64_t ticket,
+    struct consult_result *res)
+{
+	struct store_consult con;
+	struct resend r;
+	char text[256];
+	enum store_rc rc;
+
+	memset(&con, 0, sizeof(con));
+	rc = store_consult_get(c->s, ticket, &con);
+	if (rc == STORE_NOTFOUND || (rc == STORE_OK && con.farmer_id != f->id)) {
+		store_consult_free(&con);
+		snprintf(text, sizeof(text), "没有找到您的问题#%lld。回复“查询”查看您最近的问题。",
+		    (long long)ticket);
+		return reply(c, f, res, "command", text);
+	}
+	if (rc)
+		goto out;
+	res->ticket = con.id;
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.con = &con;
+	rc = store_consult_answers(c->s, con.id, resend_one, &r);
+	if (rc == STORE_OK)
+		rc = r.rc;
+	if (rc == STORE_OK && r.n > 0) {
+		set_action(res, "command");
+	} else if (rc == STORE_OK) {
+		snprintf(text, sizeof(text), "问题#%lld（%s）%s，尚无答复，专家答复后短信通知您。",
+		    (long long)con.id, route_rules_name(c->rules, con.category),
+		    status_words(con.status));
+		rc = reply(c, f, res, "command", text);
+	}
+out:
+	store_consult_free(&con);
+	return rc;
+}
+
 static enum store_rc
 cmd_stop(struct consult *c, const struct store_farmer *f, struct consult_result *res)
 {
@@ -155,6 +214,72 @@ cmd_subscribe(struct consult *c, const struct store_farmer *f, const char *arg,
 		return rc;
 	snprintf(text, sizeof(text), "已订阅%s资讯。回复“退订”可退订。", cat->name);
 	return reply(c, f, res, "command", text);
+}
+
+static enum store_rc
+cmd_unsubscribe(struct consult *c, const struct store_farmer *f, const char *arg,
+    struct consult_result *res)
+{
+	const struct route_category *cat;
+	char text[512], list[256];
+	enum store_rc rc;
+	int removed = 0;
+
+	cat = route_rules_find(c->rules, arg);
+	if (cat == NULL) {
+		category_list(c, list, sizeof(list));
+		snprintf(text, sizeof(text), "没有“%.*s”这个类别。退订某类资讯请回复“退订 类别”，"
+		    "如“退订 %s”；回复“退订”不再收任何资讯。",
+		    (int)sms_fit(arg, SMS_UCS2, ECHO_MAX_CHARS), arg,
+		    route_rules_count(c->rules) > 0 ? route_rules_category(c->rules, 0)->name : "畜牧");
+		return reply(c, f, res, "command", text);
+	}
+	rc = store_unsubscribe(c->s, f->id, cat->code, &removed);
+	if (rc)
+		return rc;
+	if (removed)
+		snprintf(text, sizeof(text), "已退订%s资讯，您提问的答复仍会照常发送。", cat->name);
+	else
+		snprintf(text, sizeof(text), "您没有订阅%s资讯。回复“退订”可不再收任何资讯。",
+		    cat->name);
+	return reply(c, f, res, "command", text);
+}
+
+/*
+ * A text that is only courtesy — 在吗, 你好, 谢谢, 好的, emoji, punctuation — opens no question
+ * and reopens none: the farmer is told where things stand instead.
+ */
+static enum store_rc
+courtesy(struct consult *c, const struct store_farmer *f, struct consult_result *res)
+{
+	struct store_consult con;
+	int64_t ids[1];
+	char text[256];
+	enum store_rc rc;
+	int n = 0;
+
+	rc = store_consult_followable(c->s, f->id, c->now - c->o.followup_window_ms, ids, 1, &n);
+	if (rc)
+		return rc;
+	if (n == 0)
+		return reply(c, f, res, "courtesy", "您好！请直接发送您的种植养殖问题，如“鹅苗死亡怎么办”，"
+		    "专家会短信答复。");
+	memset(&con, 0, sizeof(con));
+	rc = store_consult_get(c->s, ids[0], &con);
+	if (rc == STORE_OK) {
+		res->ticket = con.id;
+		if (con.status != CS_ANSWERED)
+			snprintf(text, sizeof(text), "您的问题#%lld正在处理中，专家答复后短信通知您。"
+			    "如要补充，请直接发送具体情况。", (long long)con.id);
+		else if (con.rating == 0)
+			snprintf(text, sizeof(text), "不客气！如对问题#%lld的答复满意，请回复1-5评价"
+			    "（5为很满意）。", (long long)con.id);
+		else
+			snprintf(text, sizeof(text), "不客气！有新问题请直接发送。");
+		rc = reply(c, f, res, "courtesy", text);
+	}
+	store_consult_free(&con);
+	return rc;
 }
 
 static int
@@ -243,16 +368,25 @@ consult_rate_last(struct consult *c, const struct store_farmer *f, int rating, i
 	int64_t cid = 0;
 	enum store_rc rc;
 
+	struct store_consult con;
+	int was_low;
+
 	*ticket = 0;
 	rc = store_consult_last_answered(c->s, f->id, &cid);
 	if (rc == STORE_NOTFOUND)
 		return STORE_OK;
+	/* A low rating alerts staff once an answer: rating it low again says nothing new. */
+	memset(&con, 0, sizeof(con));
+	if (rc == STORE_OK)
+		rc = store_consult_get(c->s, cid, &con);
+	was_low = con.rating > 0 && con.rating <= c->o.low_rating;
+	store_consult_free(&con);
 	snprintf(detail, sizeof(detail), "%d", rating);
 	if (rc == STORE_OK)
 		rc = store_consult_rate(c->s, cid, rating, c->now);
 	if (rc == STORE_OK)
 		rc = store_event_add(c->s, cid, c->now, "rated", 0, detail);
-	if (rc == STORE_OK && rating <= c->o.low_rating) {
+	if (rc == STORE_OK && rating <= c->o.low_rating && !was_low) {
 		consult_farmer_label(c, f->phone, farmer, sizeof(farmer));
 		rc = consult_tell_staff(c, cid, "alert", "#%lld收到%d分评价（农户%s），请回访跟进。",
 		    (long long)cid, rating, farmer);
@@ -288,12 +422,18 @@ cmd_rating(struct consult *c, const struct store_farmer *f, int rating,
 	return reply(c, f, res, "rating", text);
 }
 
-/* Whether a text classified as rr is clearly a new question rather than about category. */
+/*
+ * Whether a text classified as rr is about something else than con: a question still waiting
+ * takes what the rules do not confidently put elsewhere (new_question_score); an answered one
+ * only what is of its own category or of none ("还是不行").
+ */
 static int
-clearly_new(const struct consult *c, const struct route_result *rr, const char *category)
+about_other(const struct consult *c, const struct route_result *rr,
+    const struct store_consult *con)
 {
-	return strcmp(rr->code, ROUTE_TRIAGE) != 0 && strcmp(rr->code, category) != 0 &&
-	    rr->score >= c->o.new_question_score;
+	if (strcmp(rr->code, ROUTE_TRIAGE) == 0 || strcmp(rr->code, con->category) == 0)
+		return 0;
+	return con->status == CS_ANSWERED || rr->score >= c->o.new_question_score;
 }
 
 /* A follow-up on consultation con: to the same expert, reopening it if it was answered. */
@@ -376,7 +516,7 @@ question_or_follow_up(struct consult *c, const struct store_farmer *f, const cha
 	if (rc)
 		goto out;
 	route_classify(c->rules, norm, &rr);
-	if (!clearly_new(c, &rr, con.category)) {
+	if (!about_other(c, &rr, &con)) {
 		rc = follow_up(c, f, &con, text, res);
 		goto out;
 	}
@@ -431,8 +571,8 @@ consult_handle_farmer(struct consult *c, const struct sms_in *in, struct consult
 	}
 	farmer_cmd_parse(norm, &cmd);
 	/* "订阅号怎么关注", "登记的补贴怎么领": words that only begin like a command are questions. */
-	if ((cmd.kind == FCMD_SUBSCRIBE && cmd.arg[0] && !cmd.arg_spaced &&
-	    route_rules_find(c->rules, cmd.arg) == NULL) ||
+	if (((cmd.kind == FCMD_SUBSCRIBE || cmd.kind == FCMD_UNSUBSCRIBE) && cmd.arg[0] &&
+	    !cmd.arg_spaced && route_rules_find(c->rules, cmd.arg) == NULL) ||
 	    (cmd.kind == FCMD_REGISTER && cmd.arg[0] && !cmd.arg_spaced &&
 	    !starts_with_township(c, cmd.arg)))
 		cmd.kind = FCMD_TEXT;
@@ -441,10 +581,13 @@ consult_handle_farmer(struct consult *c, const struct sms_in *in, struct consult
 		rc = cmd_help(c, &f, res);
 		break;
 	case FCMD_QUERY:
-		rc = cmd_query(c, &f, res);
+		rc = cmd.ticket ? cmd_query_ticket(c, &f, cmd.ticket, res) : cmd_query(c, &f, res);
 		break;
 	case FCMD_STOP:
 		rc = cmd_stop(c, &f, res);
+		break;
+	case FCMD_UNSUBSCRIBE:
+		rc = cmd_unsubscribe(c, &f, cmd.arg, res);
 		break;
 	case FCMD_SUBSCRIBE:
 		rc = cmd_subscribe(c, &f, cmd.arg, res);
@@ -457,7 +600,13 @@ consult_handle_farmer(struct consult *c, const struct sms_in *in, struct consult
 		break;
 	case FCMD_TEXT:
 	default:
-		rc = question_or_follow_up(c, &f, in->text, norm, res);
+		if (route_is_courtesy(norm))
+			rc = courtesy(c, &f, res);
+		else if (strspn(norm, "0123456789") == strlen(norm) && strlen(norm) <= 3)
+			rc = reply(c, &f, res, "command", "评价请回复1-5中的一个数字（5为很满意）；"
+			    "有问题请直接用文字描述，如“鹅苗死亡怎么办”。");
+		else
+			rc = question_or_follow_up(c, &f, in->text, norm, res);
 		break;
 	}
 	free(norm);

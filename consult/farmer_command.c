@@ -7,14 +7,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * The words of a rating, meaning what the USSD screen's do (5 很满意, 4 满意, 3 一般, 2 不满意,
+ * 1 很不满意), so that the same word is the same score however the farmer rates.
+ */
 static const struct {
 	const char *word;
 	int rating;
 } rating_words[] = {
-	{ "非常满意", 5 }, { "很满意", 5 }, { "十分满意", 5 }, { "满意", 5 }, { "比较满意", 4 },
-	{ "还行", 3 }, { "一般", 3 }, { "不太满意", 2 }, { "不满意", 1 }, { "很不满意", 1 },
-	{ "非常不满意", 1 },
+	{ "非常满意", 5 }, { "很满意", 5 }, { "十分满意", 5 }, { "特别满意", 5 }, { "满意", 4 },
+	{ "比较满意", 4 }, { "挺满意", 4 }, { "还算满意", 4 }, { "还行", 3 }, { "还可以", 3 },
+	{ "一般", 3 }, { "一般般", 3 }, { "很一般", 3 }, { "马马虎虎", 3 }, { "不太满意", 2 },
+	{ "不满意", 2 }, { "不大满意", 2 }, { "很不满意", 1 }, { "非常不满意", 1 },
+	{ "十分不满意", 1 }, { "太差了", 1 }, { "很差", 1 },
 };
+
 
 /* The length of s without trailing spaces and sentence punctuation. */
 static size_t
@@ -70,6 +77,35 @@ prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t argle
 	return 1;
 }
 
+/* "查询 12", "查询#12", "cx12": the answers of ticket 12 again. */
+static int
+query_ticket(const char *s, size_t len, long long *ticket)
+{
+	static const char *const words[] = { "查询", "cx", "查" };
+	size_t i, k;
+	long long v = 0;
+	int digits = 0;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		k = strlen(words[i]);
+		if (len > k && memcmp(s, words[i], k) == 0)
+			break;
+	}
+	if (i == sizeof(words) / sizeof(words[0]))
+		return 0;
+	for (; k < len && (s[k] == ' ' || s[k] == '#' || s[k] == 'q'); k++)
+		;
+	for (; k < len && s[k] >= '0' && s[k] <= '9'; k++) {
+		if (++digits > 15)
+			return 0;
+		v = v * 10 + (s[k] - '0');
+	}
+	if (digits == 0 || k != len || v == 0)
+		return 0;
+	*ticket = v;
+	return 1;
+}
+
 void
 farmer_cmd_parse(const char *text, struct farmer_cmd *out)
 {
@@ -87,13 +123,20 @@ farmer_cmd_parse(const char *text, struct farmer_cmd *out)
 	if (len == 0)
 		return;
 
-	if (is(text, len, "帮助") || is(text, len, "help") || is(text, len, "bz"))
+	if (is(text, len, "帮助") || is(text, len, "帮 助") || is(text, len, "help") ||
+	    is(text, len, "bz") || is(text, len, "怎么用") || is(text, len, "菜单"))
 		out->kind = FCMD_HELP;
-	else if (is(text, len, "查询") || is(text, len, "cx"))
+	else if (is(text, len, "查询") || is(text, len, "cx") || is(text, len, "查询一下") ||
+	    is(text, len, "查一下") || is(text, len, "查 询"))
+		out->kind = FCMD_QUERY;
+	else if (query_ticket(text, len, &out->ticket))
 		out->kind = FCMD_QUERY;
 	else if (is(text, len, "退订") || is(text, len, "td") || is(text, len, "stop") ||
-	    is(text, len, "unsubscribe"))
+	    is(text, len, "unsubscribe") || is(text, len, "取消订阅"))
 		out->kind = FCMD_STOP;
+	else if (prefixed(text, len, "退订", out->arg, sizeof(out->arg), &out->arg_spaced) ||
+	    prefixed(text, len, "取消订阅", out->arg, sizeof(out->arg), &out->arg_spaced))
+		out->kind = FCMD_UNSUBSCRIBE;
 	else if (prefixed(text, len, "订阅", out->arg, sizeof(out->arg), &out->arg_spaced))
 		out->kind = FCMD_SUBSCRIBE;
 	else if (prefixed(text, len, "登记", out->arg, sizeof(out->arg), &out->arg_spaced))

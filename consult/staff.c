@@ -7,7 +7,10 @@
 #include "common/metrics.h"
 #include "experts/command.h"
 #include "gateway/phone.h"
+#include "gateway/sms.h"
 #include "routing/classify.h"
+#include "routing/courtesy.h"
+#include "routing/normalize.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,37 +38,79 @@ reject(struct consult *c, const struct store_expert *e, struct consult_result *r
 	return rc;
 }
 
-/* "#1024、#1025、#1030" for a list reply. */
-static void
-ticket_list(const int64_t *ids, int n, char *buf, size_t len)
+#define LIST_SHOWN 5		/* tickets in a list reply shown with their question */
+#define SNIPPET_CHARS 8		/* of each question shown */
+
+/*
+ * "#1024 鹅苗拉稀怎么…、#1025 玉米叶子发黄" for a list reply: the first characters of each
+ * question, so that an expert can tell the tickets apart.
+ */
+static enum store_rc
+ticket_list(struct consult *c, const int64_t *ids, int n, char *buf, size_t len)
 {
+	struct store_consult con;
 	size_t used = 0;
-	int i;
+	enum store_rc rc = STORE_OK;
+	int i, w;
 
 	buf[0] = '\0';
-	for (i = 0; i < n && i < OPEN_LIST_MAX; i++) {
-		int w = snprintf(buf + used, len - used, "%s#%lld", i ? "、" : "", (long long)ids[i]);
+	for (i = 0; i < n && i < LIST_SHOWN; i++) {
+		size_t fit;
 
+		memset(&con, 0, sizeof(con));
+		rc = store_consult_get(c->s, ids[i], &con);
+		if (rc) {
+			store_consult_free(&con);
+			break;
+		}
+		fit = sms_fit(con.question, SMS_UCS2, SNIPPET_CHARS);
+		w = snprintf(buf + used, len - used, "%s#%lld %.*s%s", i ? "、" : "",
+		    (long long)ids[i], (int)fit, con.question, con.question[fit] ? "…" : "");
+		store_consult_free(&con);
 		if (w < 0 || (size_t)w >= len - used)
 			break;
 		used += (size_t)w;
 	}
-	if (n > OPEN_LIST_MAX && used + 8 < len)
-		snprintf(buf + used, len - used, "等");
+	if (n > LIST_SHOWN && used + 16 < len)
+		snprintf(buf + used, len - used, "等%d个", n);
+	return rc;
 }
 
 static enum store_rc
 reply_open_list(struct consult *c, const struct store_expert *e, struct consult_result *res,
     const int64_t *ids, int n)
 {
-	char list[256];
+	char list[512];
+	enum store_rc rc;
 
+	(void)res;
 	if (n == 0)
 		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "您目前没有待答的问题。");
-	ticket_list(ids, n, list, sizeof(list));
-	(void)res;
-	return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "您有%d个待答问题：%s。请回复“编号 答复内容”，"
-	    "如“%lld 建议……”。", n, list, (long long)ids[0]);
+	rc = ticket_list(c, ids, n, list, sizeof(list));
+	if (rc)
+		return rc;
+	return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "您有%d个待答问题：%s。请回复“编号 "
+	    "答复内容”，如“%lld 建议……”。", n, list, (long long)ids[0]);
+}
+
+/* The commands of e's role, for 帮助/HELP. */
+static enum store_rc
+cmd_help(struct consult *c, const struct store_expert *e, struct consult_result *res)
+{
+	snprintf(res->action, sizeof(res->action), "help");
+	switch (e->role) {
+	case ROLE_COMMISSIONER:
+		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "信息员代农户提问：回复“代 "
+		    "农户手机号 问题”，如“代13800000001 鹅苗死亡怎么办”。答复会发给农户并抄送您。");
+	case ROLE_TRIAGE:
+		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "分诊员指令：分 编号 类别"
+		    "（分给专家）；编号 答复内容（直接答复）；关 编号 原因（关闭无效问题）；列表；转 "
+		    "编号；暂停/恢复。");
+	default:
+		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "专家指令：编号 答复内容"
+		    "（如“1024 建议……”）；转 编号（转交他人）；列表（待答问题）；暂停/恢复（停收/"
+		    "恢复新问题）。");
+	}
 }
 
 /* Relay e's answer (text[0..len)) to consultation con's farmer. */
@@ -193,8 +238,15 @@ cmd_pass(struct consult *c, const struct store_expert *e, const struct expert_cm
 		rc = store_consult_open_for(c->s, e->id, ids, OPEN_LIST_MAX + 1, &n);
 		if (rc)
 			return rc;
-		if (n != 1)
-			return reject(c, e, res, "请写明要转交的编号。%s", USAGE_PASS);
+		if (n == 0)
+			return reject(c, e, res, "您目前没有待答的问题，无需转交。");
+		if (n != 1) {
+			char list[512];
+
+			rc = ticket_list(c, ids, n, list, sizeof(list));
+			return rc ? rc : reject(c, e, res, "请写明要转交哪个问题，如“转%lld”。您的待答"
+			    "问题：%s。", (long long)ids[0], list);
+		}
 		ticket = ids[0];
 	}
 	res->ticket = ticket;
@@ -253,29 +305,110 @@ cmd_duty(struct consult *c, const struct store_expert *e, int on, struct consult
 	return rc;
 }
 
+/*
+ * The category a person named: its code or name as written, or with the words around it that
+ * people add ("分5 到蔬菜", "分5 蔬菜类", "分5 给畜牧专家").
+ */
+static const struct route_category *
+find_category(const struct consult *c, const char *text, size_t len)
+{
+	static const char *const before[] = { "到", "给", "去", "至", "为" };
+	static const char *const after[] = { "专家", "类别", "类", "组" };
+	const struct route_category *cat;
+	char key[64];
+	size_t i, k;
+	int cut = 1;
+
+	if (len >= sizeof(key)) {
+		/* Quoted back: cut between characters, not inside one. */
+		len = sizeof(key) - 1;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)len, text);
+	if ((cat = route_rules_find(c->rules, key)) != NULL)
+		return cat;
+	while (cut) {
+		cut = 0;
+		for (i = 0; i < sizeof(before) / sizeof(before[0]); i++) {
+			k = strlen(before[i]);
+			if (strncmp(key, before[i], k) == 0 && key[k]) {
+				memmove(key, key + k, strlen(key + k) + 1);
+				cut = 1;
+			}
+		}
+		for (i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+			size_t l = strlen(key);
+
+			k = strlen(after[i]);
+			if (l > k && strcmp(key + l - k, after[i]) == 0) {
+				key[l - k] = '\0';
+				cut = 1;
+			}
+		}
+		if (cut && (cat = route_rules_find(c->rules, key)) != NULL)
+			return cat;
+	}
+	return NULL;
+}
+
+/* Tell the person who held question cid that it moved on without them. */
+static enum store_rc FL_PRINTF(4, 5)
+tell_holder(struct consult *c, int64_t holder, int64_t cid, const char *fmt, ...)
+{
+	struct store_expert h;
+	char *text = NULL;
+	enum store_rc rc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	memset(&h, 0, sizeof(h));
+	rc = store_expert_get(c->s, holder, &h);
+	if (rc == STORE_OK)
+		rc = consult_queue(c, h.phone, "notice", cid, SEND_DAYTIME, "%s", text);
+	store_expert_free(&h);
+	free(text);
+	return rc;
+}
+
+/*
+ * 分 N 类别: a person's explicit route. It goes to an expert of the category on duty — one who
+ * had it before may get it back, the sender never. With no such expert, triage staff keep it
+ * (they may answer it themselves) and an expert routing their own question hands it to the
+ * policy; the reply says so, never "分到" for what went nowhere.
+ */
 static enum store_rc
 cmd_route(struct consult *c, const struct store_expert *e, const struct expert_cmd *cmd,
     const char *text, struct consult_result *res)
 {
 	const struct route_category *cat;
 	struct store_consult con;
+	struct store_expert to;
 	enum assign_outcome outcome;
-	char key[64], detail[128];
-	int64_t holder;
+	char detail[128];
+	int64_t holder, who = 0;
 	enum store_rc rc;
-	size_t klen = cmd->arg_len;
+	int changed;
 
-	if (klen >= sizeof(key)) {
-		/* Quoted back below: cut between characters, not inside one. */
-		klen = sizeof(key) - 1;
-		while (klen > 0 && ((unsigned char)text[cmd->arg_off + klen] & 0xc0) == 0x80)
-			klen--;
-	}
-	snprintf(key, sizeof(key), "%.*s", (int)klen, text + cmd->arg_off);
-	cat = route_rules_find(c->rules, key);
-	if (cat == NULL)
+	cat = find_category(c, text + cmd->arg_off, cmd->arg_len);
+	if (cat == NULL) {
+		char key[64];
+		size_t klen = cmd->arg_len;
+
+		if (klen >= sizeof(key)) {
+			klen = sizeof(key) - 1;
+			while (klen > 0 &&
+			    ((unsigned char)text[cmd->arg_off + klen] & 0xc0) == 0x80)
+				klen--;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)klen, text + cmd->arg_off);
 		return reject(c, e, res, "没有“%s”这个类别。%s", key, USAGE_ROUTE);
+	}
 	memset(&con, 0, sizeof(con));
+	memset(&to, 0, sizeof(to));
 	rc = store_consult_get(c->s, cmd->ticket, &con);
 	if (rc == STORE_NOTFOUND)
 		return reject(c, e, res, "没有编号为%lld的问题。%s", (long long)cmd->ticket,
@@ -284,43 +417,140 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 		return rc;
 	res->ticket = con.id;
 	if (con.status != CS_QUEUED && con.status != CS_ASSIGNED) {
-		store_consult_free(&con);
-		return reject(c, e, res, "#%lld已答复，无需分诊。", (long long)con.id);
+		rc = reject(c, e, res, "#%lld%s，无需分诊。", (long long)con.id,
+		    con.status == CS_CLOSED ? "已关闭" : "已答复");
+		goto out;
 	}
 	/* Triage staff route any open question; an expert only one given to them. */
 	if (e->role != ROLE_TRIAGE && con.expert_id != e->id) {
-		store_consult_free(&con);
-		return reject(c, e, res, "#%lld不是您的待答问题，只有分诊员可以改分。", (long long)con.id);
+		rc = reject(c, e, res, "#%lld不是您的待答问题，只有分诊员可以改分。", (long long)con.id);
+		goto out;
 	}
-	snprintf(detail, sizeof(detail), "%s -> %s", con.category, cat->code);
 	holder = con.expert_id;
-	store_consult_free(&con);
-	if (holder && holder != e->id) {
-		struct store_expert h;
+	changed = strcmp(con.category, cat->code) != 0;
+	snprintf(detail, sizeof(detail), "%s -> %s", con.category, cat->code);
+	snprintf(res->action, sizeof(res->action), "route");
 
-		memset(&h, 0, sizeof(h));
-		rc = store_expert_get(c->s, holder, &h);
+	rc = store_expert_pick_route(c->s, cat->code, con.township, con.id, e->id, &who);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		goto out;
+	if (changed) {
+		rc = store_consult_set_category(c->s, con.id, cat->code, "staff");
 		if (rc == STORE_OK)
-			rc = consult_queue(c, h.phone, "notice", cmd->ticket, SEND_DAYTIME,
-			    "问题#%lld已由分诊员改分到%s，无需您再答复。", (long long)cmd->ticket,
-			    cat->name);
-		store_expert_free(&h);
+			rc = store_event_add(c->s, con.id, c->now, "rerouted", e->id, detail);
 		if (rc)
-			return rc;
+			goto out;
 	}
 
-	rc = store_consult_set_category(c->s, cmd->ticket, cat->code, "staff");
+	if (who) {
+		if (holder && holder != e->id && holder != who) {
+			rc = tell_holder(c, holder, con.id, "问题#%lld已由分诊员分到%s，无需您再答复。",
+			    (long long)con.id, cat->name);
+			if (rc)
+				goto out;
+		}
+		rc = store_consult_assign(c->s, con.id, who, "rerouted", c->now);
+		if (rc == STORE_OK)
+			rc = store_event_add(c->s, con.id, c->now, "assigned", who, NULL);
+		if (rc == STORE_OK)
+			rc = consult_notify_assignee(c, con.id, who, "新问题");
+		if (rc == STORE_OK)
+			rc = store_expert_get(c->s, who, &to);
+		if (rc == STORE_OK)
+			rc = consult_queue(c, e->phone, "confirm", con.id, SEND_NOW, "#%lld已分到%s，"
+			    "由%s答复。", (long long)con.id, cat->name, to.name);
+		goto out;
+	}
+
+	if (e->role == ROLE_TRIAGE) {
+		/* Nobody of the category is on duty: the question stays with this person. */
+		if (holder != e->id) {
+			if (holder)
+				rc = tell_holder(c, holder, con.id, "问题#%lld已由分诊员改分到%s，无需您再"
+				    "答复。", (long long)con.id, cat->name);
+			if (rc == STORE_OK)
+				rc = store_consult_assign(c->s, con.id, e->id, "rerouted", c->now);
+			if (rc == STORE_OK)
+				rc = store_event_add(c->s, con.id, c->now, "to_triage", e->id, NULL);
+			if (rc)
+				goto out;
+		}
+		rc = consult_queue(c, e->phone, "confirm", con.id, SEND_NOW, "#%lld已改为%s类，但暂无"
+		    "该类专家在岗，问题仍由您处理：可直接答复“%lld 答复内容”，或稍后再分。",
+		    (long long)con.id, cat->name, (long long)con.id);
+		goto out;
+	}
+	/* An expert re-routing their own question to a category with nobody on duty. */
+	rc = store_consult_unassign(c->s, con.id, "rerouted", c->now);
 	if (rc == STORE_OK)
-		rc = store_event_add(c->s, cmd->ticket, c->now, "rerouted", e->id, detail);
+		rc = consult_dispatch(c, con.id, "新问题", 1, &outcome);
 	if (rc == STORE_OK)
-		rc = store_consult_unassign(c->s, cmd->ticket, "rerouted", c->now);
+		rc = consult_queue(c, e->phone, "confirm", con.id, SEND_NOW, "#%lld已改为%s类。暂无"
+		    "该类专家在岗，%s。", (long long)con.id, cat->name,
+		    outcome == ASSIGN_TRIAGE ? "已转分诊员" : "问题排队等待");
+out:
+	store_expert_free(&to);
+	store_consult_free(&con);
+	return rc;
+}
+
+/*
+ * 关 N 原因: triage staff close a ticket that holds no question to answer (a greeting, an
+ * advert, the same question twice). It leaves the backlog and is not counted as answered; the
+ * farmer is told, and so is an expert who held it.
+ */
+static enum store_rc
+cmd_close(struct consult *c, const struct store_expert *e, const struct expert_cmd *cmd,
+    const char *text, struct consult_result *res)
+{
+	struct store_consult con;
+	char reason[128] = "";
+	enum store_rc rc;
+	size_t rlen = cmd->arg_len;
+
+	if (e->role != ROLE_TRIAGE)
+		return reject(c, e, res, "只有分诊员可以关闭问题。不便答复请回复“转%lld”转交。",
+		    (long long)cmd->ticket);
+	if (rlen > 0) {
+		rlen = sms_fit(text + cmd->arg_off, SMS_UCS2, 20);
+		if (rlen > cmd->arg_len)
+			rlen = cmd->arg_len;
+		snprintf(reason, sizeof(reason), "%.*s", (int)rlen, text + cmd->arg_off);
+	}
+	memset(&con, 0, sizeof(con));
+	rc = store_consult_get(c->s, cmd->ticket, &con);
+	if (rc == STORE_NOTFOUND)
+		return reject(c, e, res, "没有编号为%lld的问题。%s", (long long)cmd->ticket,
+		    USAGE_CLOSE);
+	if (rc)
+		return rc;
+	res->ticket = con.id;
+	if (con.status != CS_QUEUED && con.status != CS_ASSIGNED) {
+		rc = reject(c, e, res, "#%lld%s，不能关闭。", (long long)con.id,
+		    con.status == CS_CLOSED ? "已关闭" : "已答复");
+		goto out;
+	}
+	if (con.expert_id && con.expert_id != e->id) {
+		rc = tell_holder(c, con.expert_id, con.id, "问题#%lld已由分诊员关闭，无需您再答复。",
+		    (long long)con.id);
+		if (rc)
+			goto out;
+	}
+	rc = store_consult_close(c->s, con.id, c->now);
 	if (rc == STORE_OK)
-		rc = consult_dispatch(c, cmd->ticket, "新问题", 1, &outcome);
+		rc = store_event_add(c->s, con.id, c->now, "closed", e->id,
+		    reason[0] ? reason : NULL);
 	if (rc == STORE_OK)
-		rc = consult_queue(c, e->phone, "confirm", cmd->ticket, SEND_NOW, "#%lld已分到%s%s。",
-		    (long long)cmd->ticket, cat->name,
-		    outcome == ASSIGN_QUEUED ? "，暂无该类专家，问题排队等待" : "");
-	snprintf(res->action, sizeof(res->action), "route");
+		rc = consult_queue(c, con.farmer_phone, "notice", con.id, SEND_NOW, "您的#%lld已由工作"
+		    "人员关闭%s%s%s。如有种植养殖技术问题，请直接发送具体情况，专家会短信答复。",
+		    (long long)con.id, reason[0] ? "（" : "", reason, reason[0] ? "）" : "");
+	if (rc == STORE_OK)
+		rc = consult_queue(c, e->phone, "confirm", con.id, SEND_NOW, "#%lld已关闭。",
+		    (long long)con.id);
+	snprintf(res->action, sizeof(res->action), "close");
+	log_info("consult: #%lld closed by staff %lld", (long long)con.id, (long long)e->id);
+out:
+	store_consult_free(&con);
 	return rc;
 }
 
@@ -368,9 +598,27 @@ consult_handle_staff(struct consult *c, const struct store_expert *e, const stru
 	struct expert_cmd cmd;
 	int64_t ids[OPEN_LIST_MAX + 1];
 	enum store_rc rc;
-	int n;
+	char *norm;
+	int n, noted;
 
 	expert_cmd_parse(in->text, &cmd);
+	if (cmd.kind == ECMD_HELP)
+		return cmd_help(c, e, res);
+	/* 收到, 你好, 谢谢, 👍, "。。。": never an answer, whatever the sender's role. */
+	norm = route_normalize(c->norm, in->text);
+	if (norm == NULL)
+		return STORE_ERR;
+	noted = route_is_courtesy(norm);
+	free(norm);
+	if (noted) {
+		snprintf(res->action, sizeof(res->action), "noted");
+		rc = store_consult_open_for(c->s, e->id, ids, OPEN_LIST_MAX + 1, &n);
+		if (rc || n == 0)
+			return rc;
+		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "好的。作答请回复“编号 答复内容”，"
+		    "如“%lld 建议……”。", (long long)ids[0]);
+	}
+
 	if (e->role == ROLE_COMMISSIONER) {
 		if (cmd.kind == ECMD_FOR)
 			return cmd_for(c, e, &cmd, in->text, res);
@@ -378,33 +626,7 @@ consult_handle_staff(struct consult *c, const struct store_expert *e, const stru
 	}
 	switch (cmd.kind) {
 	case ECMD_ANSWER:
-		/*
-		 * "3天后打药" is an answer that starts with a number, not ticket 3 — unless 3 is a
-		 * question open with this very person now. (A ticket written "#3", "Q3" or "3 …"
-		 * may also name one they had before: a late answer.)
-		 */
-		if (!cmd.ticket_marked) {
-			struct store_consult con;
-			int open_with_them;
-
-			memset(&con, 0, sizeof(con));
-			rc = store_consult_get(c->s, cmd.ticket, &con);
-			open_with_them = rc == STORE_OK && con.expert_id == e->id &&
-			    con.status == CS_ASSIGNED;
-			store_consult_free(&con);
-			if (rc != STORE_OK && rc != STORE_NOTFOUND)
-				return rc;
-			if (!open_with_them)
-				return as_plain(c, e, &cmd, in->text, res);
-		}
 		return cmd_answer(c, e, &cmd, in->text, res);
-	case ECMD_NOTED:
-		snprintf(res->action, sizeof(res->action), "noted");
-		rc = store_consult_open_for(c->s, e->id, ids, OPEN_LIST_MAX + 1, &n);
-		if (rc || n == 0)
-			return rc;
-		return consult_queue(c, e->phone, "reply", 0, SEND_NOW, "好的。作答请回复“编号 答复内容”，"
-		    "如“%lld 建议……”。", (long long)ids[0]);
 	case ECMD_PLAIN:
 		return cmd_plain(c, e, &cmd, in->text, res);
 	case ECMD_LIST:
@@ -419,18 +641,17 @@ consult_handle_staff(struct consult *c, const struct store_expert *e, const stru
 	case ECMD_ROUTE:
 		/* "分3次喂药" from an expert is an answer; so is 分 with no category after it. */
 		if (!cmd.arg_separated || e->role != ROLE_TRIAGE) {
-			char key[64];
-
-			snprintf(key, sizeof(key), "%.*s", (int)cmd.arg_len, in->text + cmd.arg_off);
-			if (route_rules_find(c->rules, key) == NULL)
+			if (find_category(c, in->text + cmd.arg_off, cmd.arg_len) == NULL)
 				return as_plain(c, e, &cmd, in->text, res);
 		}
 		return cmd_route(c, e, &cmd, in->text, res);
+	case ECMD_CLOSE:
+		return cmd_close(c, e, &cmd, in->text, res);
 	case ECMD_FOR:
-		return cmd_for(c, e, &cmd, in->text, res);
+		return reject(c, e, res, "“代”是信息员代农户提问用的，您的号码登记为%s。作答请回复"
+		    "“编号 答复内容”。", e->role == ROLE_TRIAGE ? "分诊员" : "专家");
 	case ECMD_BAD:
 	default:
 		return reject(c, e, res, "%s", cmd.usage ? cmd.usage : USAGE_ANSWER);
 	}
 }
-

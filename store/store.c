@@ -166,6 +166,15 @@ static const char *const migrations[] = {
 	"  WHERE direction = 'out' AND broadcast_id IS NULL;"
 	"CREATE INDEX messages_outbox_broadcast ON messages(status, next_attempt_at)"
 	"  WHERE direction = 'out' AND broadcast_id IS NOT NULL;",
+
+	/*
+	 * 5: a provider's message id is only a repeat from the same sender; an assignment that
+	 * escalation could give to no one else is held (the bureau is told once, not every cycle).
+	 */
+	"DROP INDEX messages_in_dedup;"
+	"CREATE UNIQUE INDEX messages_in_dedup ON messages(provider, sender, provider_id)"
+	"  WHERE direction = 'in';"
+	"ALTER TABLE assignments ADD COLUMN held_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -125,6 +125,9 @@ enum store_rc store_farmer_set_opted_out(struct store *s, int64_t id, int opted_
 enum store_rc store_farmer_opt_out_phone(struct store *s, const char *phone);
 enum store_rc store_subscribe(struct store *s, int64_t farmer_id, const char *category,
     int64_t now);
+/* Take the farmer off category's broadcasts; *removed is 0 when they were not on them. */
+enum store_rc store_unsubscribe(struct store *s, int64_t farmer_id, const char *category,
+    int *removed);
 /* The farmer's subscribed categories as a comma list into buf ("" for none). */
 enum store_rc store_subscriptions(struct store *s, int64_t farmer_id, char *buf, size_t len);
 void store_farmer_free(struct store_farmer *f);
@@ -149,6 +152,13 @@ enum store_rc store_expert_list(struct store *s,
  */
 enum store_rc store_expert_pick(struct store *s, enum store_role role, const char *category,
     const char *township, int64_t cid, int64_t *expert_id);
+/*
+ * The expert a person routing cid to category gives it to: on duty, of the category, never
+ * exclude (the person routing); those who had cid come after those who did not, but an
+ * explicit route may give it back to one. STORE_NOTFOUND when nobody fits.
+ */
+enum store_rc store_expert_pick_route(struct store *s, const char *category,
+    const char *township, int64_t cid, int64_t exclude, int64_t *expert_id);
 void store_expert_free(struct store_expert *e);
 
 /* Consultations. */
@@ -163,6 +173,8 @@ enum store_rc store_consult_unassign(struct store *s, int64_t cid, const char *o
 /* Record an answer by expert_id: first answer time and answerer kept from the first one. */
 enum store_rc store_consult_answered(struct store *s, int64_t cid, int64_t expert_id,
     int64_t now);
+/* Close cid, still queued or assigned, as no question to answer (ends its assignment). */
+enum store_rc store_consult_close(struct store *s, int64_t cid, int64_t now);
 enum store_rc store_consult_set_category(struct store *s, int64_t cid, const char *category,
     const char *classified_by);
 /* Tickets assigned to expert_id and not yet answered, oldest first; at most max. */
@@ -183,7 +195,7 @@ enum store_rc store_consult_recent(struct store *s, int64_t farmer_id, int64_t *
     int *n);
 enum store_rc store_consult_rate(struct store *s, int64_t cid, int rating, int64_t now);
 
-/* Assignments the escalation timer looks at: open, of consultations still unanswered. */
+/* Assignments the escalation timer looks at: open, not held, of consultations unanswered. */
 struct store_open_assignment {
 	int64_t id;
 	int64_t cid;
@@ -198,11 +210,18 @@ struct store_open_assignment {
 enum store_rc store_open_assignments(struct store *s, struct store_open_assignment *rows,
     int max, int *n);
 enum store_rc store_assignment_reminded(struct store *s, int64_t id, int64_t now);
+/* Escalation could give the assignment's question to no one else: it stays, and is not
+ * escalated again. */
+enum store_rc store_assignment_held(struct store *s, int64_t id, int64_t now);
 
 /* Phones of the on-duty people of a role, up to max, into phones[max][STORE_PHONE_MAX]. */
 enum store_rc store_staff_phones(struct store *s, enum store_role role,
     char (*phones)[STORE_PHONE_MAX], int max, int *n);
 
+/* Every answer to cid, oldest first: cb(text, who) with strings borrowed for the call;
+ * cb returning non-zero stops. */
+enum store_rc store_consult_answers(struct store *s, int64_t cid,
+    int (*cb)(void *arg, const char *text, const char *who), void *arg);
 /* The text of the latest answer to cid and who gave it (caller frees both; NOTFOUND: none). */
 enum store_rc store_consult_last_answer(struct store *s, int64_t cid, char **text, char **who);
 
@@ -247,8 +266,9 @@ void store_consult_free(struct store_consult *c);
 
 /* Messages in. */
 /*
- * Store an inbound message. A repeated (provider, provider_id) gives STORE_DUP with *id set to
- * the first one's row. provider_id may be NULL (no dedup).
+ * Store an inbound message. A repeated (provider, sender, provider_id) gives STORE_DUP with *id
+ * set to the first one's row; the same id from another sender is another message. provider_id
+ * may be NULL (no dedup).
  */
 enum store_rc store_msg_in_add(struct store *s, const char *provider, const char *provider_id,
     const char *sender, const char *recipient, const char *body, int segments, int64_t now,
@@ -259,11 +279,14 @@ enum store_rc store_msg_in_finish(struct store *s, int64_t id, int64_t cid, cons
 enum store_rc store_msg_in_count(struct store *s, const char *sender, int64_t since, int max,
     int *n);
 /*
- * An earlier inbound message from sender with the same text since since (a provider that gives
- * no message id and sent it again). STORE_NOTFOUND when there is none.
+ * The latest earlier inbound message from sender with the same text since since (a provider
+ * that gives no message id and sent it again): its row and time. STORE_NOTFOUND when none.
  */
 enum store_rc store_msg_in_recent(struct store *s, const char *provider, const char *sender,
-    const char *body, int64_t since, int64_t *id);
+    const char *body, int64_t since, int64_t *id, int64_t *at);
+/* Whether an SMS to recipient queued at or after since has left us (sent or delivered). */
+enum store_rc store_msg_out_sent_since(struct store *s, const char *recipient, int64_t since,
+    int *sent);
 /* The consultation and kind recorded for an inbound message (to answer a repeat alike). */
 enum store_rc store_msg_in_get(struct store *s, int64_t id, int64_t *cid, char *kind,
     size_t kindlen);

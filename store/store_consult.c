@@ -226,6 +226,25 @@ store_consult_answered(struct store *s, int64_t cid, int64_t expert_id, int64_t 
 }
 
 enum store_rc
+store_consult_close(struct store *s, int64_t cid, int64_t now)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+
+	rc = assignment_end(s, cid, "closed", now);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_CONSULT_CLOSE,
+	    "UPDATE consultations SET status = 'closed', closed_at = ?2"
+	    " WHERE id = ?1 AND status IN ('queued', 'assigned')");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
 store_consult_set_category(struct store *s, int64_t cid, const char *category,
     const char *classified_by)
 {
@@ -442,7 +461,8 @@ store_open_assignments(struct store *s, struct store_open_assignment *rows, int 
 	    " a.assigned_at, a.reminded_at"
 	    " FROM assignments a JOIN consultations c ON c.id = a.consultation_id"
 	    " JOIN experts e ON e.id = a.expert_id"
-	    " WHERE a.ended_at IS NULL AND c.status = 'assigned' ORDER BY a.assigned_at, a.id"
+	    " WHERE a.ended_at IS NULL AND a.held_at IS NULL AND c.status = 'assigned'"
+	    " ORDER BY a.assigned_at, a.id"
 	    " LIMIT ?1");
 	int rc = SQLITE_DONE;
 
@@ -479,6 +499,41 @@ store_assignment_reminded(struct store *s, int64_t id, int64_t now)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_assignment_held(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_HELD,
+	    "UPDATE assignments SET held_at = ?2 WHERE id = ?1");
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_consult_answers(struct store *s, int64_t cid,
+    int (*cb)(void *arg, const char *text, const char *who), void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ANSWERS,
+	    "SELECT ev.detail, e.name FROM events ev LEFT JOIN experts e ON e.id = ev.expert_id"
+	    " WHERE ev.consultation_id = ?1 AND ev.kind = 'answered' AND ev.detail IS NOT NULL"
+	    " ORDER BY ev.id");
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	if (stop)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
 }
 
 enum store_rc

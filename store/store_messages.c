@@ -38,11 +38,13 @@ store_msg_in_add(struct store *s, const char *provider, const char *provider_id,
 		return rc;
 
 	st = store_stmt(s, ST_MSG_IN_FIND,
-	    "SELECT id FROM messages WHERE direction = 'in' AND provider = ?1 AND provider_id = ?2");
+	    "SELECT id FROM messages WHERE direction = 'in' AND provider = ?1 AND provider_id = ?2"
+	    " AND sender = ?3");
 	if (st == NULL)
 		return STORE_ERR;
 	store_bind_text(st, 1, provider);
 	store_bind_text(st, 2, provider_id);
+	store_bind_text(st, 3, sender);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
@@ -310,11 +312,11 @@ store_msg_free(struct store_msg *m)
 
 enum store_rc
 store_msg_in_recent(struct store *s, const char *provider, const char *sender, const char *body,
-    int64_t since, int64_t *id)
+    int64_t since, int64_t *id, int64_t *at)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_RECENT,
-	    "SELECT id FROM messages WHERE direction = 'in' AND sender = ?2 AND created_at >= ?4"
-	    " AND provider = ?1 AND body = ?3 ORDER BY id LIMIT 1");
+	    "SELECT id, created_at FROM messages WHERE direction = 'in' AND sender = ?2"
+	    " AND created_at >= ?4 AND provider = ?1 AND body = ?3 ORDER BY id DESC LIMIT 1");
 	int rc;
 
 	if (st == NULL)
@@ -324,12 +326,34 @@ store_msg_in_recent(struct store *s, const char *provider, const char *sender, c
 	store_bind_text(st, 3, body);
 	sqlite3_bind_int64(st, 4, since);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
+		*at = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return STORE_OK;
 	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_msg_out_sent_since(struct store *s, const char *recipient, int64_t since, int *sent)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_OUT_SENT_SINCE,
+	    "SELECT EXISTS (SELECT 1 FROM messages WHERE created_at >= ?2 AND direction = 'out'"
+	    " AND recipient = ?1 AND status IN ('sent', 'delivered'))");
+	int rc;
+
+	*sent = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, recipient);
+	sqlite3_bind_int64(st, 2, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*sent = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
 }
 
 enum store_rc

@@ -118,6 +118,24 @@ store_subscribe(struct store *s, int64_t farmer_id, const char *category, int64_
 }
 
 enum store_rc
+store_unsubscribe(struct store *s, int64_t farmer_id, const char *category, int *removed)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_UNSUBSCRIBE,
+	    "DELETE FROM subscriptions WHERE farmer_id = ?1 AND category = ?2");
+	enum store_rc rc;
+
+	*removed = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, farmer_id);
+	store_bind_text(st, 2, category);
+	rc = store_exec_stmt(s, st);
+	if (rc == STORE_OK)
+		*removed = sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+enum store_rc
 store_subscriptions(struct store *s, int64_t farmer_id, char *buf, size_t len)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_SUBSCRIPTIONS,
@@ -400,6 +418,43 @@ store_expert_pick(struct store *s, enum store_role role, const char *category,
 	store_bind_text(st, 2, category);
 	store_bind_text(st, 3, township);
 	sqlite3_bind_int64(st, 4, cid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*expert_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return STORE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_expert_pick_route(struct store *s, const char *category, const char *township,
+    int64_t cid, int64_t exclude, int64_t *expert_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, ST_EXPERT_PICK_ROUTE,
+	    "SELECT e.id FROM experts e"
+	    " WHERE e.on_duty = 1 AND e.role = 'expert' AND e.id <> ?4"
+	    "   AND EXISTS (SELECT 1 FROM expert_categories ec"
+	    "        WHERE ec.expert_id = e.id AND ec.category = ?1)"
+	    " ORDER BY"
+	    "   EXISTS (SELECT 1 FROM assignments a"
+	    "        WHERE a.consultation_id = ?3 AND a.expert_id = e.id) ASC,"
+	    "   EXISTS (SELECT 1 FROM expert_townships et"
+	    "        WHERE et.expert_id = e.id AND et.township = ?2) DESC,"
+	    "   (SELECT count(*) FROM (SELECT 1 FROM consultations c"
+	    "        WHERE c.expert_id = e.id AND c.status = 'assigned' LIMIT 50)) ASC,"
+	    "   e.assign_seq ASC, e.id ASC"
+	    " LIMIT 1");
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, category);
+	store_bind_text(st, 2, township);
+	sqlite3_bind_int64(st, 3, cid);
+	sqlite3_bind_int64(st, 4, exclude);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*expert_id = sqlite3_column_int64(st, 0);

@@ -142,7 +142,7 @@ test_a_county_day(void **state)
 	sms(w, CHEN, "2 先隔离病猪，补液，联系兽医", "answer");
 	got(w, F2, "陈分诊答复：先隔离病猪");
 	sms(w, F2, "不满意", "rating");
-	got(w, CHEN, "#2收到1分评价");
+	got(w, CHEN, "#2收到2分评价");
 
 	/* A greeting goes to triage; staff route it to poultry: 李专家 (fewest open) gets it. */
 	t3 = sms(w, F3, "你好请问一下", "question");
@@ -177,7 +177,7 @@ test_a_county_day(void **state)
 	assert_int_equal(q(w, "SELECT count(*) FROM consultations"), 4);
 	assert_int_equal(q(w, "SELECT count(*) FROM consultations WHERE status = 'answered'"), 4);
 	assert_int_equal(q(w, "SELECT rating FROM consultations WHERE id = 1"), 5);
-	assert_int_equal(q(w, "SELECT rating FROM consultations WHERE id = 2"), 1);
+	assert_int_equal(q(w, "SELECT rating FROM consultations WHERE id = 2"), 2);
 	assert_int_equal(q(w, "SELECT count(*) FROM consultations WHERE id = 3 AND"
 	    " rules_category = 'triage' AND category = 'poultry' AND classified_by = 'staff'"), 1);
 	assert_int_equal(q(w, "SELECT channel = 'commissioner' FROM consultations WHERE id = 4"), 1);
@@ -200,7 +200,8 @@ test_a_county_day(void **state)
 	assert_int_equal(h_fake_count_to(&w->fake, F2), 3);
 	assert_int_equal(h_fake_count_to(&w->fake, F3), 3);	/* with "still being handled" */
 	got(w, F3, "您的问题#3仍在处理中");
-	assert_int_equal(h_fake_count_to(&w->fake, F5), 2);
+	assert_int_equal(h_fake_count_to(&w->fake, F5), 3);	/* told who asked for them */
+	got(w, F5, "信息员赵信息员已代您提交问题");
 
 	/* The bureau can see the history of any question. */
 	assert_int_equal(h_run_cli(w, &out, "show", "4", NULL), 0);

@@ -290,7 +290,7 @@ test_plain_reply_with_several_open_lists_them_and_relays_nothing(void **state)
 	a = sms(f, WANG, "多喂青菜");
 	assert_string_equal(a.action, "rejected");
 	expert = outbox_to(f, WANG);
-	assert_contains(expert, "您有2个待答问题：#1、#2");
+	assert_contains(expert, "您有2个待答问题：#1 小鸡拉稀、#2 鸭子不下蛋");
 	free(expert);
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
 	/* A number at the start that is not one of their tickets is part of the answer. */
@@ -496,7 +496,7 @@ test_experts_route_only_their_own_questions_and_loose_route_words_are_answers(vo
 	assert_int_equal(count_to(f, LI, "notify"), 2);
 	assert_string_equal(sms(f, TRIAGE, "分 2 家禽").action, "route");
 	li = outbox_to(f, LI);
-	assert_contains(li, "问题#2已由分诊员改分到家禽，无需您再答复");
+	assert_contains(li, "问题#2已由分诊员分到家禽，无需您再答复");
 	free(li);
 	/* 分 followed by a number and no category is an answer: "分3次喂药". */
 	sms(f, "+8613800000003", "鸭子不下蛋");	/* #3 王专家 */
@@ -576,9 +576,15 @@ test_commissioner_asks_for_a_farmer_and_gets_a_copy_of_the_answer(void **state)
 	assert_contains(comm, "已代农户138****0005提交问题");
 	assert_contains(comm, "（抄送）：先量体温");
 	free(comm);
-	/* Anything else from a commissioner gets the form of the command. */
-	r = sms(f, COMMISSIONER, "你好");
+	/* The farmer heard who asked for them, before the answer. */
+	farmer = outbox_to(f, "+8613800000005");
+	assert_contains(farmer, "信息员");
+	free(farmer);
+	/* Anything else from a commissioner gets the form of the command; a greeting is noted. */
+	r = sms(f, COMMISSIONER, "今天去了三个村");
 	assert_string_equal(r.action, "rejected");
+	r = sms(f, COMMISSIONER, "你好");
+	assert_string_equal(r.action, "noted");
 }
 
 static void
@@ -763,14 +769,20 @@ test_ratings_are_thanked_and_low_ones_alert_triage(void **state)
 	free(farmer);
 	assert_int_equal(count_to(f, TRIAGE, "alert"), 0);
 
+	/* 不满意 is 2, as on the USSD screen. */
 	r = sms(f, FARMER, "不满意");
 	assert_string_equal(r.action, "rating");
-	assert_int_equal(tu_query_int(f->path, "SELECT rating FROM consultations"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT rating FROM consultations"), 2);
 	triage = outbox_to(f, TRIAGE);
-	assert_contains(triage, "#1收到1分评价（农户138****0001），请回访跟进。");
+	assert_contains(triage, "#1收到2分评价（农户138****0001），请回访跟进。");
 	free(triage);
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'rated'"),
 	    2);
+	/* Rating the same answer low again alerts nobody again. */
+	r = sms(f, FARMER, "很不满意");
+	assert_string_equal(r.action, "rating");
+	assert_int_equal(tu_query_int(f->path, "SELECT rating FROM consultations"), 1);
+	assert_int_equal(count_to(f, TRIAGE, "alert"), 1);
 }
 
 /* The longest text queued to "to", in segments. */
@@ -894,11 +906,13 @@ test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back(void 
 	}
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"
 	    " AND direction = 'out'"), 25);
-	/* Past loop_limit (20) the expert's own phone gets no confirmations: an auto-reply on it
-	 * cannot start a loop. */
-	assert_int_equal(count_to(f, WANG, "confirm"), 20);
+	/* Loop protection is for farmers: a busy expert hears back every time, and a mistyped
+	 * ticket is never lost silently. */
+	assert_int_equal(count_to(f, WANG, "confirm"), 25);
 	assert_string_equal(sms(f, WANG, "列表").action, "list");
-	assert_int_equal(count_to(f, WANG, "reply"), 0);
+	assert_int_equal(count_to(f, WANG, "reply"), 1);
+	assert_string_equal(sms(f, WANG, "570 检查油路").action, "rejected");
+	assert_int_equal(count_to(f, WANG, "reply"), 2);
 }
 
 static void
@@ -974,20 +988,25 @@ test_reminder_then_reassignment_then_triage_and_the_bureau(void **state)
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind IN"
 	    " ('reminded', 'reassigned')"), 3);
 	/* Triage staff do not answer in time either: with no one else to ask, it stays with them
-	 * as a fresh reminder, and the bureau is told again; it is never left with no one. */
+	 * — never "handed on" to the person who holds it — they are told once how to act, and
+	 * the bureau once. */
 	tick_after(f, 8 * HOUR + MIN);
-	assert_int_equal(count_to(f, TRIAGE, "notify"), 2);
+	assert_int_equal(count_to(f, TRIAGE, "notify"), 1);
 	assert_int_equal(count_to(f, TRIAGE, "notice"), 0);
+	assert_int_equal(count_to(f, TRIAGE, "reminder"), 1);
 	assert_int_equal(tu_query_int(f->path, "SELECT e.phone = '" TRIAGE "' FROM consultations c"
 	    " JOIN experts e ON e.id = c.expert_id WHERE c.id = 1 AND c.status = 'assigned'"), 1);
 	bureau = outbox_to(f, BUREAU);
-	assert_contains(bureau, "问题#1（家禽）在分诊员分诊员处8小时未处理，请督促");
+	assert_contains(bureau, "问题#1（家禽）在分诊员分诊员处8小时未处理，也没有其他人可以接手");
 	free(bureau);
-	/* A second triage staff member on duty gets it next time, and the first is told. */
-	add_person(f, "+8613900000019", "分诊员二", ROLE_TRIAGE, NULL);
+	assert_int_equal(count_to(f, BUREAU, "alert"), 2);
+	/* Days later: nothing more is sent, and nothing counts as another reassignment. */
 	tick_after(f, 8 * HOUR + MIN);
-	assert_int_equal(count_to(f, "+8613900000019", "notify"), 1);
-	assert_int_equal(count_to(f, TRIAGE, "notice"), 1);
+	tick_after(f, 8 * HOUR + MIN);
+	assert_int_equal(count_to(f, BUREAU, "alert"), 2);
+	assert_int_equal(count_to(f, TRIAGE, "reminder"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind ="
+	    " 'reassigned'"), 2);
 	/* 王专家's late answer still counts. */
 	assert_string_equal(sms(f, WANG, "1 用土霉素拌料").action, "answer");
 }
@@ -1177,6 +1196,343 @@ test_experts_see_whole_numbers_only_when_the_county_says_so(void **state)
 	free(wang);
 }
 
+
+/*
+ * What people really send, and what each must lead to. Every row runs on a fresh database in
+ * one of a few situations; "answers" is how many answers it sent to a farmer (a command or a
+ * courtesy must send none), "gets" a part of what the sender got back, "status" what #1 is
+ * after it (a 谢谢 must not reopen an answered question).
+ */
+enum scene {
+	S_NEW,		/* a farmer who never wrote */
+	S_WAITING,	/* the farmer's #1 (poultry) is with 王专家 */
+	S_ANSWERED,	/* …and 王专家 answered it */
+	S_EXPERT1,	/* 王专家, with #1 open */
+	S_EXPERT2,	/* 王专家, with #1 and #2 open */
+	S_EXPERT0,	/* 王专家, with nothing open */
+	S_TRIAGE1,	/* triage staff, holding #1 (这个怎么弄) */
+	S_COMMISSION,	/* the information commissioner */
+};
+
+struct phrasing {
+	enum scene scene;
+	const char *text;
+	const char *action;
+	int answers;
+	const char *gets;	/* NULL: not checked */
+	const char *status;	/* of #1; NULL: not checked */
+};
+
+static const struct phrasing phrasings[] = {
+	/* An expert with one question open: commands in every loose form are commands. */
+	{ S_EXPERT1, "转交", "pass", 0, "#1已转交", "assigned" },
+	{ S_EXPERT1, "转交1", "pass", 0, "#1已转交", NULL },
+	{ S_EXPERT1, "转交 #1", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "转给别的专家吧", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "请转给其他专家", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "这个我不会，转交吧", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "转1。", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "轉1", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "转 1 吧", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "PASS 1", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "pass.", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "转", "pass", 0, NULL, NULL },
+	{ S_EXPERT1, "暂停。", "duty", 0, "您已暂停接收新问题", "assigned" },
+	{ S_EXPERT1, "暂停", "duty", 0, NULL, "assigned" },
+	{ S_EXPERT1, "暫停", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "Off.", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "OFF", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "off now", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "我要暂停几天", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "暂停吧！", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "恢复", "duty", 0, "您已恢复接收新问题", NULL },
+	{ S_EXPERT1, "ON!", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "恢复接收", "duty", 0, NULL, NULL },
+	{ S_EXPERT1, "列表？", "list", 0, "#1 小鸡拉稀怎么办", "assigned" },
+	{ S_EXPERT1, "列表", "list", 0, NULL, NULL },
+	{ S_EXPERT1, "LIST", "list", 0, NULL, NULL },
+	{ S_EXPERT1, "list please", "list", 0, NULL, NULL },
+	{ S_EXPERT1, "查询", "list", 0, NULL, NULL },
+	{ S_EXPERT1, "帮助", "help", 0, "专家指令", "assigned" },
+	{ S_EXPERT1, "HELP", "help", 0, NULL, NULL },
+	{ S_EXPERT1, "？", "help", 0, NULL, NULL },
+	{ S_EXPERT1, "幫助", "help", 0, NULL, NULL },
+	{ S_EXPERT1, "怎么用", "help", 0, NULL, NULL },
+	/* Courtesies are never answers. */
+	{ S_EXPERT1, "收到", "noted", 0, "作答请回复", "assigned" },
+	{ S_EXPERT1, "收到！", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "好的", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "好的好的", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "OK", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "ok.", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "谢谢", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "你好", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "在吗", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "👍", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "🙏🙏", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "。。。", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "嗯嗯", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "知道了", "noted", 0, NULL, NULL },
+	{ S_EXPERT1, "明白了，谢谢", "noted", 0, NULL, "assigned" },
+	/* Not an answer, not yet a pass: asked which. */
+	{ S_EXPERT1, "不会", "rejected", 0, "转 编号", "assigned" },
+	{ S_EXPERT1, "不懂。", "rejected", 0, NULL, NULL },
+	{ S_EXPERT1, "这个我不清楚", "rejected", 0, NULL, NULL },
+	{ S_EXPERT1, "1", "rejected", 0, "回复格式", NULL },
+	{ S_EXPERT1, "1。", "rejected", 0, NULL, NULL },
+	{ S_EXPERT1, "#1", "rejected", 0, NULL, NULL },
+	{ S_EXPERT1, "OFF the feed for a day", "rejected", 0, NULL, NULL },
+	{ S_EXPERT1, "代13800000009 猪不吃食", "rejected", 0, "信息员", NULL },
+	{ S_EXPERT1, "关1", "rejected", 0, "只有分诊员", "assigned" },
+	{ S_EXPERT1, "5 用土霉素", "rejected", 0, "没有编号为5的问题", NULL },
+	/* Answers, with a ticket or without, are relayed. */
+	{ S_EXPERT1, "1 用土霉素拌料", "answer", 1, NULL, "answered" },
+	{ S_EXPERT1, "#1 用土霉素拌料", "answer", 1, NULL, "answered" },
+	{ S_EXPERT1, "Q1：用土霉素拌料", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "＃１ 用土霉素拌料", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "1，用土霉素拌料", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "用土霉素拌料，连用三天", "answer", 1, NULL, "answered" },
+	{ S_EXPERT1, "15天后再补一次药", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "67.鳃病用硫酸铜", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "3天后打第二针", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "1天后再看", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "暂停喂料两天，只给清水", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "转基因玉米不影响", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "先转移到干燥的地方", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "关好门窗注意保暖", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "分两次喂药", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "代谢病可能性大", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "收到，建议先隔离病鸡", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "谢谢提问，建议用土霉素", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "不清楚病因，建议送检", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "转给农技站检测一下", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "offer more water", "answer", 1, NULL, NULL },
+	{ S_EXPERT1, "分1 畜牧", "route", 0, "已分到畜牧", "assigned" },
+	/* With two open, a reply without a ticket is never guessed. */
+	{ S_EXPERT2, "用土霉素拌料", "rejected", 0, "#1 小鸡拉稀怎么办", "assigned" },
+	{ S_EXPERT2, "15天后再补一次药", "rejected", 0, "#2 鸭子不下蛋怎么办", NULL },
+	{ S_EXPERT2, "转交", "rejected", 0, "转交哪个问题", NULL },
+	{ S_EXPERT2, "转2", "pass", 0, NULL, "assigned" },
+	{ S_EXPERT2, "2 多补钙和光照", "answer", 1, NULL, "assigned" },
+	{ S_EXPERT2, "1 用土霉素", "answer", 1, NULL, "answered" },
+	{ S_EXPERT2, "列表", "list", 0, "您有2个待答问题", NULL },
+	{ S_EXPERT2, "好的", "noted", 0, NULL, NULL },
+	{ S_EXPERT2, "暂停", "duty", 0, NULL, NULL },
+	{ S_EXPERT2, "1", "rejected", 0, NULL, NULL },
+	/* With none open. */
+	{ S_EXPERT0, "用土霉素拌料", "rejected", 0, "没有待答的问题", NULL },
+	{ S_EXPERT0, "列表", "list", 0, "没有待答的问题", NULL },
+	{ S_EXPERT0, "转交", "rejected", 0, "无需转交", NULL },
+	{ S_EXPERT0, "你好", "noted", 0, NULL, NULL },
+	{ S_EXPERT0, "帮助", "help", 0, NULL, NULL },
+	{ S_EXPERT0, "恢复", "duty", 0, NULL, NULL },
+	/* Triage staff. */
+	{ S_TRIAGE1, "关1 无具体问题", "close", 0, "#1已关闭", "closed" },
+	{ S_TRIAGE1, "关 1", "close", 0, NULL, "closed" },
+	{ S_TRIAGE1, "CLOSE #1", "close", 0, NULL, "closed" },
+	{ S_TRIAGE1, "关闭1，重复提问。", "close", 0, NULL, "closed" },
+	{ S_TRIAGE1, "關1", "close", 0, NULL, "closed" },
+	{ S_TRIAGE1, "关", "rejected", 0, "关闭格式", "assigned" },
+	{ S_TRIAGE1, "关9 无效", "rejected", 0, "没有编号为9的问题", NULL },
+	{ S_TRIAGE1, "分1 家禽", "route", 0, "由王专家答复", "assigned" },
+	{ S_TRIAGE1, "分 1 家禽。", "route", 0, NULL, NULL },
+	{ S_TRIAGE1, "分1 到家禽", "route", 0, NULL, NULL },
+	{ S_TRIAGE1, "分1 家禽类", "route", 0, NULL, NULL },
+	{ S_TRIAGE1, "分1 给畜牧专家", "route", 0, "由李专家答复", NULL },
+	{ S_TRIAGE1, "ROUTE 1 poultry", "route", 0, NULL, NULL },
+	{ S_TRIAGE1, "分1 果树茶叶", "route", 0, "暂无该类专家在岗，问题仍由您处理", "assigned" },
+	{ S_TRIAGE1, "分1 蔬菜", "rejected", 0, "没有“蔬菜”这个类别", NULL },
+	{ S_TRIAGE1, "1 先看看情况再说", "answer", 1, NULL, "answered" },
+	{ S_TRIAGE1, "先拍张照片发来看看", "answer", 1, NULL, "answered" },
+	{ S_TRIAGE1, "帮助", "help", 0, "关 编号", NULL },
+	{ S_TRIAGE1, "列表", "list", 0, "#1 这个怎么弄", NULL },
+	{ S_TRIAGE1, "转1", "rejected", 0, "没有其他分诊员在岗", "assigned" },
+	{ S_TRIAGE1, "好的", "noted", 0, NULL, NULL },
+	{ S_TRIAGE1, "代13800000009 猪不吃食", "rejected", 0, NULL, NULL },
+	/* The information commissioner. */
+	{ S_COMMISSION, "代13800000005 鸡冠发紫是什么病", "proxy", 0, "已代农户", NULL },
+	{ S_COMMISSION, "代 138 0000 0005 玉米倒伏", "proxy", 0, NULL, NULL },
+	{ S_COMMISSION, "FOR 13800000005 duck not laying", "proxy", 0, NULL, NULL },
+	{ S_COMMISSION, "代13800000005", "rejected", 0, "代问格式", NULL },
+	{ S_COMMISSION, "代", "rejected", 0, NULL, NULL },
+	{ S_COMMISSION, "你好", "noted", 0, NULL, NULL },
+	{ S_COMMISSION, "帮助", "help", 0, "信息员代农户提问", NULL },
+	{ S_COMMISSION, "今天去了三个村", "rejected", 0, NULL, NULL },
+	{ S_COMMISSION, "1 用药", "rejected", 0, NULL, NULL },
+	/* A farmer who never wrote: a greeting opens nothing. */
+	{ S_NEW, "在吗", "courtesy", 0, "请直接发送您的种植养殖问题", NULL },
+	{ S_NEW, "你好", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "您好！", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "？？？", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "。。。!!", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "🐔🐔🐔", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "谢谢", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "有人吗", "courtesy", 0, NULL, NULL },
+	{ S_NEW, "帮助", "command", 0, "直接发送问题", NULL },
+	{ S_NEW, "帮 助", "command", 0, NULL, NULL },
+	{ S_NEW, "HELP", "command", 0, NULL, NULL },
+	{ S_NEW, "?", "command", 0, NULL, NULL },
+	{ S_NEW, "查询", "command", 0, "您还没有提过问题", NULL },
+	{ S_NEW, "查询一下", "command", 0, NULL, NULL },
+	{ S_NEW, "退订", "command", 0, "已退订", NULL },
+	{ S_NEW, "TD", "command", 0, NULL, NULL },
+	{ S_NEW, "退订 畜牧", "command", 0, "您没有订阅畜牧资讯", NULL },
+	{ S_NEW, "退订 火星", "command", 0, "没有“火星”这个类别", NULL },
+	{ S_NEW, "订阅 畜牧", "command", 0, "已订阅畜牧资讯", NULL },
+	{ S_NEW, "5", "command", 0, "目前没有可以评价的答复", NULL },
+	{ S_NEW, "满意", "command", 0, NULL, NULL },
+	{ S_NEW, "查询 1", "command", 0, "没有找到您的问题#1", NULL },
+	{ S_NEW, "登记 舜山镇 六郎村", "command", 0, "已登记", NULL },
+	{ S_NEW, "鹅苗死亡怎么办", "question", 0, "编号1", "assigned" },
+	{ S_NEW, "天麻怎么种", "question", 0, NULL, "assigned" },
+	{ S_NEW, "你好，鸡拉稀怎么办", "question", 0, "家禽", NULL },
+	{ S_NEW, "在吗 鸭子不下蛋", "question", 0, "家禽", NULL },
+	{ S_NEW, "雞瘟怎麼預防", "question", 0, "家禽", NULL },
+	{ S_NEW, "订阅号怎么关注", "question", 0, NULL, NULL },
+	/* A farmer waiting for an answer. */
+	{ S_WAITING, "在吗", "courtesy", 0, "正在处理中", "assigned" },
+	{ S_WAITING, "谢谢", "courtesy", 0, NULL, "assigned" },
+	{ S_WAITING, "好的", "courtesy", 0, NULL, "assigned" },
+	{ S_WAITING, "是刚买回来的苗", "followup", 0, "补充", "assigned" },
+	{ S_WAITING, "还有腹泻", "followup", 0, NULL, NULL },
+	{ S_WAITING, "查询", "command", 0, "专家处理中", NULL },
+	{ S_WAITING, "查询 1", "command", 0, "尚无答复", NULL },
+	{ S_WAITING, "猪不吃食怎么办", "question", 0, "畜牧", "assigned" },
+	/* A farmer who got an answer: thanks never reopen it. */
+	{ S_ANSWERED, "谢谢", "courtesy", 0, "请回复1-5评价", "answered" },
+	{ S_ANSWERED, "谢谢专家！", "courtesy", 0, NULL, "answered" },
+	{ S_ANSWERED, "好的", "courtesy", 0, NULL, "answered" },
+	{ S_ANSWERED, "OK", "courtesy", 0, NULL, "answered" },
+	{ S_ANSWERED, "👍👍", "courtesy", 0, NULL, "answered" },
+	{ S_ANSWERED, "收到了", "courtesy", 0, NULL, "answered" },
+	{ S_ANSWERED, "多谢多谢", "courtesy", 0, NULL, "answered" },
+	{ S_ANSWERED, "5", "rating", 0, "5分", "answered" },
+	{ S_ANSWERED, "满意", "rating", 0, "4分", "answered" },
+	{ S_ANSWERED, "很满意", "rating", 0, "5分", NULL },
+	{ S_ANSWERED, "一般般", "rating", 0, "3分", NULL },
+	{ S_ANSWERED, "很一般", "rating", 0, "3分", NULL },
+	{ S_ANSWERED, "不满意", "rating", 0, "2分", NULL },
+	{ S_ANSWERED, "很不满意", "rating", 0, "1分", NULL },
+	{ S_ANSWERED, "5星", "rating", 0, NULL, NULL },
+	{ S_ANSWERED, "4分", "rating", 0, NULL, NULL },
+	{ S_ANSWERED, "６", "command", 0, "评价请回复1-5", "answered" },
+	{ S_ANSWERED, "0", "command", 0, NULL, "answered" },
+	{ S_ANSWERED, "鸡还是拉稀", "followup", 0, NULL, "assigned" },
+	{ S_ANSWERED, "谢谢，鸡还是拉稀", "followup", 0, NULL, "assigned" },
+	{ S_ANSWERED, "用了药还是不行", "followup", 0, NULL, "assigned" },
+	{ S_ANSWERED, "猪不吃食怎么办", "question", 0, "畜牧", "answered" },
+	{ S_ANSWERED, "苹果树叶子发黄", "question", 0, NULL, "answered" },
+	{ S_ANSWERED, "查询 1", "command", 0, "用土霉素拌料", "answered" },
+	{ S_ANSWERED, "查询1", "command", 0, "（重发）", NULL },
+	{ S_ANSWERED, "退订 家禽", "command", 0, NULL, "answered" },
+};
+
+static const char *
+scene_sender(enum scene sc)
+{
+	switch (sc) {
+	case S_NEW:
+	case S_WAITING:
+	case S_ANSWERED:
+		return FARMER;
+	case S_TRIAGE1:
+		return TRIAGE;
+	case S_COMMISSION:
+		return COMMISSIONER;
+	default:
+		return WANG;
+	}
+}
+
+static void
+scene_set(struct fixture *f, enum scene sc)
+{
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	add_person(f, LI, "李专家", ROLE_EXPERT, "livestock");
+	add_person(f, TRIAGE, "分诊员", ROLE_TRIAGE, NULL);
+	add_person(f, COMMISSIONER, "信息员", ROLE_COMMISSIONER, NULL);
+	switch (sc) {
+	case S_WAITING:
+	case S_ANSWERED:
+	case S_EXPERT1:
+	case S_EXPERT2:
+		assert_string_equal(sms(f, FARMER, "小鸡拉稀怎么办").action, "question");
+		if (sc == S_ANSWERED)
+			assert_string_equal(sms(f, WANG, "1 用土霉素拌料").action, "answer");
+		if (sc == S_EXPERT2)
+			assert_string_equal(sms(f, FARMER2, "鸭子不下蛋怎么办").action, "question");
+		break;
+	case S_TRIAGE1:
+		assert_string_equal(sms(f, FARMER, "这个怎么弄").action, "question");
+		break;
+	default:
+		break;
+	}
+}
+
+/* One row of the table; "" when it holds, else what went wrong (caller frees). */
+static char *
+phrasing_check(const struct phrasing *p)
+{
+	void *st = NULL;
+	struct fixture *f;
+	struct consult_result r;
+	long long answers, last;
+	char sql[256], *why = NULL, *all;
+
+	assert_int_equal(setup(&st), 0);
+	f = st;
+	scene_set(f, p->scene);
+	answers = tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'out'"
+	    " AND kind = 'answer'");
+	last = tu_query_int(f->path, "SELECT coalesce(max(id), 0) FROM messages");
+	r = sms(f, scene_sender(p->scene), p->text);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE id > %lld AND"
+	    " direction = 'out' AND instr(body, '%s') > 0", last, p->gets ? p->gets : "");
+	all = outbox_to(f, scene_sender(p->scene));
+	if (strcmp(r.action, p->action) != 0) {
+		if (asprintf(&why, "action %s, want %s (sender got: %s)", r.action, p->action,
+		    all) < 0)
+			abort();
+	} else if (tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'out'"
+	    " AND kind = 'answer'") - answers != p->answers) {
+		if (asprintf(&why, "answers sent to a farmer: want %d", p->answers) < 0)
+			abort();
+	} else if (p->gets && tu_query_int(f->path, sql) == 0) {
+		if (asprintf(&why, "nothing sent holds \"%s\"; the sender got: %s", p->gets,
+		    all) < 0)
+			abort();
+	} else if (p->status) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM consultations WHERE id = 1 AND"
+		    " status = '%s'", p->status);
+		if (tu_query_int(f->path, sql) != 1 && asprintf(&why, "#1 is not %s", p->status) < 0)
+			abort();
+	}
+	free(all);
+	teardown(&st);
+	return why;
+}
+
+static void
+test_what_people_really_send_leads_where_it_should(void **state)
+{
+	size_t i;
+	int failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(phrasings) / sizeof(phrasings[0]); i++) {
+		char *why = phrasing_check(&phrasings[i]);
+
+		if (why) {
+			fprintf(stderr, "row %zu \"%s\": %s\n", i, phrasings[i].text, why);
+			failed++;
+		}
+		free(why);
+	}
+	if (failed)
+		fail_msg("%d of %zu phrasings went wrong", failed, i);
+}
+
 int
 main(void)
 {
@@ -1215,6 +1571,7 @@ main(void)
 		T(test_an_unknown_long_category_is_quoted_back_in_whole_characters),
 		T(test_a_busy_expert_is_never_throttled_but_a_looping_one_hears_nothing_back),
 		T(test_experts_see_whole_numbers_only_when_the_county_says_so),
+		cmocka_unit_test(test_what_people_really_send_leads_where_it_should),
 	};
 #undef T
 

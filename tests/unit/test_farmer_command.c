@@ -28,9 +28,13 @@ test_farmer_commands_parse_as_the_table_says(void **state)
 		{ "帮助我看看玉米", FCMD_TEXT, 0, "" },
 		{ "查询", FCMD_QUERY, 0, "" },
 		{ "cx", FCMD_QUERY, 0, "" },
+		{ "查询一下", FCMD_QUERY, 0, "" },
+		{ "帮 助", FCMD_HELP, 0, "" },
 		{ "退订", FCMD_STOP, 0, "" },
 		{ "td", FCMD_STOP, 0, "" },
 		{ "stop!", FCMD_STOP, 0, "" },
+		{ "退订 畜牧", FCMD_UNSUBSCRIBE, 0, "畜牧" },
+		{ "取消订阅 家禽。", FCMD_UNSUBSCRIBE, 0, "家禽" },
 		{ "订阅", FCMD_SUBSCRIBE, 0, "" },
 		{ "订阅 畜牧", FCMD_SUBSCRIBE, 0, "畜牧" },
 		{ "订阅livestock", FCMD_SUBSCRIBE, 0, "livestock" },
@@ -40,10 +44,13 @@ test_farmer_commands_parse_as_the_table_says(void **state)
 		{ "1", FCMD_RATING, 1, "" },
 		{ "4分", FCMD_RATING, 4, "" },
 		{ "5星!", FCMD_RATING, 5, "" },
-		{ "满意", FCMD_RATING, 5, "" },
+		{ "满意", FCMD_RATING, 4, "" },
+		{ "很满意", FCMD_RATING, 5, "" },
+		{ "一般般", FCMD_RATING, 3, "" },
+		{ "很一般。", FCMD_RATING, 3, "" },
 		{ "非常满意!!", FCMD_RATING, 5, "" },
 		{ "一般", FCMD_RATING, 3, "" },
-		{ "不满意", FCMD_RATING, 1, "" },
+		{ "不满意", FCMD_RATING, 2, "" },
 		{ "很不满意。", FCMD_RATING, 1, "" },
 		{ "6", FCMD_TEXT, 0, "" },
 		{ "0", FCMD_TEXT, 0, "" },
@@ -71,11 +78,35 @@ test_farmer_commands_parse_as_the_table_says(void **state)
 	}
 }
 
+static void
+test_query_with_a_ticket_names_it(void **state)
+{
+	static const struct {
+		const char *text;
+		long long ticket;	/* 0: not a query of one ticket */
+	} cases[] = {
+		{ "查询 12", 12 }, { "查询12", 12 }, { "查询#12", 12 }, { "cx 12。", 12 },
+		{ "查12", 12 }, { "查询q7", 7 }, { "查询", 0 }, { "查询 0", 0 }, { "查询 12号", 0 },
+		{ "查询一下", 0 },
+	};
+	struct farmer_cmd cmd;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		farmer_cmd_parse(cases[i].text, &cmd);
+		if (cmd.ticket != cases[i].ticket ||
+		    (cases[i].ticket && cmd.kind != FCMD_QUERY))
+			fail_msg("\"%s\": kind %d ticket %lld", cases[i].text, cmd.kind, cmd.ticket);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_farmer_commands_parse_as_the_table_says),
+		cmocka_unit_test(test_query_with_a_ticket_names_it),
 	};
 
 	return cmocka_run_group_tests_name("farmer_command", tests, NULL, NULL);

@@ -106,7 +106,7 @@ person(struct fixture *f, const char *phone, const char *name, enum store_role r
  *  #3 02-20 09:00 C 鸭子不下蛋 → poultry → 张 (assigned longest ago); 张 passes 09:30 → 王;
  *     王 answers 11:00 (2 h from the question, 1.5 h from his assignment).
  *  #4 03-15 09:00 the commissioner asks for D: 羊拉稀 → livestock → 李; never answered.
- *  #5 03-20 09:00 A 你好 → triage; routed 10:00 to 家禽 → 王; 王 answers 12:00 (3 h; 2 h for him).
+ *  #5 03-20 09:00 A 这个怎么弄 → triage; routed 10:00 to 家禽 → 王; 王 answers 12:00 (3 h; 2 h for him).
  */
 static int
 setup(void **state)
@@ -154,7 +154,7 @@ setup(void **state)
 	say(f, at(2018, 2, 20, 9, 30), ZHANG, "转3");
 	say(f, at(2018, 2, 20, 11, 0), WANG, "3 补充光照");
 	say(f, at(2018, 3, 15, 9, 0), COMM, "代13800000004 羊拉稀怎么办");
-	say(f, at(2018, 3, 20, 9, 0), A, "你好");
+	say(f, at(2018, 3, 20, 9, 0), A, "这个怎么弄");
 	say(f, at(2018, 3, 20, 10, 0), TRIAGE, "分5 家禽");
 	say(f, at(2018, 3, 20, 12, 0), WANG, "5 您好，请说说鸡的情况");
 	return 0;
