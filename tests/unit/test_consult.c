@@ -370,6 +370,90 @@ test_without_a_provider_id_the_same_text_again_soon_is_a_repeat(void **state)
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'in'"), 2);
 }
 
+/* Mark every SMS queued so far as handed to the provider (the sender's part). */
+static void
+all_sent(struct fixture *f)
+{
+	struct store_msg rows[64];
+	int n, i;
+
+	assert_int_equal(store_outbox_due(f->s, f->now + 1000 * HOUR, rows, 64, &n), STORE_OK);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(store_outbox_sending(f->s, rows[i].id, "http", f->now), STORE_OK);
+		assert_int_equal(store_outbox_sent(f->s, rows[i].id, NULL, f->now), STORE_OK);
+		store_msg_free(&rows[i]);
+	}
+}
+
+static void
+test_a_repeat_is_never_a_persons_deliberate_second_message(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_opts o = {
+		.signature = "【测试】", .service_number = "10690000", .provider = "http",
+		.followup_window_ms = 0, .new_question_score = 10, .low_rating = 2,
+		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * HOUR,
+		.reassign_after_ms = 8 * HOUR, .off_duty_grace_ms = HOUR,
+		.dedup_window_ms = 2 * MIN,
+	};
+	struct consult_result a, b, q, r;
+	char *farmer2, text[64];
+
+	consult_free(f->c);
+	f->c = consult_new(f->s, f->rules, f->norm, &o);
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	/* The same advice to two farmers in turn, each the only question open: both get it. */
+	sms(f, FARMER, "小鸡拉稀怎么办");
+	a = sms(f, WANG, "建议用土霉素拌料");
+	assert_string_equal(a.action, "answer");
+	all_sent(f);
+	sms(f, FARMER2, "我家的鸡也拉稀");
+	b = sms(f, WANG, "建议用土霉素拌料");
+	assert_false(b.duplicate);
+	assert_string_equal(b.action, "answer");
+	assert_int_equal(b.ticket, 2);
+	farmer2 = outbox_to(f, FARMER2);
+	assert_contains(farmer2, "#2 王专家答复：建议用土霉素拌料");
+	free(farmer2);
+	/* The provider sending the expert's message again before our reply left: a repeat. */
+	q = sms(f, FARMER, "鸡还是拉稀");	/* a new question: no follow-up window here */
+	snprintf(text, sizeof(text), "%lld 加点电解多维", (long long)q.ticket);
+	a = sms(f, WANG, text);
+	b = sms(f, WANG, text);
+	assert_true(b.duplicate);
+	assert_int_equal(a.message_id, b.message_id);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'out'"
+	    " AND kind = 'answer' AND body LIKE '%电解多维%'"), 1);
+	/* Told to add the ticket, the expert sends the text again: it counts. */
+	all_sent(f);
+	q = sms(f, FARMER, "鸡不吃食了");
+	r = sms(f, FARMER2, "鸭子也不吃食了");
+	a = sms(f, WANG, "多喂青菜");
+	assert_string_equal(a.action, "rejected");
+	all_sent(f);
+	snprintf(text, sizeof(text), "%lld 先隔离", (long long)r.ticket);
+	assert_string_equal(sms(f, WANG, text).action, "answer");
+	all_sent(f);
+	b = sms(f, WANG, "多喂青菜");
+	assert_false(b.duplicate);
+	assert_string_equal(b.action, "answer");
+	assert_int_equal(b.ticket, q.ticket);
+}
+
+static void
+test_a_provider_id_from_another_sender_is_another_message(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result a, b;
+
+	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
+	a = sms_id(f, FARMER, "小鸡拉稀", "prov-1");
+	b = sms_id(f, FARMER2, "鸭子不下蛋", "prov-1");
+	assert_false(b.duplicate);
+	assert_true(a.ticket != b.ticket);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations"), 2);
+}
+
 static void
 test_no_expert_goes_to_triage_and_without_triage_waits_until_one_comes(void **state)
 {
@@ -1564,6 +1648,8 @@ main(void)
 		T(test_off_duty_hands_open_questions_on_after_the_grace_period),
 		T(test_quiet_hours_hold_notices_and_stop_the_clock),
 		T(test_without_a_provider_id_the_same_text_again_soon_is_a_repeat),
+		T(test_a_repeat_is_never_a_persons_deliberate_second_message),
+		T(test_a_provider_id_from_another_sender_is_another_message),
 		T(test_an_undelivered_answer_is_tried_once_more_then_the_expert_and_triage_are_told),
 		T(test_a_report_that_the_farmer_opted_out_stops_broadcasts_to_them),
 		T(test_experts_route_only_their_own_questions_and_loose_route_words_are_answers),
