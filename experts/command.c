@@ -254,7 +254,8 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 	static const char *const pass_targets[] = { "别人", "別人", "别的", "別的", "其他", "其它",
 	    "他人", "另一", "另外", "同事", "专家", "專家", NULL };
 	static const char *const kw_pass[] = { "转", "轉", "pass", NULL };
-	static const char *const kw_list[] = { "列表", "待答", "待答问题", "待答問題", "我的问题",
+	/* Longer words first: the first that matches is taken. */
+	static const char *const kw_list[] = { "列表", "待答问题", "待答問題", "待答", "我的问题",
 	    "我的問題", "查询", "查詢", "list", NULL };
 	static const char *const kw_off[] = { "暂停接收新问题", "暂停接收", "暂停", "暫停接收", "暫停",
 	    "停止接收", "请假", "請假", "休息", "off", NULL };
@@ -268,6 +269,10 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 	/* "不会", "这个我不懂": not an answer to send a farmer, but a pass not yet said. */
 	static const char *const kw_decline[] = { "不会", "不懂", "不知道", "不清楚", "不熟悉",
 	    "不了解", "答不了", "回答不了", "不是我的专业", "不是我专业", "不归我管", NULL };
+	/* "好的，我看看", "稍等": the answer is still to come. */
+	static const char *const kw_hold[] = { "稍等", "等一下", "等等", "我看看", "我看一下", "我查一下",
+	    "我想想", "马上回复", "马上", "晚点回复", "稍后回复", "正在看", "在看", "看看", NULL };
+	static const char *const kw_ack[] = { "好的", "好", "收到", "ok", "嗯", NULL };
 	static const char *const kw_duty_en[] = { "off", "on", NULL };
 	static const char *const kw_list_en[] = { "list", NULL };
 	const char *p = skip_blank(text), *lp = skip_leaders(p), *q, *r;
@@ -294,6 +299,12 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 	}
 	if ((q = match_keyword(lp, kw_decline)) && at_end(q)) {
 		bad(out, USAGE_DECLINE);
+		return;
+	}
+	q = match_keyword(lp, kw_ack);
+	q = skip_leaders(q ? skip_separators(q) : lp);
+	if ((q = match_keyword(q, kw_hold)) && at_end(q)) {
+		bad(out, USAGE_HOLD);
 		return;
 	}
 	/*

@@ -48,6 +48,7 @@ void expert_cmd_parse(const char *text, struct expert_cmd *out);
 #define USAGE_DUTY "暂停接收新问题请只回“暂停”（OFF），恢复请只回“恢复”（ON）"
 #define USAGE_LIST "查看待答问题请只回“列表”（LIST）"
 #define USAGE_DECLINE "不便答复请回复“转 编号”转交其他专家；作答请回复“编号 答复内容”"
+#define USAGE_HOLD "好的。想好后请回复“编号 答复内容”，农户只会收到这样发来的答复"
 #define USAGE_CLOSE "关闭格式：关 编号 原因，如“关1024 无具体问题”"
 
 #endif
