@@ -214,11 +214,206 @@ test_a_county_day(void **state)
 	(void)t4;
 }
 
+/*
+ * The same kind of day as people really type it: greetings before questions, thanks after
+ * answers, commands with full stops and polite words, the words of our own notices, the same
+ * advice to two farmers, a number that starts an answer, a junk ticket closed. Every farmer
+ * gets exactly the answers meant for them, no command or courtesy reaches a farmer, every
+ * expert sees the real question, and the figures match a count by hand.
+ */
+#define YANG "+8613900000004"	/* vegetable, grain */
+#define ZHOU "+8613900000005"	/* aqua */
+#define F4 "+8613800000004"
+#define F6 "+8613800000006"
+#define F7 "+8613800000007"
+#define F8 "+8613800000008"
+#define F9 "+8613800000009"
+
+static const char loose_people_csv[] =
+    "phone,name,categories,townships,role\n"
+    WANG ",王专家,poultry,舜山镇,expert\n"
+    ZHANG ",张专家,livestock,,expert\n"
+    YANG ",杨丽,\"vegetable,grain\",,expert\n"
+    ZHOU ",周专家,aqua,,expert\n"
+    CHEN ",陈分诊,,,triage\n"
+    ZHAO ",赵信息员,,舜山镇,commissioner\n";
+
+/* How many answers phone got, as the database recorded them. */
+static long long
+answers_to(struct world *w, const char *phone)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	    " kind = 'answer' AND recipient = '%s'", phone);
+	return q(w, sql);
+}
+
+static void
+test_a_county_day_as_people_type(void **state)
+{
+	struct world *w = *state;
+	char *csv, *out;
+	json_t *j, *total;
+	json_error_t jerr;
+
+	csv = tu_write_file(w->dir, "people.csv", loose_people_csv);
+	assert_int_equal(h_run_cli(w, &out, "expert", "import", csv, NULL), 0);
+	free(out);
+	free(csv);
+	h_gateway_start(w);
+
+	/* A greeting, then the question: the expert sees the question, not the greeting. */
+	assert_int_equal(sms(w, F1, "在吗", "courtesy"), 0);
+	got(w, F1, "请直接发送您的种植养殖问题");
+	assert_int_equal(sms(w, F1, "番茄叶子卷了", "question"), 1);
+	h_assert_contains(got(w, YANG, "新问题#1"), "番茄叶子卷了");
+	sms(w, YANG, "收到", "noted");
+	sms(w, YANG, "好的，我看看", "rejected");
+	got(w, YANG, "想好后请回复");
+	sms(w, YANG, "1 番茄卷叶可能是病毒病，拔除病株，防治蚜虫", "answer");
+	got(w, F1, "杨丽答复：番茄卷叶可能是病毒病");
+	/* Thanks: a short reply, and the question stays answered. */
+	assert_int_equal(sms(w, F1, "谢谢专家！", "courtesy"), 1);
+	got(w, F1, "不客气");
+	sms(w, F1, "满意", "rating");
+	got(w, F1, "评价（4分）");
+
+	/* The words of our own notice: 转交. Triage staff get it and answer it. */
+	assert_int_equal(sms(w, F2, "鱼塘浮头怎么办", "question"), 2);
+	got(w, ZHOU, "新问题#2");
+	sms(w, ZHOU, "转交", "pass");
+	got(w, ZHOU, "#2已转交");
+	got(w, CHEN, "转来的问题#2");
+	sms(w, CHEN, "2 开增氧机，减少投喂，换部分新水", "answer");
+	got(w, F2, "陈分诊答复：开增氧机");
+	sms(w, F2, "一般般", "rating");
+
+	/* Two open: a reply without a ticket is not guessed; the list says which is which. */
+	assert_int_equal(sms(w, F3, "鸭子不下蛋", "question"), 3);
+	assert_int_equal(sms(w, F4, "小鸡拉白稀怎么办", "question"), 4);
+	got(w, WANG, "新问题#4");
+	sms(w, WANG, "多补钙", "rejected");
+	h_assert_contains(got(w, WANG, "您有2个待答问题"), "#3 鸭子不下蛋");
+	sms(w, WANG, "3 多补钙和光照", "answer");
+	got(w, F3, "王专家答复：多补钙和光照");
+	/* The same advice to two farmers in turn: both get it. */
+	sms(w, WANG, "用土霉素拌料，连用三天", "answer");
+	got(w, WANG, "#4的答复已发给农户");
+	/* (What the expert read has left us: the provider took it.) */
+	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE kind = 'confirm' AND"
+	    " recipient = '" WANG "' AND body LIKE '%#4的答复%' AND status = 'sent'", 1), 1);
+	assert_int_equal(sms(w, F5, "我家的鸡也拉白稀", "question"), 5);
+	got(w, WANG, "新问题#5");
+	assert_int_equal(sms(w, WANG, "用土霉素拌料，连用三天", "answer"), 5);
+	got(w, F5, "王专家答复：用土霉素拌料");
+	sms(w, WANG, "暂停。", "duty");
+	got(w, WANG, "您已暂停接收新问题");
+	sms(w, WANG, "恢复", "duty");
+
+	/* A number that starts an answer is part of it. Thanks do not reopen; a follow-up does. */
+	assert_int_equal(sms(w, F6, "你好", "courtesy"), 0);
+	assert_int_equal(sms(w, F6, "牛不反刍怎么办", "question"), 6);
+	got(w, ZHANG, "新问题#6");
+	sms(w, ZHANG, "15天后再复查一次，先灌服健胃散", "answer");
+	got(w, F6, "张专家答复：15天后再复查一次");
+	sms(w, F6, "谢谢", "courtesy");
+	assert_int_equal(sms(w, F6, "牛还是不吃草", "followup"), 6);
+	got(w, ZHANG, "#6农户追问：牛还是不吃草");
+	sms(w, ZHANG, "列表？", "list");
+	got(w, ZHANG, "#6 牛不反刍怎么办");
+	sms(w, ZHANG, "6 停喂精料，多喂青草", "answer");
+	got(w, F6, "停喂精料");
+
+	/* A junk question: triage closes it, and it leaves the backlog. */
+	assert_int_equal(sms(w, F7, "？？？", "courtesy"), 0);
+	assert_int_equal(sms(w, F7, "这个事情怎么办呢", "question"), 7);
+	got(w, CHEN, "新问题#7");
+	sms(w, CHEN, "关7 无具体问题", "close");
+	got(w, F7, "已由工作人员关闭");
+
+	/* Passed on with a full stop; triage routes it back by name to the one expert there is. */
+	assert_int_equal(sms(w, F8, "苞谷叶子发黄", "question"), 8);
+	got(w, YANG, "新问题#8");
+	sms(w, YANG, "转8。", "pass");
+	got(w, CHEN, "转来的问题#8");
+	sms(w, CHEN, "分8 粮油作物。", "route");
+	got(w, CHEN, "由杨丽答复");
+	sms(w, YANG, "8 缺氮，追施尿素每亩10斤", "answer");
+	got(w, F8, "杨丽答复：缺氮");
+
+	/* The commissioner asks for a farmer, who is told who asked; an expert may not use 代. */
+	assert_int_equal(sms(w, ZHAO, "代13800000009 猪不吃食发烧", "proxy"), 9);
+	got(w, F9, "信息员赵信息员已代您提交问题");
+	sms(w, WANG, "代13800000010 鸡瘟怎么办", "rejected");
+	got(w, WANG, "信息员代农户提问");
+	sms(w, ZHANG, "9 先量体温，肌注退烧针", "answer");
+	got(w, F9, "张专家答复：先量体温");
+	got(w, ZHAO, "（抄送）：先量体温");
+
+	/* Farmers' loose commands. */
+	sms(w, F1, "退订 蔬菜", "command");
+	got(w, F1, "您没有订阅蔬菜资讯");
+	sms(w, F1, "订阅 蔬菜", "command");
+	sms(w, F1, "退订 蔬菜。", "command");
+	got(w, F1, "已退订蔬菜资讯");
+	sms(w, F4, "查询 4", "command");
+	got(w, F4, "（重发）：用土霉素拌料");
+	sms(w, F3, "5", "rating");
+	sms(w, F3, "好的", "courtesy");
+	sms(w, ZHOU, "帮助", "help");
+	got(w, ZHOU, "专家指令");
+	sms(w, CHEN, "分 99 家禽", "rejected");
+	sms(w, F2, "谢谢", "courtesy");
+
+	/* Evening: what each farmer got, and what never reached one. */
+	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	    " status <> 'sent'", 0), 0);
+	assert_int_equal(answers_to(w, F1), 1);
+	assert_int_equal(answers_to(w, F2), 1);
+	assert_int_equal(answers_to(w, F3), 1);
+	assert_int_equal(answers_to(w, F4), 1);
+	assert_int_equal(answers_to(w, F5), 1);
+	assert_int_equal(answers_to(w, F6), 2);
+	assert_int_equal(answers_to(w, F7), 0);
+	assert_int_equal(answers_to(w, F8), 1);
+	assert_int_equal(answers_to(w, F9), 1);
+	assert_int_equal(q(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND kind ="
+	    " 'answer' AND (body LIKE '%转交%' OR body LIKE '%暂停%' OR body LIKE '%收到%' OR"
+	    " body LIKE '%列表%' OR body LIKE '%我看看%' OR body LIKE '%谢谢%' OR body LIKE"
+	    " '%恢复%')"), 0);
+	/* Every expert saw the real question. */
+	assert_int_equal(q(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND kind ="
+	    " 'notify' AND (body LIKE '%在吗%' OR body LIKE '%你好%' OR body LIKE '%？？？%')"), 0);
+	assert_int_equal(q(w, "SELECT count(*) FROM consultations"), 9);
+	assert_int_equal(q(w, "SELECT count(*) FROM consultations WHERE status = 'answered'"), 8);
+	assert_int_equal(q(w, "SELECT count(*) FROM consultations WHERE status = 'closed'"), 1);
+	assert_int_equal(h_gateway_stop(w), 0);
+
+	/* The figures, against the count above: 9 questions, 8 answered, ratings 4, 3, 5. */
+	assert_int_equal(h_run_cli(w, &out, "stats", "--format", "json", "--recent", "0", NULL), 0);
+	j = json_loads(out, 0, &jerr);
+	if (j == NULL)
+		fail_msg("stats --format json: %s: %s", jerr.text, out);
+	total = json_object_get(j, "total");
+	if (total == NULL)
+		total = j;
+	h_assert_contains(out, "\"consultations\": 9");
+	h_assert_contains(out, "\"answered\": 8");
+	json_decref(j);
+	free(out);
+	assert_int_equal(h_run_cli(w, &out, "report", NULL), 0);
+	h_assert_contains(out, "9");
+	free(out);
+	(void)total;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_a_county_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_county_day_as_people_type, setup, teardown),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
