@@ -4,6 +4,7 @@
  */
 #include "bureau/corrections.h"
 #include "bureau/export.h"
+#include "bureau/period.h"
 #include "bureau/report.h"
 #include "bureau/show.h"
 #include "bureau/stats.h"
@@ -592,21 +593,6 @@ cmd_expert(struct globals *g, int argc, char **argv)
 
 /* stats */
 
-/* Local midnight of a YYYY-MM-DD date, in UTC ms; -1 if it is not a date. */
-static int64_t
-parse_date(const char *s)
-{
-	struct tm tm;
-	char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
 /*
  * --from/--to as the bureau writes them: whole days in the configured time zone, --to
  * included. *label keeps what was written. Returns 0, or 2 after saying what is wrong.
@@ -615,11 +601,11 @@ static int
 period_option(int c, const char *arg, struct fig_opts *fo, const char **from_label,
     const char **to_label)
 {
-	int64_t t = parse_date(arg);
+	int64_t t;
 
-	if (t < 0) {
-		fprintf(stderr, "farmline: --%s: \"%s\" is not YYYY-MM-DD\n", c == 'f' ? "from" : "to",
-		    arg);
+	if (bureau_date_parse(arg, &t) != 0) {
+		fprintf(stderr, "farmline: --%s: \"%s\" is not a date (YYYY-MM-DD)\n",
+		    c == 'f' ? "from" : "to", arg);
 		return 2;
 	}
 	if (c == 'f') {
@@ -630,6 +616,18 @@ period_option(int c, const char *arg, struct fig_opts *fo, const char **from_lab
 		*to_label = arg;
 	}
 	return 0;
+}
+
+/* Refuse a period that ends before it starts. Returns 0, or 2 after saying so. */
+static int
+period_valid(const char *cmd, int64_t from, int64_t to)
+{
+	char err[160];
+
+	if (bureau_period_check(from, to, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "farmline: %s: %s\n", cmd, err);
+	return 2;
 }
 
 static int
@@ -696,6 +694,8 @@ cmd_stats(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (period_valid("stats", o.fig.from, o.fig.to))
+		return 2;
 	if (env_open(g, &env) != 0)
 		return 1;
 	o.rules = env.rules;
@@ -768,9 +768,9 @@ cmd_report(struct globals *g, int argc, char **argv)
 	}
 	if (year) {
 		snprintf(date, sizeof(date), "%ld-01-01", year);
-		o.fig.from = parse_date(date);
+		bureau_date_parse(date, &o.fig.from);	/* a year of 2000..2200: always a date */
 		snprintf(date, sizeof(date), "%ld-01-01", year + 1);
-		o.fig.to = parse_date(date);
+		bureau_date_parse(date, &o.fig.to);
 		snprintf(title, sizeof(title), "%ld年", year);
 	} else if (from_label || to_label) {
 		snprintf(title, sizeof(title), "%s至%s", from_label ? from_label : "开始以来",
@@ -778,6 +778,8 @@ cmd_report(struct globals *g, int argc, char **argv)
 	} else {
 		snprintf(title, sizeof(title), "平台开通以来");
 	}
+	if (period_valid("report", o.fig.from, o.fig.to))
+		return 2;
 	o.title = title;
 	o.platform = "科技扶贫在线平台";
 	o.timezone = g->cfg.timezone;
@@ -831,6 +833,8 @@ cmd_export(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (period_valid("export", period.from, period.to))
+		return 2;
 	if (env_open(g, &env) != 0)
 		return 1;
 	if (path && (out = fopen(path, "w")) == NULL) {
@@ -992,27 +996,22 @@ cmd_corrections(struct globals *g, int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *from_label = NULL, *to_label = NULL;
 	enum corrections_format format = CORRECTIONS_TABLE;
 	struct route_norm *norm = NULL;
-	int64_t from = 0, to = INT64_MAX;
+	struct fig_opts period;
 	struct cli_env env;
 	char err[512];
 	int c, rc = 1;
 
+	memset(&period, 0, sizeof(period));
+	period.to = INT64_MAX;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if ((from = parse_date(optarg)) < 0) {
-				fprintf(stderr, "farmline: --from: \"%s\" is not YYYY-MM-DD\n", optarg);
-				return 2;
-			}
-			break;
 		case 't':
-			if ((to = parse_date(optarg)) < 0) {
-				fprintf(stderr, "farmline: --to: \"%s\" is not YYYY-MM-DD\n", optarg);
+			if (period_option(c, optarg, &period, &from_label, &to_label))
 				return 2;
-			}
-			to += 86400000;
 			break;
 		case 'F':
 			if (strcmp(optarg, "table") == 0)
@@ -1029,11 +1028,13 @@ cmd_corrections(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (period_valid("corrections", period.from, period.to))
+		return 2;
 	if (env_open(g, &env) != 0)
 		return 1;
 	if (route_norm_open(&norm, err, sizeof(err)) != 0)
 		fprintf(stderr, "farmline: %s\n", err);
-	else if (bureau_corrections(env.s, env.rules, norm, from, to, format, stdout, err,
+	else if (bureau_corrections(env.s, env.rules, norm, period.from, period.to, format, stdout, err,
 	    sizeof(err)) != 0)
 		fprintf(stderr, "farmline: corrections: %s\n", err);
 	else
