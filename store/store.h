@@ -160,7 +160,11 @@ enum store_rc store_consult_assign(struct store *s, int64_t cid, int64_t expert_
 /* Take cid from whoever has it (outcome: "passed", "off_duty", …) and mark it queued. */
 enum store_rc store_consult_unassign(struct store *s, int64_t cid, const char *outcome,
     int64_t now);
-/* Record an answer by expert_id: first answer time and answerer kept from the first one. */
+/*
+ * Record an answer by expert_id: the open assignment ends "answered" if it is theirs, else
+ * "taken_over" (and an expert's own earlier assignment of cid ends "answered", late); cid now
+ * belongs to expert_id. First answer time and answerer are kept from the first answer.
+ */
 enum store_rc store_consult_answered(struct store *s, int64_t cid, int64_t expert_id,
     int64_t now);
 enum store_rc store_consult_set_category(struct store *s, int64_t cid, const char *category,
@@ -341,7 +345,10 @@ enum store_rc store_fig_consultations(struct store *s, int64_t from, int64_t to,
 enum store_rc store_fig_open_at(struct store *s, int64_t at,
     int (*cb)(void *arg, const struct store_fig_consult *c), void *arg);
 
-/* Events in [from, to) by kind: cb(kind, count). */
+/*
+ * Events in [from, to) by kind: cb(kind, count). A "rerouted" event that left the category as
+ * it was (detail "poultry -> poultry") is not counted: only changes are.
+ */
 enum store_rc store_fig_events(struct store *s, int64_t from, int64_t to,
     int (*cb)(void *arg, const char *kind, int64_t n), void *arg);
 
@@ -356,6 +363,7 @@ enum store_rc store_fig_assignments(struct store *s, int64_t from, int64_t to,
 
 struct store_fig_message {
 	const char *direction, *status, *kind, *category;	/* category NULL: none */
+	const char *provider;	/* "ussd" for a question asked on the USSD menu: not an SMS */
 	int segments;
 	int64_t broadcast_id;	/* 0: not part of a broadcast */
 };
