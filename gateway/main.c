@@ -49,8 +49,10 @@ usage(FILE *out)
 	    "  serve [--allow-root]          run the gateway (not as root unless allowed)\n"
 	    "  classify [--explain]          classify one question per line from standard input\n"
 	    "  expert add --phone P --name N --categories a,b [--townships x,y]\n"
-	    "             [--role expert|triage|commissioner]\n"
-	    "  expert list                   everyone registered\n"
+	    "             [--role expert|triage|commissioner] [--update]\n"
+	    "                                register a person; --update changes a registered one\n"
+	    "  expert remove --phone P       no new questions, open ones handed on; history kept\n"
+	    "  expert list                   everyone registered (and who was removed)\n"
 	    "  expert import FILE.csv        columns phone,name,categories,townships,role\n"
 	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 	    "        [--by day|week|month|year|category|township|channel|expert]\n"
@@ -202,6 +204,15 @@ struct cli_env {
 	struct route_rules *rules;
 	struct store *s;
 };
+
+/* What expert add and import check a person against: the rules' categories, [townships]. */
+static void
+env_known(const struct globals *g, const struct cli_env *env, struct expert_known *k)
+{
+	k->rules = env->rules;
+	k->townships = g->cfg.townships;
+	k->ntownships = g->cfg.ntownships;
+}
 
 static int
 env_open(struct globals *g, struct cli_env *env)
@@ -448,6 +459,7 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		{ "update", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct expert_known known;
 	struct expert_input in;
 	struct cli_env env;
 	char err[512];
@@ -474,7 +486,8 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 	}
 	if (env_open(g, &env) != 0)
 		return 1;
-	res = expert_register(env.s, env.rules, &in, update, clock_now_ms(), err, sizeof(err));
+	env_known(g, &env, &known);
+	res = expert_register(env.s, &known, &in, update, clock_now_ms(), err, sizeof(err));
 	switch (res) {
 	case EXPERT_ADDED:
 	case EXPERT_UPDATED:
@@ -483,7 +496,8 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		rc = 0;
 		break;
 	case EXPERT_EXISTS:
-		fprintf(stderr, "farmline: %s (use --update to change it)\n", err);
+		fprintf(stderr, "farmline: %s (--update changes it, or registers again one who was "
+		    "removed)\n", err);
 		break;
 	default:
 		fprintf(stderr, "farmline: expert add: %s\n", err);
@@ -522,7 +536,7 @@ list_one(void *arg, const struct store_expert *e)
 	cells[2] = e->role == ROLE_EXPERT ? "专家" : e->role == ROLE_TRIAGE ? "分诊员" : "信息员";
 	cells[3] = cats[0] ? cats : "-";
 	cells[4] = e->townships ? e->townships : "-";
-	cells[5] = e->on_duty ? "在岗" : "暂停";
+	cells[5] = e->removed_at ? "已停用" : e->on_duty ? "在岗" : "暂停";
 	cells[6] = open;
 	table_add(ctx->t, cells);
 	return 0;
@@ -557,19 +571,64 @@ cmd_expert_list(struct globals *g)
 static int
 cmd_expert_import(struct globals *g, const char *path)
 {
+	struct expert_known known;
 	struct cli_env env;
 	char err[512];
 	int added = 0, updated = 0, rc = 1;
 
 	if (env_open(g, &env) != 0)
 		return 1;
-	if (expert_import_csv(env.s, env.rules, path, clock_now_ms(), &added, &updated, err,
+	env_known(g, &env, &known);
+	if (expert_import_csv(env.s, &known, path, clock_now_ms(), &added, &updated, err,
 	    sizeof(err)) == 0) {
 		printf("imported %s: %d added, %d updated\n", path, added, updated);
 		rc = 0;
 	} else {
 		fprintf(stderr, "farmline: expert import: %s (nothing was imported)\n", err);
 	}
+	env_close(&env);
+	return rc;
+}
+
+static int
+cmd_expert_remove(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_expert e;
+	struct cli_env env;
+	const char *phone = NULL;
+	char err[512];
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': phone = optarg; break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (phone == NULL || optind != argc) {
+		fprintf(stderr, "farmline: expert remove needs --phone and nothing else\n");
+		return 2;
+	}
+	if (env_open(g, &env) != 0)
+		return 1;
+	if (expert_remove(env.s, phone, clock_now_ms(), &e, err, sizeof(err)) == 0) {
+		printf("removed %s (%s): no new questions; ", e.name, e.phone);
+		if (e.open_count)
+			printf("%d open question%s handed on %s after [escalation] off_duty_grace\n",
+			    e.open_count, e.open_count == 1 ? "" : "s", e.open_count == 1 ? "is" : "are");
+		else
+			printf("nothing open\n");
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: expert remove: %s\n", err);
+	}
+	store_expert_free(&e);
 	env_close(&env);
 	return rc;
 }
@@ -583,6 +642,8 @@ cmd_expert(struct globals *g, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return cmd_expert_add(g, argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove") == 0)
+		return cmd_expert_remove(g, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return cmd_expert_list(g);
 	if (strcmp(argv[1], "import") == 0 && argc == 3)

@@ -166,6 +166,9 @@ static const char *const migrations[] = {
 	"  WHERE direction = 'out' AND broadcast_id IS NULL;"
 	"CREATE INDEX messages_outbox_broadcast ON messages(status, next_attempt_at)"
 	"  WHERE direction = 'out' AND broadcast_id IS NOT NULL;",
+
+	/* 5: a person the bureau removed keeps their row (figures name them), marked removed. */
+	"ALTER TABLE experts ADD COLUMN removed_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -49,6 +49,7 @@ struct store_expert {
 	int open_count;		/* consultations assigned and not yet answered (list only) */
 	int64_t off_since;	/* when they went off duty (0: on duty) */
 	int64_t created_at;
+	int64_t removed_at;	/* when the bureau removed them (0: registered) */
 };
 
 struct store_consult {
@@ -129,13 +130,30 @@ enum store_rc store_subscribe(struct store *s, int64_t farmer_id, const char *ca
 enum store_rc store_subscriptions(struct store *s, int64_t farmer_id, char *buf, size_t len);
 void store_farmer_free(struct store_farmer *f);
 
-/* Experts, triage staff and information commissioners. */
+/*
+ * Experts, triage staff and information commissioners. A person the bureau removed keeps their
+ * row, so that figures and histories still name them; find does not see them (their phone is
+ * no longer staff), get and list do (removed_at set).
+ */
 enum store_rc store_expert_find(struct store *s, const char *phone, struct store_expert *out);
 enum store_rc store_expert_get(struct store *s, int64_t id, struct store_expert *out);
+/*
+ * Remove the registered person with phone at now: off duty and never picked again; what they
+ * hold is handed on as for anyone off duty (consult/escalate.c). *out is filled with them as
+ * they were, open_count included (caller frees). STORE_NOTFOUND when no registered person has
+ * that phone.
+ */
+enum store_rc store_expert_remove(struct store *s, const char *phone, int64_t now,
+    struct store_expert *out);
+/* Whether phone belongs to a removed person (*removed 1) — for a clearer refusal. */
+enum store_rc store_expert_removed(struct store *s, const char *phone, int *removed);
 /* Insert; STORE_DUP if the phone is registered. Categories and townships are comma lists. */
 enum store_rc store_expert_add(struct store *s, const struct store_expert *e, int64_t now,
     int64_t *id);
-/* Replace name, role, categories and townships of the expert with e->phone. */
+/*
+ * Replace name, role, categories and townships of the person with e->phone; one who was
+ * removed is registered again, on duty.
+ */
 enum store_rc store_expert_update(struct store *s, const struct store_expert *e);
 enum store_rc store_expert_set_duty(struct store *s, int64_t id, int on_duty, int64_t now);
 /* Calls cb for each person, ordered by role and id; cb returning non-zero stops the walk. */
@@ -375,7 +393,7 @@ enum store_rc store_fig_messages(struct store *s, int64_t from, int64_t to,
 enum store_rc store_fig_depths(struct store *s, int64_t *queued, int64_t *sending,
     int64_t *open);
 
-/* People registered before at, by role, and farmers first seen before at. */
+/* People registered before at and not removed by then, by role; farmers first seen before at. */
 struct store_fig_registry {
 	int64_t experts, triage, commissioners, farmers;
 };

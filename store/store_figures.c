@@ -172,7 +172,8 @@ store_fig_registry(struct store *s, int64_t at, struct store_fig_registry *out)
 
 	memset(out, 0, sizeof(*out));
 	st = store_stmt(s, ST_FIG_REGISTRY,
-	    "SELECT role, count(*) FROM experts WHERE created_at < ?1 GROUP BY role");
+	    "SELECT role, count(*) FROM experts WHERE created_at < ?1"
+	    " AND (removed_at IS NULL OR removed_at >= ?1) GROUP BY role");
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, at);

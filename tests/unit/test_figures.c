@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "consult/consult.h"
 #include "consult/ussd.h"
+#include "experts/registry.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
 #include "store/store.h"
@@ -755,6 +756,47 @@ test_ussd_questions_are_not_counted_as_sms(void **state)
 	free(text);
 }
 
+static void
+test_a_removed_expert_is_still_named_and_what_they_held_moves_on(void **state)
+{
+	struct fixture *f = *state;
+	const struct fig_expert *x;
+	struct store_expert e;
+	struct figures g;
+	char err[256];
+	int changed = 0;
+
+	/* #6 03-25 09:00 → 张 (as in the take-over story); 张 is removed at 10:00. */
+	say(f, at(2018, 3, 25, 9, 0), B, "鸡拉稀带血");
+	assert_int_equal(expert_remove(f->s, ZHANG, at(2018, 3, 25, 10, 0), &e, err, sizeof(err)),
+	    0);
+	assert_int_equal(e.open_count, 1);
+	store_expert_free(&e);
+	/* An hour later (off_duty_grace) the escalation hands #6 on to 王. */
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_tick(f->c, at(2018, 3, 25, 11, 5), &changed), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	assert_int_equal(tu_query_int(f->path, "SELECT e.phone = '" WANG "' FROM consultations c"
+	    " JOIN experts e ON e.id = c.expert_id WHERE c.id = 6"), 1);
+	/* What 张 sends now is a farmer's: a question, #7. */
+	say(f, at(2018, 3, 26, 9, 0), ZHANG, "6 用磺胺类药");
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations c JOIN farmers"
+	    " fa ON fa.id = c.farmer_id WHERE fa.phone = '" ZHANG "'"), 1);
+
+	/* The year still names 张 with what he had: #3 (passed) and #6 (handed on). */
+	figures_of(f, at(2018, 1, 1, 0, 0), at(2019, 1, 1, 0, 0), &g);
+	x = expert(&g, "张专家");
+	assert_int_equal(x->assigned, 2);
+	assert_int_equal(x->passed, 1);
+	assert_int_equal(x->answered, 0);
+	/* On the register: 3 experts until 03-25 10:00, 2 after. */
+	assert_int_equal(g.registry.experts, 2);
+	bureau_figures_free(&g);
+	figures_of(f, at(2018, 3, 1, 0, 0), at(2018, 3, 25, 0, 0), &g);
+	assert_int_equal(g.registry.experts, 3);
+	bureau_figures_free(&g);
+}
+
 int
 main(void)
 {
@@ -784,6 +826,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_questions_are_not_counted_as_sms, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_removed_expert_is_still_named_and_what_they_held_moves_on, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("figures", tests, NULL, NULL);
