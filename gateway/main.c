@@ -65,6 +65,8 @@ usage(FILE *out)
 	    "  broadcast [--category C] [--township T] --text TEXT\n"
 	    "                                an SMS to every subscribed farmer\n"
 	    "  show TICKET [--unmasked]      one consultation and its whole history\n"
+	    "  check                         load the config, the rules and the USSD menu as serve\n"
+	    "                                would, say what they hold, and touch nothing\n"
 	    "  corrections [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]\n"
 	    "                                questions staff re-routed, and what the rules say now\n"
 	    "\n"
@@ -1046,6 +1048,49 @@ cmd_show(struct globals *g, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* check */
+
+/*
+ * Load everything serve reads before it opens the database — the config (already loaded by
+ * main), the rules, the USSD menu, the consultation settings — and say what they hold. The
+ * database is not opened: this is safe beside a running serve and on a fresh checkout.
+ */
+static int
+cmd_check(struct globals *g, int argc, char **argv)
+{
+	struct route_rules *rules = NULL;
+	struct ussd_menu *menu = NULL;
+	struct consult_opts co;
+	char err[512];
+	int rc = 1;
+
+	if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		goto out;
+	if (gw_ussd_menu_load(g->cfg.ussd_menu_path, &menu, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		goto out;
+	}
+	if (consult_opts_from_config(&g->cfg, &co, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
+		goto out;
+	}
+	printf("%s: ok\n", g->cfg.path);
+	printf("rules %s: %d categories\n", g->cfg.rules_path, route_rules_count(rules));
+	printf("USSD menu %s: ok\n", g->cfg.ussd_menu_path);
+	printf("townships: %d%s\n", g->cfg.ntownships, g->cfg.ntownships ? "" : " (any name)");
+	printf("provider %s; database %s; HTTP %s:%d\n", g->cfg.provider_type, g->cfg.db_path,
+	    g->cfg.bind, g->cfg.port);
+	rc = 0;
+out:
+	gw_ussd_menu_free(menu);
+	route_rules_free(rules);
+	return rc;
+}
+
 /* corrections */
 
 static int
@@ -1145,6 +1190,8 @@ main(int argc, char **argv)
 		rc = cmd_export(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "broadcast") == 0)
 		rc = cmd_broadcast(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "check") == 0)
+		rc = cmd_check(&g, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
 		usage(stderr);
