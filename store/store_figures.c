@@ -86,7 +86,7 @@ store_fig_events(struct store *s, int64_t from, int64_t to,
 	sqlite3_stmt *st = store_stmt(s, ST_FIG_EVENTS,
 	    "SELECT kind, count(*) FROM events WHERE at >= ?1 AND at < ?2"
 	    /* "rerouted" has detail "old -> new": a route to the category it had is no change */
-	    " AND NOT (kind = 'rerouted' AND instr(detail, ' -> ') > 0"
+	    " AND NOT (kind = 'rerouted' AND instr(coalesce(detail, ''), ' -> ') > 0"
 	    " AND substr(detail, 1, instr(detail, ' -> ') - 1) = substr(detail, instr(detail, ' -> ') + 4))"
 	    " GROUP BY kind ORDER BY kind");
 	int rc;
