@@ -2,7 +2,7 @@
 #
 #   make              build build/farmline and the tests
 #   make run          install missing Debian packages, build, start the gateway on config/farmline.conf
-#   make test         run every test (unit and integration)
+#   make test         run every test (unit and integration), and check config/farmline.conf
 #   make bench        run the benchmarks under bench/ (they print figures; they are not tests)
 #   make deps         install the Debian packages the build and the tests need
 #   make WERROR=1     warnings are errors (CI)
@@ -104,13 +104,20 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 # FARMLINE_BIN tells the integration tests which binary to start.
 test:
 	@tools/deps.sh --if-missing
-	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory unit integration check-config
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 integration: $(BIN) $(INTEG_BIN)
 	@set -e; for t in $(INTEG_BIN); do echo "== $$t"; FARMLINE_BIN=$(BIN) $$t; done
+
+# The tests never read config/farmline.conf (a county edits it; they use tests/fixtures/); this
+# checks that it, its rules and its USSD menu load, without opening the database.
+.PHONY: check-config
+check-config: $(BIN)
+	@echo "== $(BIN) -c config/farmline.conf check"
+	@$(BIN) -c config/farmline.conf check
 
 # Every benchmark (bench/bench_*.c) from the top of the tree, then a table of every figure
 # against its goal; the whole output is kept in $(BUILD)/bench/results.txt (bench/run.sh).

@@ -1,10 +1,13 @@
 /*
- * The corrections report.
+ * The corrections report: questions staff re-routed away from what the rules said. A text that
+ * is only courtesy (你好, 谢谢, ？？？) is listed in the table but never exported as a labeled
+ * example: it teaches the rules nothing about any category.
  */
 #include "bureau/corrections.h"
 
 #include "bureau/table.h"
 #include "routing/classify.h"
+#include "routing/courtesy.h"
 #include "routing/normalize.h"
 
 #include <stdlib.h>
@@ -16,7 +19,7 @@ struct corrections_ctx {
 	enum corrections_format format;
 	FILE *out;
 	struct table *t;
-	int n, agree;
+	int n, agree, courtesy;
 };
 
 /* The question on one line (tabs and line breaks become spaces), at most max characters. */
@@ -54,17 +57,22 @@ one_correction(void *arg, const struct store_correction *c)
 	struct route_result res;
 	char *norm, ticket[24], question[512];
 	const char *cells[6];
+	int courtesy;
 
 	norm = route_normalize(ctx->norm, c->question);
 	if (norm == NULL)
 		return 1;
 	route_classify(ctx->rules, norm, &res);
+	courtesy = route_is_courtesy(norm);
 	free(norm);
 	ctx->n++;
+	ctx->courtesy += courtesy;
 	if (strcmp(res.code, c->category) == 0)
 		ctx->agree++;
 
 	if (ctx->format == CORRECTIONS_TSV) {
+		if (courtesy)
+			return 0;
 		one_line(c->question, 100000, question, sizeof(question));
 		fprintf(ctx->out, "%s\t%s\n", c->category, question);
 		return 0;
@@ -109,6 +117,9 @@ bureau_corrections(struct store *s, const struct route_rules *rules, struct rout
 			table_print(ctx.t, out);
 		fprintf(out, "%s%d 条改判；现在的规则与其中 %d 条的改判一致。\n", ctx.n ? "\n" : "",
 		    ctx.n, ctx.agree);
+		if (ctx.courtesy)
+			fprintf(out, "其中 %d 条只是问候、致谢或标点，--format tsv 不导出。\n",
+			    ctx.courtesy);
 	}
 	table_free(ctx.t);
 	return rc;

@@ -184,11 +184,28 @@ groups_free(struct fig_groups *gs)
 	memset(gs, 0, sizeof(*gs));
 }
 
+/* How many different values v[0..n) holds; sorts v. */
+static int64_t
+count_distinct(int64_t *v, size_t n)
+{
+	int64_t distinct = 0;
+	size_t i;
+
+	sort_times(v, (int64_t)n);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || v[i] != v[i - 1])
+			distinct++;
+	}
+	return distinct;
+}
+
 struct walk {
 	const struct fig_opts *o;
 	struct figures *f;
-	int64_t *farmer_ids;
+	int64_t *farmer_ids;		/* of each consultation: the farmers who asked */
 	size_t nfarmers;
+	int64_t *new_ids;		/* the same, of farmers first seen in the period */
+	size_t nnew;
 };
 
 /* Time to the first answer, the quiet hours left out when asked. */
@@ -229,7 +246,10 @@ on_consult(void *arg, const struct store_fig_consult *c)
 
 	w->farmer_ids = xrealloc(w->farmer_ids, (w->nfarmers + 1) * sizeof(int64_t));
 	w->farmer_ids[w->nfarmers++] = c->farmer_id;
-	(void)f;
+	if (c->farmer_since >= w->o->from) {
+		w->new_ids = xrealloc(w->new_ids, (w->nnew + 1) * sizeof(int64_t));
+		w->new_ids[w->nnew++] = c->farmer_id;
+	}
 	return 0;
 }
 
@@ -306,7 +326,9 @@ on_person(void *arg, const struct store_expert *e)
 
 /*
  * An expert's figures: every assignment made in the period counts as assigned; one that ended
- * "answered" as answered, with the time from assignment to answer; "passed" as passed.
+ * "answered" as answered, with the time from assignment to answer; "passed" as passed. One
+ * that ended "taken_over" (someone else answered while the expert had it) is neither theirs
+ * to answer any more nor a failure of theirs: it is counted apart and left out of assigned.
  */
 static int
 on_assignment(void *arg, const struct store_fig_assignment *a)
@@ -316,6 +338,10 @@ on_assignment(void *arg, const struct store_fig_assignment *a)
 
 	if (x == NULL)
 		return 0;	/* triage staff */
+	if (a->outcome && strcmp(a->outcome, "taken_over") == 0) {
+		x->taken_over++;
+		return 0;
+	}
 	x->assigned++;
 	if (a->outcome && strcmp(a->outcome, "answered") == 0) {
 		x->answered++;
@@ -351,6 +377,10 @@ on_message(void *arg, const struct store_fig_message *m)
 	int in = strcmp(m->direction, "in") == 0;
 	struct fig_group *g;
 
+	if (in && m->provider && strcmp(m->provider, "ussd") == 0) {
+		f->ussd_in++;	/* a USSD step, not an SMS: no SMS cost */
+		return 0;
+	}
 	if (in) {
 		f->msgs_in++;
 		f->segments_in += m->segments;
@@ -433,7 +463,6 @@ int
 bureau_figures(struct store *s, const struct fig_opts *o, struct figures *f, char *err,
     size_t errlen)
 {
-	struct store_fig_registry before;
 	struct walk w;
 	enum store_rc rc;
 	size_t i;
@@ -465,24 +494,22 @@ bureau_figures(struct store *s, const struct fig_opts *o, struct figures *f, cha
 		rc = store_broadcast_list(s, o->from, o->to, on_broadcast, &w);
 	if (rc == STORE_OK)
 		rc = store_fig_registry(s, o->to, &f->registry);
-	if (rc == STORE_OK)
-		rc = store_fig_registry(s, o->from, &before);
 	if (rc) {
 		snprintf(err, errlen, "cannot read the figures: %s", store_errmsg(s));
 		free(w.farmer_ids);
+		free(w.new_ids);
 		bureau_figures_free(f);
 		return -1;
 	}
 
-	/* Distinct farmers who asked, and those of them first seen in the period. */
-	sort_times(w.farmer_ids, (int64_t)w.nfarmers);
-	for (i = 0; i < w.nfarmers; i++) {
-		if (i == 0 || w.farmer_ids[i] != w.farmer_ids[i - 1])
-			f->farmers++;
-	}
+	/*
+	 * Distinct farmers who asked, and those of them first seen in the period (a farmer who
+	 * only asked for help or subscribed is in neither).
+	 */
+	f->farmers = count_distinct(w.farmer_ids, w.nfarmers);
+	f->new_farmers = count_distinct(w.new_ids, w.nnew);
 	free(w.farmer_ids);
-	w.farmer_ids = NULL;
-	f->new_farmers = f->registry.farmers - before.farmers;
+	free(w.new_ids);
 
 	groups_finish(&f->by_day, cmp_key);
 	groups_finish(&f->by_week, cmp_key);
@@ -747,6 +774,7 @@ bureau_figures_json(const struct figures *f, const struct route_rules *rules,
 		json_object_set_new(o, "assigned", json_integer(x->assigned));
 		json_object_set_new(o, "answered", json_integer(x->answered));
 		json_object_set_new(o, "passed", json_integer(x->passed));
+		json_object_set_new(o, "taken_over", json_integer(x->taken_over));
 		json_object_set_new(o, "answer_rate", ratio(x->answered, x->assigned));
 		json_object_set_new(o, "median_response_seconds", x->nresponse ?
 		    json_integer(secs(fig_median(x->response_ms, x->nresponse))) : json_null());
@@ -762,6 +790,7 @@ bureau_figures_json(const struct figures *f, const struct route_rules *rules,
 	json_object_set_new(o, "messages_in", json_integer(f->msgs_in));
 	json_object_set_new(o, "messages_out", json_integer(f->msgs_out));
 	json_object_set_new(o, "segments_in", json_integer(f->segments_in));
+	json_object_set_new(o, "ussd_questions", json_integer(f->ussd_in));
 	json_object_set_new(o, "segments_out", json_integer(f->segments_out));
 	json_object_set_new(o, "delivered", json_integer(f->delivered_out));
 	json_object_set_new(o, "failed", json_integer(f->failed_out));

@@ -55,6 +55,7 @@ struct fig_expert {
 	char *name, *categories, *townships;
 	int on_duty;
 	int64_t assigned, answered, passed, rated, rating_sum;
+	int64_t taken_over;		/* answered by someone else while theirs: not in assigned */
 	int64_t *response_ms;		/* from assignment to the answer, ascending */
 	int64_t nresponse;
 	const char *grade;		/* borrowed from fig_opts */
@@ -100,7 +101,8 @@ struct figures {
 	struct fig_expert *experts;	/* role expert, by id */
 	size_t nexperts;
 
-	int64_t msgs_in, msgs_out, segments_in, segments_out, failed_out, delivered_out;
+	int64_t msgs_in, msgs_out, segments_in, segments_out, failed_out, delivered_out;	/* SMS */
+	int64_t ussd_in;		/* questions asked on the USSD menu (not SMS) */
 	int64_t broadcast_segments;
 
 	struct fig_broadcast *broadcasts;

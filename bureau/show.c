@@ -123,8 +123,10 @@ bureau_show(struct store *s, const struct route_rules *rules, int64_t cid, int u
 	    con.township ? con.township : "", con.channel, when);
 	fprintf(out, "状态 %s", con.status == CS_QUEUED ? "排队中" : con.status == CS_ASSIGNED ?
 	    "专家处理中" : con.status == CS_ANSWERED ? "已答复" : "已结束");
-	if (con.expert_id && store_expert_get(s, con.expert_id, &e) == STORE_OK)
-		fprintf(out, "  专家 %s", e.name);
+	/* Whose the question is: who answered it, else who has it (as the list under stats). */
+	if ((con.answered_by || con.expert_id) && store_expert_get(s, con.answered_by ?
+	    con.answered_by : con.expert_id, &e) == STORE_OK)
+		fprintf(out, "  %s %s", con.answered_by ? "答复" : "专家", e.name);
 	if (con.first_answered_at) {
 		bureau_duration(con.first_answered_at - con.created_at, resp, sizeof(resp));
 		fprintf(out, "  首次答复用时 %s", resp);

@@ -53,7 +53,7 @@ split_list(const char *list, int (*cb)(void *arg, const char *item), void *arg)
 }
 
 struct list_build {
-	const struct route_rules *rules;
+	const struct expert_known *known;
 	char out[1024];
 	char *err;
 	size_t errlen;
@@ -78,13 +78,14 @@ static int
 add_category(void *arg, const char *item)
 {
 	struct list_build *b = arg;
-	const struct route_category *c = route_rules_find(b->rules, item);
+	const struct route_rules *rules = b->known->rules;
+	const struct route_category *c = route_rules_find(rules, item);
 	char known[512] = "";
 	int i;
 
 	if (c == NULL) {
-		for (i = 0; i < route_rules_count(b->rules); i++) {
-			const struct route_category *k = route_rules_category(b->rules, i);
+		for (i = 0; i < route_rules_count(rules); i++) {
+			const struct route_category *k = route_rules_category(rules, i);
 
 			if (strlen(known) + strlen(k->code) + 2 < sizeof(known)) {
 				if (i)
@@ -98,14 +99,34 @@ add_category(void *arg, const char *item)
 	return append_item(b, c->code);
 }
 
+/* A township of [townships], when the config lists them; any name when it does not. */
 static int
 add_township(void *arg, const char *item)
 {
-	return append_item(arg, item);
+	struct list_build *b = arg;
+	const struct expert_known *k = b->known;
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < k->ntownships; i++) {
+		if (strcmp(k->townships[i].name, item) == 0)
+			break;
+	}
+	if (k->ntownships > 0 && i == k->ntownships) {
+		used = (size_t)snprintf(b->err, b->errlen, "unknown township \"%s\" (the [townships] "
+		    "of the config: ", item);
+		for (i = 0; i < k->ntownships && used < b->errlen; i++)
+			used += (size_t)snprintf(b->err + used, b->errlen - used, "%s%s", i ? "、" : "",
+			    k->townships[i].name);
+		if (used < b->errlen)
+			snprintf(b->err + used, b->errlen - used, ")");
+		return -1;
+	}
+	return append_item(b, item);
 }
 
 int
-expert_prepare(const struct route_rules *rules, const struct expert_input *in,
+expert_prepare(const struct expert_known *known, const struct expert_input *in,
     struct store_expert *out, char *err, size_t errlen)
 {
 	struct list_build b;
@@ -136,7 +157,7 @@ expert_prepare(const struct route_rules *rules, const struct expert_input *in,
 	out->role = (enum store_role)role;
 
 	memset(&b, 0, sizeof(b));
-	b.rules = rules;
+	b.known = known;
 	b.err = err;
 	b.errlen = errlen;
 	err[0] = '\0';
@@ -173,7 +194,11 @@ register_prepared(struct store *s, const struct store_expert *e, int update, int
 	rc = store_expert_add(s, e, now, NULL);
 	if (rc == STORE_DUP) {
 		if (!update) {
-			snprintf(err, errlen, "%s is already registered", e->phone);
+			int removed = 0;
+
+			store_expert_removed(s, e->phone, &removed);
+			snprintf(err, errlen, removed ? "%s was registered and removed" :
+			    "%s is already registered", e->phone);
 			return EXPERT_EXISTS;
 		}
 		rc = store_expert_update(s, e);
@@ -188,13 +213,13 @@ register_prepared(struct store *s, const struct store_expert *e, int update, int
 }
 
 enum expert_reg
-expert_register(struct store *s, const struct route_rules *rules,
+expert_register(struct store *s, const struct expert_known *known,
     const struct expert_input *in, int update, int64_t now, char *err, size_t errlen)
 {
 	struct store_expert e;
 	enum expert_reg res;
 
-	if (expert_prepare(rules, in, &e, err, errlen) != 0) {
+	if (expert_prepare(known, in, &e, err, errlen) != 0) {
 		store_expert_free(&e);
 		return EXPERT_INVALID;
 	}
@@ -216,6 +241,37 @@ expert_register(struct store *s, const struct route_rules *rules,
 	return res;
 }
 
+int
+expert_remove(struct store *s, const char *phone, int64_t now, struct store_expert *out,
+    char *err, size_t errlen)
+{
+	char e164[STORE_PHONE_MAX];
+	enum store_rc rc;
+	int removed = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (phone == NULL || phone_normalize(phone, e164, sizeof(e164)) != 0) {
+		snprintf(err, errlen, "\"%s\" is not a phone number", phone ? phone : "");
+		return -1;
+	}
+	if (store_begin(s)) {
+		snprintf(err, errlen, "store: %s", store_errmsg(s));
+		return -1;
+	}
+	rc = store_expert_remove(s, e164, now, out);
+	if (rc == STORE_OK)
+		rc = store_commit(s);
+	if (rc == STORE_OK)
+		return 0;
+	if (rc == STORE_NOTFOUND && store_expert_removed(s, e164, &removed) == STORE_OK)
+		snprintf(err, errlen, removed ? "%s was already removed" :
+		    "no one is registered with %s", e164);
+	else
+		snprintf(err, errlen, "store: %s", store_errmsg(s));
+	store_rollback(s);
+	return -1;
+}
+
 /* CSV import: libcsv hands fields and row ends to these callbacks. */
 
 #define CSV_COLS 5
@@ -226,7 +282,7 @@ static const char *const col_names[CSV_COLS] = { "phone", "name", "categories", 
 
 struct csv_import {
 	struct store *s;
-	const struct route_rules *rules;
+	const struct expert_known *known;
 	const char *path;
 	int64_t now;
 	int row;			/* 1 is the header */
@@ -295,7 +351,7 @@ csv_row(int c, void *arg)
 	struct csv_import *im = arg;
 	struct expert_input in;
 	struct store_expert e;
-	char why[256];
+	char why[512];
 	int i;
 
 	(void)c;
@@ -312,7 +368,7 @@ csv_row(int c, void *arg)
 		in.categories = im->fields[COL_CATEGORIES];
 		in.townships = im->fields[COL_TOWNSHIPS];
 		in.role = im->fields[COL_ROLE];
-		if (expert_prepare(im->rules, &in, &e, why, sizeof(why)) != 0) {
+		if (expert_prepare(im->known, &in, &e, why, sizeof(why)) != 0) {
 			csv_fail(im, why);
 		} else {
 			switch (register_prepared(im->s, &e, 1, im->now, why, sizeof(why))) {
@@ -337,7 +393,7 @@ csv_row(int c, void *arg)
 }
 
 int
-expert_import_csv(struct store *s, const struct route_rules *rules, const char *path,
+expert_import_csv(struct store *s, const struct expert_known *known, const char *path,
     int64_t now, int *added, int *updated, char *err, size_t errlen)
 {
 	struct csv_import im;
@@ -349,7 +405,7 @@ expert_import_csv(struct store *s, const struct route_rules *rules, const char *
 
 	memset(&im, 0, sizeof(im));
 	im.s = s;
-	im.rules = rules;
+	im.known = known;
 	im.path = path;
 	im.now = now;
 	im.row = 1;

@@ -6,6 +6,7 @@
 #include "gateway/http_bureau.h"
 
 #include "bureau/figures.h"
+#include "bureau/period.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -311,17 +312,13 @@ static int64_t
 date_arg(struct MHD_Connection *conn, const char *key, int64_t def, int64_t plus)
 {
 	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
-	struct tm tm;
-	char *end;
+	int64_t ms;
 
 	if (v == NULL || *v == '\0')
 		return def;
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(v, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000 + plus;
+	if (bureau_date_parse(v, &ms) != 0)
+		return -1;	/* not a date, or one that does not exist (2026-02-30) */
+	return ms + plus;
 }
 
 static enum MHD_Result
@@ -338,6 +335,8 @@ api_stats(struct gw_bureau *b, struct MHD_Connection *conn)
 	o.to = date_arg(conn, "to", INT64_MAX, 86400000);
 	if (o.from < 0 || o.to < 0)
 		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "from and to are dates: YYYY-MM-DD");
+	if (bureau_period_check(o.from, o.to, err, sizeof(err)) != 0)
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, err);
 	if (wt)
 		o.working_time = strcmp(wt, "1") == 0 || strcmp(wt, "yes") == 0 ||
 		    strcmp(wt, "true") == 0;
@@ -424,6 +423,7 @@ api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
 	int64_t total = 0, page, per;
 	const char *status, *category;
 	enum store_rc rc;
+	char err[160];
 	int i;
 
 	memset(&f, 0, sizeof(f));
@@ -434,6 +434,8 @@ api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
 	f.expert_id = int_arg(conn, "expert", 0, 1, INT64_MAX);
 	if (f.from < 0 || f.to < 0)
 		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "from and to are dates: YYYY-MM-DD");
+	if (bureau_period_check(f.from, f.to, err, sizeof(err)) != 0)
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, err);
 	if (page < 0 || per < 0 || f.expert_id < 0)
 		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "page is 1 or more, per_page 1..200, "
 		    "expert an expert's id");

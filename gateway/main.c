@@ -4,6 +4,7 @@
  */
 #include "bureau/corrections.h"
 #include "bureau/export.h"
+#include "bureau/period.h"
 #include "bureau/report.h"
 #include "bureau/show.h"
 #include "bureau/stats.h"
@@ -48,8 +49,10 @@ usage(FILE *out)
 	    "  serve [--allow-root]          run the gateway (not as root unless allowed)\n"
 	    "  classify [--explain]          classify one question per line from standard input\n"
 	    "  expert add --phone P --name N --categories a,b [--townships x,y]\n"
-	    "             [--role expert|triage|commissioner]\n"
-	    "  expert list                   everyone registered\n"
+	    "             [--role expert|triage|commissioner] [--update]\n"
+	    "                                register a person; --update changes a registered one\n"
+	    "  expert remove --phone P       no new questions, open ones handed on; history kept\n"
+	    "  expert list                   everyone registered (and who was removed)\n"
 	    "  expert import FILE.csv        columns phone,name,categories,townships,role\n"
 	    "  stats [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 	    "        [--by day|week|month|year|category|township|channel|expert]\n"
@@ -62,6 +65,8 @@ usage(FILE *out)
 	    "  broadcast [--category C] [--township T] --text TEXT\n"
 	    "                                an SMS to every subscribed farmer\n"
 	    "  show TICKET [--unmasked]      one consultation and its whole history\n"
+	    "  check                         load the config, the rules and the USSD menu as serve\n"
+	    "                                would, say what they hold, and touch nothing\n"
 	    "  corrections [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]\n"
 	    "                                questions staff re-routed, and what the rules say now\n"
 	    "\n"
@@ -201,6 +206,15 @@ struct cli_env {
 	struct route_rules *rules;
 	struct store *s;
 };
+
+/* What expert add and import check a person against: the rules' categories, [townships]. */
+static void
+env_known(const struct globals *g, const struct cli_env *env, struct expert_known *k)
+{
+	k->rules = env->rules;
+	k->townships = g->cfg.townships;
+	k->ntownships = g->cfg.ntownships;
+}
 
 static int
 env_open(struct globals *g, struct cli_env *env)
@@ -447,6 +461,7 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		{ "update", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct expert_known known;
 	struct expert_input in;
 	struct cli_env env;
 	char err[512];
@@ -473,7 +488,8 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 	}
 	if (env_open(g, &env) != 0)
 		return 1;
-	res = expert_register(env.s, env.rules, &in, update, clock_now_ms(), err, sizeof(err));
+	env_known(g, &env, &known);
+	res = expert_register(env.s, &known, &in, update, clock_now_ms(), err, sizeof(err));
 	switch (res) {
 	case EXPERT_ADDED:
 	case EXPERT_UPDATED:
@@ -482,7 +498,8 @@ cmd_expert_add(struct globals *g, int argc, char **argv)
 		rc = 0;
 		break;
 	case EXPERT_EXISTS:
-		fprintf(stderr, "farmline: %s (use --update to change it)\n", err);
+		fprintf(stderr, "farmline: %s (--update changes it, or registers again one who was "
+		    "removed)\n", err);
 		break;
 	default:
 		fprintf(stderr, "farmline: expert add: %s\n", err);
@@ -521,7 +538,7 @@ list_one(void *arg, const struct store_expert *e)
 	cells[2] = e->role == ROLE_EXPERT ? "专家" : e->role == ROLE_TRIAGE ? "分诊员" : "信息员";
 	cells[3] = cats[0] ? cats : "-";
 	cells[4] = e->townships ? e->townships : "-";
-	cells[5] = e->on_duty ? "在岗" : "暂停";
+	cells[5] = e->removed_at ? "已停用" : e->on_duty ? "在岗" : "暂停";
 	cells[6] = open;
 	table_add(ctx->t, cells);
 	return 0;
@@ -556,19 +573,64 @@ cmd_expert_list(struct globals *g)
 static int
 cmd_expert_import(struct globals *g, const char *path)
 {
+	struct expert_known known;
 	struct cli_env env;
 	char err[512];
 	int added = 0, updated = 0, rc = 1;
 
 	if (env_open(g, &env) != 0)
 		return 1;
-	if (expert_import_csv(env.s, env.rules, path, clock_now_ms(), &added, &updated, err,
+	env_known(g, &env, &known);
+	if (expert_import_csv(env.s, &known, path, clock_now_ms(), &added, &updated, err,
 	    sizeof(err)) == 0) {
 		printf("imported %s: %d added, %d updated\n", path, added, updated);
 		rc = 0;
 	} else {
 		fprintf(stderr, "farmline: expert import: %s (nothing was imported)\n", err);
 	}
+	env_close(&env);
+	return rc;
+}
+
+static int
+cmd_expert_remove(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_expert e;
+	struct cli_env env;
+	const char *phone = NULL;
+	char err[512];
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': phone = optarg; break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (phone == NULL || optind != argc) {
+		fprintf(stderr, "farmline: expert remove needs --phone and nothing else\n");
+		return 2;
+	}
+	if (env_open(g, &env) != 0)
+		return 1;
+	if (expert_remove(env.s, phone, clock_now_ms(), &e, err, sizeof(err)) == 0) {
+		printf("removed %s (%s): no new questions; ", e.name, e.phone);
+		if (e.open_count)
+			printf("%d open question%s handed on %s after [escalation] off_duty_grace\n",
+			    e.open_count, e.open_count == 1 ? "" : "s", e.open_count == 1 ? "is" : "are");
+		else
+			printf("nothing open\n");
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: expert remove: %s\n", err);
+	}
+	store_expert_free(&e);
 	env_close(&env);
 	return rc;
 }
@@ -582,6 +644,8 @@ cmd_expert(struct globals *g, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return cmd_expert_add(g, argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove") == 0)
+		return cmd_expert_remove(g, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return cmd_expert_list(g);
 	if (strcmp(argv[1], "import") == 0 && argc == 3)
@@ -592,21 +656,6 @@ cmd_expert(struct globals *g, int argc, char **argv)
 
 /* stats */
 
-/* Local midnight of a YYYY-MM-DD date, in UTC ms; -1 if it is not a date. */
-static int64_t
-parse_date(const char *s)
-{
-	struct tm tm;
-	char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
 /*
  * --from/--to as the bureau writes them: whole days in the configured time zone, --to
  * included. *label keeps what was written. Returns 0, or 2 after saying what is wrong.
@@ -615,11 +664,11 @@ static int
 period_option(int c, const char *arg, struct fig_opts *fo, const char **from_label,
     const char **to_label)
 {
-	int64_t t = parse_date(arg);
+	int64_t t;
 
-	if (t < 0) {
-		fprintf(stderr, "farmline: --%s: \"%s\" is not YYYY-MM-DD\n", c == 'f' ? "from" : "to",
-		    arg);
+	if (bureau_date_parse(arg, &t) != 0) {
+		fprintf(stderr, "farmline: --%s: \"%s\" is not a date (YYYY-MM-DD)\n",
+		    c == 'f' ? "from" : "to", arg);
 		return 2;
 	}
 	if (c == 'f') {
@@ -630,6 +679,18 @@ period_option(int c, const char *arg, struct fig_opts *fo, const char **from_lab
 		*to_label = arg;
 	}
 	return 0;
+}
+
+/* Refuse a period that ends before it starts. Returns 0, or 2 after saying so. */
+static int
+period_valid(const char *cmd, int64_t from, int64_t to)
+{
+	char err[160];
+
+	if (bureau_period_check(from, to, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "farmline: %s: %s\n", cmd, err);
+	return 2;
 }
 
 static int
@@ -696,6 +757,8 @@ cmd_stats(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (period_valid("stats", o.fig.from, o.fig.to))
+		return 2;
 	if (env_open(g, &env) != 0)
 		return 1;
 	o.rules = env.rules;
@@ -768,9 +831,9 @@ cmd_report(struct globals *g, int argc, char **argv)
 	}
 	if (year) {
 		snprintf(date, sizeof(date), "%ld-01-01", year);
-		o.fig.from = parse_date(date);
+		bureau_date_parse(date, &o.fig.from);	/* a year of 2000..2200: always a date */
 		snprintf(date, sizeof(date), "%ld-01-01", year + 1);
-		o.fig.to = parse_date(date);
+		bureau_date_parse(date, &o.fig.to);
 		snprintf(title, sizeof(title), "%ld年", year);
 	} else if (from_label || to_label) {
 		snprintf(title, sizeof(title), "%s至%s", from_label ? from_label : "开始以来",
@@ -778,6 +841,8 @@ cmd_report(struct globals *g, int argc, char **argv)
 	} else {
 		snprintf(title, sizeof(title), "平台开通以来");
 	}
+	if (period_valid("report", o.fig.from, o.fig.to))
+		return 2;
 	o.title = title;
 	o.platform = "科技扶贫在线平台";
 	o.timezone = g->cfg.timezone;
@@ -831,6 +896,8 @@ cmd_export(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (period_valid("export", period.from, period.to))
+		return 2;
 	if (env_open(g, &env) != 0)
 		return 1;
 	if (path && (out = fopen(path, "w")) == NULL) {
@@ -981,6 +1048,49 @@ cmd_show(struct globals *g, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* check */
+
+/*
+ * Load everything serve reads before it opens the database — the config (already loaded by
+ * main), the rules, the USSD menu, the consultation settings — and say what they hold. The
+ * database is not opened: this is safe beside a running serve and on a fresh checkout.
+ */
+static int
+cmd_check(struct globals *g, int argc, char **argv)
+{
+	struct route_rules *rules = NULL;
+	struct ussd_menu *menu = NULL;
+	struct consult_opts co;
+	char err[512];
+	int rc = 1;
+
+	if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	if ((rules = load_rules(&g->cfg)) == NULL)
+		goto out;
+	if (gw_ussd_menu_load(g->cfg.ussd_menu_path, &menu, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s\n", err);
+		goto out;
+	}
+	if (consult_opts_from_config(&g->cfg, &co, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
+		goto out;
+	}
+	printf("%s: ok\n", g->cfg.path);
+	printf("rules %s: %d categories\n", g->cfg.rules_path, route_rules_count(rules));
+	printf("USSD menu %s: ok\n", g->cfg.ussd_menu_path);
+	printf("townships: %d%s\n", g->cfg.ntownships, g->cfg.ntownships ? "" : " (any name)");
+	printf("provider %s; database %s; HTTP %s:%d\n", g->cfg.provider_type, g->cfg.db_path,
+	    g->cfg.bind, g->cfg.port);
+	rc = 0;
+out:
+	gw_ussd_menu_free(menu);
+	route_rules_free(rules);
+	return rc;
+}
+
 /* corrections */
 
 static int
@@ -992,27 +1102,22 @@ cmd_corrections(struct globals *g, int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *from_label = NULL, *to_label = NULL;
 	enum corrections_format format = CORRECTIONS_TABLE;
 	struct route_norm *norm = NULL;
-	int64_t from = 0, to = INT64_MAX;
+	struct fig_opts period;
 	struct cli_env env;
 	char err[512];
 	int c, rc = 1;
 
+	memset(&period, 0, sizeof(period));
+	period.to = INT64_MAX;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if ((from = parse_date(optarg)) < 0) {
-				fprintf(stderr, "farmline: --from: \"%s\" is not YYYY-MM-DD\n", optarg);
-				return 2;
-			}
-			break;
 		case 't':
-			if ((to = parse_date(optarg)) < 0) {
-				fprintf(stderr, "farmline: --to: \"%s\" is not YYYY-MM-DD\n", optarg);
+			if (period_option(c, optarg, &period, &from_label, &to_label))
 				return 2;
-			}
-			to += 86400000;
 			break;
 		case 'F':
 			if (strcmp(optarg, "table") == 0)
@@ -1029,11 +1134,13 @@ cmd_corrections(struct globals *g, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (period_valid("corrections", period.from, period.to))
+		return 2;
 	if (env_open(g, &env) != 0)
 		return 1;
 	if (route_norm_open(&norm, err, sizeof(err)) != 0)
 		fprintf(stderr, "farmline: %s\n", err);
-	else if (bureau_corrections(env.s, env.rules, norm, from, to, format, stdout, err,
+	else if (bureau_corrections(env.s, env.rules, norm, period.from, period.to, format, stdout, err,
 	    sizeof(err)) != 0)
 		fprintf(stderr, "farmline: corrections: %s\n", err);
 	else
@@ -1083,6 +1190,8 @@ main(int argc, char **argv)
 		rc = cmd_export(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "broadcast") == 0)
 		rc = cmd_broadcast(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "check") == 0)
+		rc = cmd_check(&g, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
 		usage(stderr);

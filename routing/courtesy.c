@@ -6,8 +6,6 @@
  */
 #include "routing/courtesy.h"
 
-#include "gateway/sms.h"
-
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,6 +56,39 @@ is_emoji(uint32_t cp)
 	    (cp >= 0xe0020 && cp <= 0xe007f);	/* tag sequences */
 }
 
+/*
+ * One code point of UTF-8 at p into *cp; returns its length (a sequence cut short by the end
+ * gives U+FFFD). Kept here rather than taken from gateway/sms.h: routing sits below the gateway.
+ */
+static int
+utf8_next(const char *p, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	int n = u[0] < 0x80 ? 1 : (u[0] & 0xe0) == 0xc0 ? 2 : (u[0] & 0xf0) == 0xe0 ? 3 : 4, i;
+
+	for (i = 1; i < n; i++) {
+		if (u[i] == 0) {	/* cut short: never read past the end */
+			*cp = 0xfffd;
+			return i;
+		}
+	}
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if ((u[0] & 0xe0) == 0xc0) {
+		*cp = ((uint32_t)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
+		return 2;
+	}
+	if ((u[0] & 0xf0) == 0xe0) {
+		*cp = ((uint32_t)(u[0] & 0x0f) << 12) | ((uint32_t)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
+		return 3;
+	}
+	*cp = ((uint32_t)(u[0] & 0x07) << 18) | ((uint32_t)(u[1] & 0x3f) << 12) |
+	    ((uint32_t)(u[2] & 0x3f) << 6) | (u[3] & 0x3f);
+	return 4;
+}
+
 /* Length of the longest word of list that p starts with, or 0. */
 static size_t
 longest_word(const char *p, const char *const *list, size_t n)
@@ -98,7 +129,7 @@ route_is_courtesy(const char *normalized)
 			fillers++;
 			continue;
 		}
-		k = sms_utf8_decode(p, &cp);
+		k = utf8_next(p, &cp);
 		if (!is_punct(cp) && !is_emoji(cp))
 			return 0;
 		p += k;

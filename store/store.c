@@ -175,6 +175,9 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX messages_in_dedup ON messages(provider, sender, provider_id)"
 	"  WHERE direction = 'in';"
 	"ALTER TABLE assignments ADD COLUMN held_at INTEGER;",
+
+	/* 6: a person the bureau removed keeps their row (figures name them), marked removed. */
+	"ALTER TABLE experts ADD COLUMN removed_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -312,6 +315,12 @@ store_exec(struct store *s, const char *sql, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_schema_latest(void)
+{
+	return NMIGRATIONS;
 }
 
 int

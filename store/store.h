@@ -49,6 +49,7 @@ struct store_expert {
 	int open_count;		/* consultations assigned and not yet answered (list only) */
 	int64_t off_since;	/* when they went off duty (0: on duty) */
 	int64_t created_at;
+	int64_t removed_at;	/* when the bureau removed them (0: registered) */
 };
 
 struct store_consult {
@@ -97,6 +98,8 @@ int store_open(const char *path, int64_t busy_timeout_ms, struct store **out, ch
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
+/* The version a database has once every migration this build knows is applied. */
+int store_schema_latest(void);
 enum store_rc store_ping(struct store *s);
 
 enum store_rc store_begin(struct store *s);	/* BEGIN IMMEDIATE */
@@ -132,13 +135,30 @@ enum store_rc store_unsubscribe(struct store *s, int64_t farmer_id, const char *
 enum store_rc store_subscriptions(struct store *s, int64_t farmer_id, char *buf, size_t len);
 void store_farmer_free(struct store_farmer *f);
 
-/* Experts, triage staff and information commissioners. */
+/*
+ * Experts, triage staff and information commissioners. A person the bureau removed keeps their
+ * row, so that figures and histories still name them; find does not see them (their phone is
+ * no longer staff), get and list do (removed_at set).
+ */
 enum store_rc store_expert_find(struct store *s, const char *phone, struct store_expert *out);
 enum store_rc store_expert_get(struct store *s, int64_t id, struct store_expert *out);
+/*
+ * Remove the registered person with phone at now: off duty and never picked again; what they
+ * hold is handed on as for anyone off duty (consult/escalate.c). *out is filled with them as
+ * they were, open_count included (caller frees). STORE_NOTFOUND when no registered person has
+ * that phone.
+ */
+enum store_rc store_expert_remove(struct store *s, const char *phone, int64_t now,
+    struct store_expert *out);
+/* Whether phone belongs to a removed person (*removed 1) — for a clearer refusal. */
+enum store_rc store_expert_removed(struct store *s, const char *phone, int *removed);
 /* Insert; STORE_DUP if the phone is registered. Categories and townships are comma lists. */
 enum store_rc store_expert_add(struct store *s, const struct store_expert *e, int64_t now,
     int64_t *id);
-/* Replace name, role, categories and townships of the expert with e->phone. */
+/*
+ * Replace name, role, categories and townships of the person with e->phone; one who was
+ * removed is registered again, on duty.
+ */
 enum store_rc store_expert_update(struct store *s, const struct store_expert *e);
 enum store_rc store_expert_set_duty(struct store *s, int64_t id, int on_duty, int64_t now);
 /* Calls cb for each person, ordered by role and id; cb returning non-zero stops the walk. */
@@ -170,7 +190,11 @@ enum store_rc store_consult_assign(struct store *s, int64_t cid, int64_t expert_
 /* Take cid from whoever has it (outcome: "passed", "off_duty", …) and mark it queued. */
 enum store_rc store_consult_unassign(struct store *s, int64_t cid, const char *outcome,
     int64_t now);
-/* Record an answer by expert_id: first answer time and answerer kept from the first one. */
+/*
+ * Record an answer by expert_id: the open assignment ends "answered" if it is theirs, else
+ * "taken_over" (and an expert's own earlier assignment of cid ends "answered", late); cid now
+ * belongs to expert_id. First answer time and answerer are kept from the first answer.
+ */
 enum store_rc store_consult_answered(struct store *s, int64_t cid, int64_t expert_id,
     int64_t now);
 /* Close cid, still queued or assigned, as no question to answer (ends its assignment). */
@@ -364,7 +388,10 @@ enum store_rc store_fig_consultations(struct store *s, int64_t from, int64_t to,
 enum store_rc store_fig_open_at(struct store *s, int64_t at,
     int (*cb)(void *arg, const struct store_fig_consult *c), void *arg);
 
-/* Events in [from, to) by kind: cb(kind, count). */
+/*
+ * Events in [from, to) by kind: cb(kind, count). A "rerouted" event that left the category as
+ * it was (detail "poultry -> poultry") is not counted: only changes are.
+ */
 enum store_rc store_fig_events(struct store *s, int64_t from, int64_t to,
     int (*cb)(void *arg, const char *kind, int64_t n), void *arg);
 
@@ -379,6 +406,7 @@ enum store_rc store_fig_assignments(struct store *s, int64_t from, int64_t to,
 
 struct store_fig_message {
 	const char *direction, *status, *kind, *category;	/* category NULL: none */
+	const char *provider;	/* "ussd" for a question asked on the USSD menu: not an SMS */
 	int segments;
 	int64_t broadcast_id;	/* 0: not part of a broadcast */
 };
@@ -390,7 +418,7 @@ enum store_rc store_fig_messages(struct store *s, int64_t from, int64_t to,
 enum store_rc store_fig_depths(struct store *s, int64_t *queued, int64_t *sending,
     int64_t *open);
 
-/* People registered before at, by role, and farmers first seen before at. */
+/* People registered before at and not removed by then, by role; farmers first seen before at. */
 struct store_fig_registry {
 	int64_t experts, triage, commissioners, farmers;
 };

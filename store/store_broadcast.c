@@ -38,7 +38,7 @@ store_broadcast_create(struct store *s, const char *provider, const char *sender
 	    " AND (?7 IS NULL OR EXISTS (SELECT 1 FROM subscriptions sub"
 	    "      WHERE sub.farmer_id = f.id AND sub.category = ?7))"
 	    " AND (?8 IS NULL OR f.township = ?8)"
-	    " AND NOT EXISTS (SELECT 1 FROM experts e WHERE e.phone = f.phone)"
+	    " AND NOT EXISTS (SELECT 1 FROM experts e WHERE e.phone = f.phone AND e.removed_at IS NULL)"
 	    " ORDER BY f.id");
 	if (st == NULL)
 		return STORE_ERR;

@@ -204,17 +204,56 @@ store_consult_unassign(struct store *s, int64_t cid, const char *outcome, int64_
 	return store_exec_stmt(s, st);
 }
 
+/*
+ * The answer closes the open assignment of cid: "answered" when its holder gave it,
+ * "taken_over" when someone else did (triage staff, or an expert who had it before), so
+ * that the appraisal never credits a holder with an answer they did not give. An expert who
+ * answers a question that has moved on from them answered what they were given, late: their
+ * own latest assignment of it ends "answered" at now. The answerer is then who the question
+ * belongs to (expert_id: a follow-up goes to them); answered_by and first_answered_at keep
+ * the first answer.
+ */
 enum store_rc
 store_consult_answered(struct store *s, int64_t cid, int64_t expert_id, int64_t now)
 {
 	sqlite3_stmt *st;
 	enum store_rc rc;
+	int64_t holder = 0;
+	int step;
 
-	rc = assignment_end(s, cid, "answered", now);
+	st = store_stmt(s, ST_ASSIGNMENT_HOLDER, "SELECT expert_id FROM assignments"
+	    " WHERE consultation_id = ?1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, cid);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		holder = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_rc_from(s, step);
+
+	rc = assignment_end(s, cid, holder == expert_id ? "answered" : "taken_over", now);
 	if (rc)
 		return rc;
+	if (holder != expert_id) {
+		st = store_stmt(s, ST_ASSIGNMENT_LATE,
+		    "UPDATE assignments SET outcome = 'answered', ended_at = ?3"
+		    " WHERE id = (SELECT max(id) FROM assignments"
+		    "   WHERE consultation_id = ?1 AND expert_id = ?2)"
+		    " AND outcome IS NOT 'answered'"
+		    " AND (SELECT role FROM experts WHERE id = ?2) = 'expert'");
+		if (st == NULL)
+			return STORE_ERR;
+		sqlite3_bind_int64(st, 1, cid);
+		sqlite3_bind_int64(st, 2, expert_id);
+		sqlite3_bind_int64(st, 3, now);
+		rc = store_exec_stmt(s, st);
+		if (rc)
+			return rc;
+	}
 	st = store_stmt(s, ST_CONSULT_ANSWERED,
-	    "UPDATE consultations SET status = 'answered',"
+	    "UPDATE consultations SET status = 'answered', expert_id = ?2,"
 	    " first_answered_at = coalesce(first_answered_at, ?3), last_answered_at = ?3,"
 	    " answered_by = coalesce(answered_by, ?2) WHERE id = ?1");
 	if (st == NULL)

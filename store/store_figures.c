@@ -84,7 +84,11 @@ store_fig_events(struct store *s, int64_t from, int64_t to,
     int (*cb)(void *arg, const char *kind, int64_t n), void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FIG_EVENTS,
-	    "SELECT kind, count(*) FROM events WHERE at >= ?1 AND at < ?2 GROUP BY kind ORDER BY kind");
+	    "SELECT kind, count(*) FROM events WHERE at >= ?1 AND at < ?2"
+	    /* "rerouted" has detail "old -> new": a route to the category it had is no change */
+	    " AND NOT (kind = 'rerouted' AND instr(coalesce(detail, ''), ' -> ') > 0"
+	    " AND substr(detail, 1, instr(detail, ' -> ') - 1) = substr(detail, instr(detail, ' -> ') + 4))"
+	    " GROUP BY kind ORDER BY kind");
 	int rc;
 
 	if (st == NULL)
@@ -132,7 +136,7 @@ store_fig_messages(struct store *s, int64_t from, int64_t to,
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FIG_MSGS,
 	    "SELECT m.direction, m.status, m.kind, c.category, m.segments,"
-	    " coalesce(m.broadcast_id, 0), b.category"
+	    " coalesce(m.broadcast_id, 0), b.category, m.provider"
 	    " FROM messages m LEFT JOIN consultations c ON c.id = m.consultation_id"
 	    " LEFT JOIN broadcasts b ON b.id = m.broadcast_id"
 	    " WHERE m.created_at >= ?1 AND m.created_at < ?2");
@@ -152,6 +156,7 @@ store_fig_messages(struct store *s, int64_t from, int64_t to,
 		m.broadcast_id = sqlite3_column_int64(st, 5);
 		if (m.category == NULL)		/* a broadcast's category, if it had one */
 			m.category = (const char *)sqlite3_column_text(st, 6);
+		m.provider = (const char *)sqlite3_column_text(st, 7);
 		if (cb(arg, &m))
 			break;
 	}
@@ -167,7 +172,8 @@ store_fig_registry(struct store *s, int64_t at, struct store_fig_registry *out)
 
 	memset(out, 0, sizeof(*out));
 	st = store_stmt(s, ST_FIG_REGISTRY,
-	    "SELECT role, count(*) FROM experts WHERE created_at < ?1 GROUP BY role");
+	    "SELECT role, count(*) FROM experts WHERE created_at < ?1"
+	    " AND (removed_at IS NULL OR removed_at >= ?1) GROUP BY role");
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, at);

@@ -35,6 +35,8 @@ enum store_stmt_id {
 	/* lifecycle: closing, explicit routes, held questions, unsubscribing, answers again */
 	ST_CONSULT_CLOSE, ST_EXPERT_PICK_ROUTE, ST_ASSIGNMENT_HELD, ST_UNSUBSCRIBE, ST_ANSWERS,
 	ST_MSG_OUT_SENT_SINCE,
+	ST_ASSIGNMENT_HOLDER, ST_ASSIGNMENT_LATE,
+	ST_EXPERT_FIND_ANY, ST_EXPERT_REMOVE, ST_EXPERT_OPEN_COUNT,
 	ST_COUNT
 };
 

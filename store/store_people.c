@@ -173,14 +173,15 @@ store_farmer_free(struct store_farmer *f)
 	"   (SELECT category FROM expert_categories WHERE expert_id = e.id ORDER BY category))," \
 	" (SELECT group_concat(township, ',') FROM" \
 	"   (SELECT township FROM expert_townships WHERE expert_id = e.id ORDER BY township))," \
-	" 0"
+	" 0, e.removed_at"
 #define EXPERT_COLS_OPEN \
 	"e.id, e.phone, e.name, e.role, e.on_duty, e.created_at, e.off_since," \
 	" (SELECT group_concat(category, ',') FROM" \
 	"   (SELECT category FROM expert_categories WHERE expert_id = e.id ORDER BY category))," \
 	" (SELECT group_concat(township, ',') FROM" \
 	"   (SELECT township FROM expert_townships WHERE expert_id = e.id ORDER BY township))," \
-	" (SELECT count(*) FROM consultations c WHERE c.expert_id = e.id AND c.status = 'assigned')"
+	" (SELECT count(*) FROM consultations c WHERE c.expert_id = e.id AND c.status = 'assigned')," \
+	" e.removed_at"
 
 static void
 expert_read(sqlite3_stmt *st, void *arg)
@@ -199,17 +200,76 @@ expert_read(sqlite3_stmt *st, void *arg)
 	out->categories = store_col_dup(st, 7);
 	out->townships = store_col_dup(st, 8);
 	out->open_count = sqlite3_column_int(st, 9);
+	out->removed_at = sqlite3_column_int64(st, 10);
 }
 
 enum store_rc
 store_expert_find(struct store *s, const char *phone, struct store_expert *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_FIND,
+	    "SELECT " EXPERT_COLS " FROM experts e WHERE e.phone = ?1 AND e.removed_at IS NULL");
+
+	if (st)
+		store_bind_text(st, 1, phone);
+	return store_one_row(s, st, expert_read, out);
+}
+
+/* The person with phone, removed or not. */
+static enum store_rc
+expert_find_any(struct store *s, const char *phone, struct store_expert *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_FIND_ANY,
 	    "SELECT " EXPERT_COLS " FROM experts e WHERE e.phone = ?1");
 
 	if (st)
 		store_bind_text(st, 1, phone);
 	return store_one_row(s, st, expert_read, out);
+}
+
+enum store_rc
+store_expert_removed(struct store *s, const char *phone, int *removed)
+{
+	struct store_expert e;
+	enum store_rc rc;
+
+	memset(&e, 0, sizeof(e));
+	*removed = 0;
+	rc = expert_find_any(s, phone, &e);
+	if (rc == STORE_OK)
+		*removed = e.removed_at != 0;
+	store_expert_free(&e);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+enum store_rc
+store_expert_remove(struct store *s, const char *phone, int64_t now, struct store_expert *out)
+{
+	sqlite3_stmt *st;
+	enum store_rc rc;
+	int step;
+
+	rc = store_expert_find(s, phone, out);
+	if (rc)
+		return rc;
+	st = store_stmt(s, ST_EXPERT_OPEN_COUNT, "SELECT count(*) FROM consultations"
+	    " WHERE expert_id = ?1 AND status = 'assigned'");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, out->id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		out->open_count = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return store_rc_from(s, step);
+	st = store_stmt(s, ST_EXPERT_REMOVE,
+	    "UPDATE experts SET removed_at = ?2, on_duty = 0, off_since = coalesce(off_since, ?2)"
+	    " WHERE id = ?1");
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, out->id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_exec_stmt(s, st);
 }
 
 enum store_rc
@@ -310,10 +370,14 @@ store_expert_update(struct store *s, const struct store_expert *e)
 	enum store_rc rc;
 
 	memset(&cur, 0, sizeof(cur));
-	rc = store_expert_find(s, e->phone, &cur);
+	rc = expert_find_any(s, e->phone, &cur);
 	if (rc)
 		return rc;
-	st = store_stmt(s, ST_EXPERT_UPDATE, "UPDATE experts SET name = ?2, role = ?3 WHERE id = ?1");
+	/* SET reads the row as it was: one who was removed comes back on duty. */
+	st = store_stmt(s, ST_EXPERT_UPDATE, "UPDATE experts SET name = ?2, role = ?3,"
+	    " on_duty = CASE WHEN removed_at IS NULL THEN on_duty ELSE 1 END,"
+	    " off_since = CASE WHEN removed_at IS NULL THEN off_since END,"
+	    " removed_at = NULL WHERE id = ?1");
 	if (st == NULL) {
 		rc = STORE_ERR;
 		goto out;
@@ -349,7 +413,8 @@ store_staff_phones(struct store *s, enum store_role role, char (*phones)[STORE_P
     int max, int *n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_STAFF_PHONES,
-	    "SELECT phone FROM experts WHERE role = ?1 AND on_duty = 1 ORDER BY id LIMIT ?2");
+	    "SELECT phone FROM experts WHERE role = ?1 AND on_duty = 1 AND removed_at IS NULL"
+	    " ORDER BY id LIMIT ?2");
 	int rc;
 
 	*n = 0;
@@ -395,7 +460,7 @@ store_expert_pick(struct store *s, enum store_role role, const char *category,
 
 	st = store_stmt(s, ST_EXPERT_PICK,
 	    "SELECT e.id FROM experts e"
-	    " WHERE e.on_duty = 1 AND e.role = ?1"
+	    " WHERE e.on_duty = 1 AND e.removed_at IS NULL AND e.role = ?1"
 	    "   AND (?1 <> 'expert' OR EXISTS (SELECT 1 FROM expert_categories ec"
 	    "        WHERE ec.expert_id = e.id AND ec.category = ?2))"
 	    /* An expert never gets back a question they had; triage staff are the last

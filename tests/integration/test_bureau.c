@@ -122,6 +122,16 @@ test_the_api_gives_the_day_s_figures_behind_the_token(void **state)
 	json_decref(j);
 	j = get_json(w, "/api/stats?from=2018-13-45", 400);
 	json_decref(j);
+	j = get_json(w, "/api/stats?from=2026-02-30", 400);
+	json_decref(j);
+	/* A period that ends before it starts is refused, not answered with nothing. */
+	j = get_json(w, "/api/stats?from=2026-12-31&to=2026-12-01", 400);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "2026-12-31"));
+	json_decref(j);
+	j = get_json(w, "/api/consultations?from=2026-12-31&to=2026-12-01", 400);
+	json_decref(j);
+	j = get_json(w, "/api/stats?from=2026-12-01&to=2026-12-01", 200);
+	json_decref(j);
 
 	/* Consultations: filtered and paged, farmer numbers masked. */
 	j = get_json(w, "/api/consultations?status=open", 200);

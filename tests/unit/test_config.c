@@ -1,5 +1,5 @@
 /*
- * Configuration: the shipped file loads; every kind of mistake names file, line and key.
+ * Configuration: a whole config file loads; every kind of mistake names file, line and key.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,15 +41,19 @@ load(const char *dir, const char *text, struct config *cfg, char *err, size_t er
 	return rc;
 }
 
+/*
+ * A whole config file with every section, as shipped (tests/fixtures/farmline.conf, a copy:
+ * config/farmline.conf is the county's to edit, and `make test` checks it with farmline check).
+ */
 static void
-test_shipped_config_loads_with_console_provider_and_local_database(void **state)
+test_a_whole_config_loads_with_console_provider_and_local_database(void **state)
 {
 	struct config cfg;
 	char err[512];
 
 	(void)state;
 	config_defaults(&cfg);
-	assert_int_equal(config_load(&cfg, "config/farmline.conf", err, sizeof(err)), 0);
+	assert_int_equal(config_load(&cfg, "tests/fixtures/farmline.conf", err, sizeof(err)), 0);
 	assert_string_equal(cfg.provider_type, "console");
 	assert_string_equal(cfg.db_path, "data/farmline.db");
 	assert_int_equal(cfg.port, 8080);
@@ -169,7 +173,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shipped_config_loads_with_console_provider_and_local_database),
+		cmocka_unit_test(test_a_whole_config_loads_with_console_provider_and_local_database),
 		cmocka_unit_test(test_values_land_with_their_types),
 		cmocka_unit_test(test_mistakes_name_file_line_and_key),
 		cmocka_unit_test(test_a_line_too_long_for_the_parser_is_refused_not_cut),

@@ -162,12 +162,23 @@ test_courtesy_table_covers_both_answers(void **state)
 	assert_true(no >= 20);
 }
 
+/* Text cut inside a character is read up to its end and no further (it is not courtesy). */
+static void
+test_courtesy_of_text_cut_inside_a_character(void **state)
+{
+	(void)state;
+	assert_int_equal(route_is_courtesy("\xe8\xb0"), 0);		/* 谢, two of three bytes */
+	assert_int_equal(route_is_courtesy("谢谢\xf0\x9f\x91"), 0);	/* 👍 cut short */
+	assert_int_equal(route_is_courtesy("谢谢👍"), 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_courtesy_table_after_normalization),
 		cmocka_unit_test(test_courtesy_table_covers_both_answers),
+		cmocka_unit_test(test_courtesy_of_text_cut_inside_a_character),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -8,13 +8,18 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "bureau/corrections.h"
 #include "bureau/export.h"
 #include "bureau/figures.h"
+#include "bureau/period.h"
 #include "bureau/report.h"
+#include "bureau/show.h"
 #include "bureau/stats.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "consult/consult.h"
+#include "consult/ussd.h"
+#include "experts/registry.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
 #include "store/store.h"
@@ -35,6 +40,8 @@
 #define ZHANG "+8613900000004"	/* poultry */
 #define TRIAGE "+8613900000009"
 #define COMM "+8613900000008"
+#define E "+8613800000005"	/* writes, never asks */
+#define F "+8613800000006"	/* writes, never asks */
 #define HOUR 3600000LL
 
 static const struct config_township townships[] = {
@@ -514,6 +521,297 @@ test_a_broadcast_reaches_subscribers_who_did_not_opt_out_after_the_answers(void 
 	bureau_figures_free(&g);
 }
 
+/* The figures of [from, to) with the year's options. */
+static void
+figures_of(struct fixture *f, int64_t from, int64_t to, struct figures *g)
+{
+	struct fig_opts o;
+	char err[256];
+
+	year_2018(&o);
+	o.from = from;
+	o.to = to;
+	assert_int_equal(bureau_figures(f->s, &o, g, err, sizeof(err)), 0);
+}
+
+static void
+test_new_farmers_are_those_who_asked_and_were_first_seen_in_the_period(void **state)
+{
+	struct fixture *f = *state;
+	struct figures g;
+
+	/* E asks for help and F subscribes in March; E asks for help again in April. */
+	say(f, at(2018, 3, 2, 9, 0), E, "HELP");
+	say(f, at(2018, 3, 3, 9, 0), F, "订阅 家禽");
+	say(f, at(2018, 4, 2, 9, 0), E, "HELP");
+
+	/* The year: A, B, C, D asked, all first seen in 2018; E and F never asked. */
+	figures_of(f, at(2018, 1, 1, 0, 0), at(2019, 1, 1, 0, 0), &g);
+	assert_int_equal(g.farmers, 4);
+	assert_int_equal(g.new_farmers, 4);
+	assert_int_equal(g.registry.farmers, 6);	/* the registry does hold E and F */
+	bureau_figures_free(&g);
+
+	/* March: D (#4, first seen 03-15) and A (#5, first seen 01-05) asked: one new. */
+	figures_of(f, at(2018, 3, 1, 0, 0), at(2018, 4, 1, 0, 0), &g);
+	assert_int_equal(g.farmers, 2);
+	assert_int_equal(g.new_farmers, 1);
+	bureau_figures_free(&g);
+
+	/* April: nobody asked, so nobody is a new farmer who asked. */
+	figures_of(f, at(2018, 4, 1, 0, 0), at(2018, 5, 1, 0, 0), &g);
+	assert_int_equal(g.farmers, 0);
+	assert_int_equal(g.new_farmers, 0);
+	bureau_figures_free(&g);
+}
+
+static void
+test_a_period_is_real_days_and_does_not_end_before_it_starts(void **state)
+{
+	int64_t from, to, ms = 42;
+	char err[160];
+
+	(void)state;
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	assert_int_equal(bureau_date_parse("2026-12-01", &from), 0);
+	assert_int_equal(from, at(2026, 12, 1, 0, 0));
+	assert_int_equal(bureau_date_parse("2024-02-29", &to), 0);	/* a leap year */
+	assert_int_equal(bureau_date_parse("2026-02-29", &ms), -1);
+	assert_int_equal(bureau_date_parse("2026-02-30", &ms), -1);
+	assert_int_equal(bureau_date_parse("2026-04-31", &ms), -1);
+	assert_int_equal(bureau_date_parse("2026-13-01", &ms), -1);
+	assert_int_equal(bureau_date_parse("2026-12-01x", &ms), -1);
+	assert_int_equal(bureau_date_parse("yesterday", &ms), -1);
+	assert_int_equal(ms, 42);	/* untouched on failure */
+
+	/* --from 2026-12-01 --to 2026-12-01: one day. */
+	assert_int_equal(bureau_period_check(from, from + 86400000, err, sizeof(err)), 0);
+	/* --from 2026-12-31 --to 2026-12-01 */
+	assert_int_equal(bureau_period_check(at(2026, 12, 31, 0, 0), from + 86400000, err,
+	    sizeof(err)), -1);
+	tu_assert_contains(err, "2026-12-31");
+	tu_assert_contains(err, "2026-12-01");
+	/* --from 2026-12-02 --to 2026-12-01 */
+	assert_int_equal(bureau_period_check(at(2026, 12, 2, 0, 0), from + 86400000, err,
+	    sizeof(err)), -1);
+}
+
+/* An assignment's outcome, by consultation and expert phone (the latest of them). */
+static char *
+outcome_of(struct fixture *f, int cid, const char *phone)
+{
+	char sql[256];
+	long long n;
+
+	snprintf(sql, sizeof(sql), "SELECT CASE outcome WHEN 'answered' THEN 1 WHEN 'taken_over'"
+	    " THEN 2 WHEN 'passed' THEN 3 ELSE 0 END FROM assignments a JOIN experts e ON"
+	    " e.id = a.expert_id WHERE a.consultation_id = %d AND e.phone = '%s'"
+	    " ORDER BY a.id DESC LIMIT 1", cid, phone);
+	n = tu_query_int(f->path, sql);
+	return n == 1 ? "answered" : n == 2 ? "taken_over" : n == 3 ? "passed" : "other";
+}
+
+static void
+test_an_answer_by_someone_else_is_not_credited_to_the_holder(void **state)
+{
+	struct fixture *f = *state;
+	const struct fig_expert *x;
+	struct store_consult_line *lines;
+	struct figures g;
+	size_t n;
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *out;
+
+	/*
+	 * #6 03-25 09:00 B 鸡拉稀带血 → poultry → 张 (王 is paired with 舜山镇, not B's 六郎镇, and
+	 *    张 was assigned longest ago); triage answers 09:30; B rates 4.
+	 * #7 03-26 09:00 C 鹅不吃食 → poultry → 王 (张 was assigned last); 王 passes 09:10 → 张;
+	 *    王 answers anyway 09:20: 20 minutes after he was given it.
+	 */
+	say(f, at(2018, 3, 25, 9, 0), B, "鸡拉稀带血");
+	assert_int_equal(tu_query_int(f->path, "SELECT e.phone = '" ZHANG "' FROM consultations c"
+	    " JOIN experts e ON e.id = c.expert_id WHERE c.id = 6"), 1);
+	say(f, at(2018, 3, 25, 9, 30), TRIAGE, "6 用磺胺类药拌料");
+	say(f, at(2018, 3, 25, 9, 40), B, "4");
+	say(f, at(2018, 3, 26, 9, 0), C, "鹅不吃食");
+	say(f, at(2018, 3, 26, 9, 10), WANG, "转7");
+	say(f, at(2018, 3, 26, 9, 20), WANG, "7 喂点青菜，看看粪便");
+
+	assert_string_equal(outcome_of(f, 6, ZHANG), "taken_over");
+	assert_string_equal(outcome_of(f, 7, ZHANG), "taken_over");
+	assert_string_equal(outcome_of(f, 7, WANG), "answered");
+	/* The question is the answerer's now: the one a follow-up goes to. */
+	assert_int_equal(tu_query_int(f->path, "SELECT e.phone = '" TRIAGE "' FROM consultations c"
+	    " JOIN experts e ON e.id = c.expert_id WHERE c.id = 6"), 1);
+
+	figures_of(f, at(2018, 1, 1, 0, 0), at(2019, 1, 1, 0, 0), &g);
+	/* 张: #3 (passed) is his; #6 and #7 were answered by others while he had them. */
+	x = expert(&g, "张专家");
+	assert_int_equal(x->assigned, 1);
+	assert_int_equal(x->answered, 0);
+	assert_int_equal(x->passed, 1);
+	assert_int_equal(x->taken_over, 2);
+	assert_int_equal(x->rated, 0);		/* B's 4 is for triage's answer */
+	/* 王: #1, #3, #5 and #7 answered: 1 h, 1.5 h, 2 h, 20 min; median 75 min. */
+	x = expert(&g, "王专家");
+	assert_int_equal(x->assigned, 4);
+	assert_int_equal(x->answered, 4);
+	assert_int_equal(x->passed, 0);
+	assert_int_equal(x->taken_over, 0);
+	assert_int_equal(fig_median(x->response_ms, x->nresponse), 75 * 60000);
+	assert_int_equal(x->rated, 1);
+	/* The rating of #6 is counted, for no expert. */
+	assert_int_equal(g.total.rated, 3);
+	bureau_figures_free(&g);
+
+	/* show and the list under stats both name who answered #6. */
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(bureau_show(f->s, f->rules, 6, 0, out, err, sizeof(err)), 0);
+	fclose(out);
+	tu_assert_contains(text, "状态 已答复  答复 分诊员  ");
+	free(text);
+	assert_int_equal(store_stats_recent(f->s, at(2018, 3, 25, 0, 0), at(2018, 3, 26, 0, 0), 5,
+	    &lines, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(lines[0].expert, "分诊员");
+	store_stats_recent_free(lines, n);
+}
+
+static void
+test_only_category_changes_count_as_reroutes(void **state)
+{
+	struct fixture *f = *state;
+	struct figures g;
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *out;
+
+	struct store_consult con;
+
+	/* #6 鹅不吃食 → poultry; triage "routes" it to poultry (no change), then to livestock. */
+	say(f, at(2018, 3, 25, 9, 0), B, "鹅不吃食");
+	say(f, at(2018, 3, 25, 9, 10), TRIAGE, "分6 家禽");
+	say(f, at(2018, 3, 25, 9, 20), TRIAGE, "分6 畜牧");
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM events WHERE kind = 'rerouted'"),
+	    2);
+	/* #7: a greeting a database from before greetings stopped opening tickets may hold,
+	 * routed by triage to poultry. */
+	memset(&con, 0, sizeof(con));
+	con.farmer_id = 1;
+	con.channel = "sms";
+	con.question = "你好";
+	con.category = "triage";
+	con.classified_by = "rules";
+	con.created_at = at(2018, 3, 26, 9, 0);
+	assert_int_equal(store_consult_create(f->s, &con), STORE_OK);
+	assert_int_equal(store_consult_set_category(f->s, con.id, "poultry", "staff"), STORE_OK);
+	assert_int_equal(store_event_add(f->s, con.id, at(2018, 3, 26, 9, 5), "rerouted", 0,
+	    "triage -> poultry"), STORE_OK);
+
+	/* #5 (triage → poultry), #6 (poultry → livestock), #7: three changes. */
+	figures_of(f, at(2018, 1, 1, 0, 0), at(2019, 1, 1, 0, 0), &g);
+	assert_int_equal(g.routes, 3);
+	bureau_figures_free(&g);
+	figures_of(f, at(2018, 3, 25, 0, 0), at(2018, 3, 26, 0, 0), &g);
+	assert_int_equal(g.routes, 1);
+	bureau_figures_free(&g);
+
+	/* corrections lists the three; as labeled examples not "你好". */
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(bureau_corrections(f->s, f->rules, f->norm, at(2018, 1, 1, 0, 0),
+	    at(2019, 1, 1, 0, 0), CORRECTIONS_TABLE, out, err, sizeof(err)), 0);
+	fclose(out);
+	tu_assert_contains(text, "3 条改判");
+	tu_assert_contains(text, "其中 1 条只是问候");
+	free(text);
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(bureau_corrections(f->s, f->rules, f->norm, at(2018, 1, 1, 0, 0),
+	    at(2019, 1, 1, 0, 0), CORRECTIONS_TSV, out, err, sizeof(err)), 0);
+	fclose(out);
+	assert_string_equal(text, "poultry\t这个怎么弄\nlivestock\t鹅不吃食\n");
+	free(text);
+}
+
+static void
+test_ussd_questions_are_not_counted_as_sms(void **state)
+{
+	struct fixture *f = *state;
+	struct figures g;
+	int64_t ticket = 0;
+	char *text;
+
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_ussd_ask(f->c, E, "*123#", "poultry", "鸡瘟怎么防",
+	    at(2018, 3, 25, 9, 0), &ticket), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	assert_int_equal(ticket, 6);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE provider = 'ussd'"
+	    " AND kind = 'question' AND direction = 'in'"), 1);
+
+	/* Six questions, one of them by USSD; still the 15 SMS of the story received. */
+	figures_of(f, at(2018, 1, 1, 0, 0), at(2019, 1, 1, 0, 0), &g);
+	assert_int_equal(g.total.consultations, 6);
+	assert_int_equal(find(&g.by_channel, "ussd")->consultations, 1);
+	assert_int_equal(g.msgs_in, 15);
+	assert_int_equal(g.segments_in, 15);
+	assert_int_equal(g.ussd_in, 1);
+	bureau_figures_free(&g);
+
+	text = capture(f, 's', STATS_TABLE);
+	tu_assert_contains(text, "短信：收到15条（15段）");
+	free(text);
+	text = capture(f, 'r', REPORT_TEXT);
+	tu_assert_contains(text, "其中接收15条（15段）");
+	free(text);
+}
+
+static void
+test_a_removed_expert_is_still_named_and_what_they_held_moves_on(void **state)
+{
+	struct fixture *f = *state;
+	const struct fig_expert *x;
+	struct store_expert e;
+	struct figures g;
+	char err[256];
+	int changed = 0;
+
+	/* #6 03-25 09:00 → 张 (as in the take-over story); 张 is removed at 10:00. */
+	say(f, at(2018, 3, 25, 9, 0), B, "鸡拉稀带血");
+	assert_int_equal(expert_remove(f->s, ZHANG, at(2018, 3, 25, 10, 0), &e, err, sizeof(err)),
+	    0);
+	assert_int_equal(e.open_count, 1);
+	store_expert_free(&e);
+	/* An hour later (off_duty_grace) the escalation hands #6 on to 王. */
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(consult_tick(f->c, at(2018, 3, 25, 11, 5), &changed), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
+	assert_int_equal(tu_query_int(f->path, "SELECT e.phone = '" WANG "' FROM consultations c"
+	    " JOIN experts e ON e.id = c.expert_id WHERE c.id = 6"), 1);
+	/* What 张 sends now is a farmer's: a question, #7. */
+	say(f, at(2018, 3, 26, 9, 0), ZHANG, "6 用磺胺类药");
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM consultations c JOIN farmers"
+	    " fa ON fa.id = c.farmer_id WHERE fa.phone = '" ZHANG "'"), 1);
+
+	/* The year still names 张 with what he had: #3 (passed) and #6 (handed on). */
+	figures_of(f, at(2018, 1, 1, 0, 0), at(2019, 1, 1, 0, 0), &g);
+	x = expert(&g, "张专家");
+	assert_int_equal(x->assigned, 2);
+	assert_int_equal(x->passed, 1);
+	assert_int_equal(x->answered, 0);
+	/* On the register: 3 experts until 03-25 10:00, 2 after. */
+	assert_int_equal(g.registry.experts, 2);
+	bureau_figures_free(&g);
+	figures_of(f, at(2018, 3, 1, 0, 0), at(2018, 3, 25, 0, 0), &g);
+	assert_int_equal(g.registry.experts, 3);
+	bureau_figures_free(&g);
+}
+
 int
 main(void)
 {
@@ -533,6 +831,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_a_broadcast_reaches_subscribers_who_did_not_opt_out_after_the_answers, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_farmers_are_those_who_asked_and_were_first_seen_in_the_period, setup,
+		    teardown),
+		cmocka_unit_test(test_a_period_is_real_days_and_does_not_end_before_it_starts),
+		cmocka_unit_test_setup_teardown(
+		    test_an_answer_by_someone_else_is_not_credited_to_the_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_category_changes_count_as_reroutes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ussd_questions_are_not_counted_as_sms, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_removed_expert_is_still_named_and_what_they_held_moves_on, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("figures", tests, NULL, NULL);

@@ -16,10 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The [townships] of the config the tests register against. */
+static const struct config_township townships[] = {
+	{ "舜山镇", "" },
+	{ "六郎镇", "" },
+};
+
 struct fixture {
 	char *dir;
 	struct store *s;
 	struct route_rules *rules;
+	struct expert_known known;	/* the rules and townships */
 };
 
 static int
@@ -40,6 +47,9 @@ setup(void **state)
 	}
 	free(path);
 	free(rules);
+	f->known.rules = f->rules;
+	f->known.townships = townships;
+	f->known.ntownships = 2;
 	*state = f;
 	return 0;
 }
@@ -66,7 +76,7 @@ test_categories_by_code_or_chinese_name_and_any_separator(void **state)
 	struct store_expert e;
 	char err[256];
 
-	assert_int_equal(expert_prepare(f->rules, &in, &e, err, sizeof(err)), 0);
+	assert_int_equal(expert_prepare(&f->known, &in, &e, err, sizeof(err)), 0);
 	assert_string_equal(e.phone, "+8613900000002");
 	assert_string_equal(e.categories, "poultry,livestock,poultry");
 	assert_string_equal(e.townships, "舜山镇,六郎镇");
@@ -93,7 +103,7 @@ test_bad_fields_are_refused_with_a_reason(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(expert_prepare(f->rules, &cases[i].in, &e, err, sizeof(err)), -1);
+		assert_int_equal(expert_prepare(&f->known, &cases[i].in, &e, err, sizeof(err)), -1);
 		if (strstr(err, cases[i].want) == NULL)
 			fail_msg("got \"%s\", want \"%s\"", err, cases[i].want);
 		store_expert_free(&e);
@@ -102,7 +112,7 @@ test_bad_fields_are_refused_with_a_reason(void **state)
 	{
 		struct expert_input t = { "13900000009", "陈", NULL, NULL, "triage" };
 
-		assert_int_equal(expert_prepare(f->rules, &t, &e, err, sizeof(err)), 0);
+		assert_int_equal(expert_prepare(&f->known, &t, &e, err, sizeof(err)), 0);
 		store_expert_free(&e);
 	}
 }
@@ -114,13 +124,13 @@ test_adding_a_registered_phone_needs_update(void **state)
 	struct expert_input in = { "13900000002", "王专家", "poultry", NULL, NULL };
 	char err[256];
 
-	assert_int_equal(expert_register(f->s, f->rules, &in, 0, 1, err, sizeof(err)),
+	assert_int_equal(expert_register(f->s, &f->known, &in, 0, 1, err, sizeof(err)),
 	    EXPERT_ADDED);
-	assert_int_equal(expert_register(f->s, f->rules, &in, 0, 1, err, sizeof(err)),
+	assert_int_equal(expert_register(f->s, &f->known, &in, 0, 1, err, sizeof(err)),
 	    EXPERT_EXISTS);
 	assert_non_null(strstr(err, "already registered"));
 	in.categories = "grain";
-	assert_int_equal(expert_register(f->s, f->rules, &in, 1, 1, err, sizeof(err)),
+	assert_int_equal(expert_register(f->s, &f->known, &in, 1, 1, err, sizeof(err)),
 	    EXPERT_UPDATED);
 }
 
@@ -132,7 +142,7 @@ test_the_example_csv_imports(void **state)
 	int added, updated;
 	char err[256];
 
-	assert_int_equal(expert_import_csv(f->s, f->rules, "config/experts.example.csv", 1, &added,
+	assert_int_equal(expert_import_csv(f->s, &f->known, "config/experts.example.csv", 1, &added,
 	    &updated, err, sizeof(err)), 0);
 	assert_int_equal(added, 5);
 	assert_int_equal(updated, 0);
@@ -144,7 +154,7 @@ test_the_example_csv_imports(void **state)
 	assert_int_equal(e.role, ROLE_TRIAGE);
 	store_expert_free(&e);
 	/* Importing again updates. */
-	assert_int_equal(expert_import_csv(f->s, f->rules, "config/experts.example.csv", 1, &added,
+	assert_int_equal(expert_import_csv(f->s, &f->known, "config/experts.example.csv", 1, &added,
 	    &updated, err, sizeof(err)), 0);
 	assert_int_equal(added, 0);
 	assert_int_equal(updated, 5);
@@ -160,22 +170,109 @@ test_a_bad_row_stops_the_import_and_nothing_is_kept(void **state)
 
 	path = tu_write_file(f->dir, "bad.csv", "\xef\xbb\xbfname,phone,categories\r\n"
 	    "王专家,13900000002,poultry\r\n李专家,13900000003,bananas\r\n");
-	assert_int_equal(expert_import_csv(f->s, f->rules, path, 1, &added, &updated, err,
+	assert_int_equal(expert_import_csv(f->s, &f->known, path, 1, &added, &updated, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "bad.csv: row 3: unknown category \"bananas\""));
 	assert_int_equal(store_expert_find(f->s, "+8613900000002", &e), STORE_NOTFOUND);
 	free(path);
 
 	path = tu_write_file(f->dir, "bad2.csv", "phone,name,salary\n13900000002,王,1\n");
-	assert_int_equal(expert_import_csv(f->s, f->rules, path, 1, &added, &updated, err,
+	assert_int_equal(expert_import_csv(f->s, &f->known, path, 1, &added, &updated, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "row 1: unknown column"));
 	free(path);
 
 	path = tu_write_file(f->dir, "bad3.csv", "phone,name\n\"13900000002,王\n");
-	assert_int_equal(expert_import_csv(f->s, f->rules, path, 1, &added, &updated, err,
+	assert_int_equal(expert_import_csv(f->s, &f->known, path, 1, &added, &updated, err,
 	    sizeof(err)), -1);
 	free(path);
+}
+
+static void
+test_townships_must_be_those_of_the_config(void **state)
+{
+	struct fixture *f = *state;
+	struct expert_input in = { "13900000002", "王专家", "poultry", "舜山镇,火星镇", NULL };
+	struct expert_known any = f->known;
+	struct store_expert e;
+	char err[256], *path;
+	int added = -1, updated = -1;
+
+	assert_int_equal(expert_prepare(&f->known, &in, &e, err, sizeof(err)), -1);
+	tu_assert_contains(err, "unknown township \"火星镇\"");
+	tu_assert_contains(err, "舜山镇、六郎镇");
+	store_expert_free(&e);
+	assert_int_equal(expert_register(f->s, &f->known, &in, 0, 1, err, sizeof(err)),
+	    EXPERT_INVALID);
+
+	/* A config without [townships] takes any name. */
+	any.townships = NULL;
+	any.ntownships = 0;
+	assert_int_equal(expert_prepare(&any, &in, &e, err, sizeof(err)), 0);
+	assert_string_equal(e.townships, "舜山镇,火星镇");
+	store_expert_free(&e);
+
+	/* An import stops at the row, and keeps nothing. */
+	path = tu_write_file(f->dir, "towns.csv", "phone,name,categories,townships\n"
+	    "13900000002,王,poultry,舜山镇\n13900000003,李,poultry,六郎镇、火星镇\n");
+	assert_int_equal(expert_import_csv(f->s, &f->known, path, 1, &added, &updated, err,
+	    sizeof(err)), -1);
+	tu_assert_contains(err, "towns.csv: row 3: unknown township \"火星镇\"");
+	assert_int_equal(store_expert_find(f->s, "+8613900000002", &e), STORE_NOTFOUND);
+	free(path);
+}
+
+static void
+test_a_removed_expert_keeps_history_but_is_no_longer_staff(void **state)
+{
+	struct fixture *f = *state;
+	struct expert_input in = { "13900000002", "王专家", "poultry", NULL, NULL };
+	struct store_expert e;
+	int64_t id = 0, picked = 0;
+	char err[256];
+
+	assert_int_equal(expert_register(f->s, &f->known, &in, 0, 1, err, sizeof(err)),
+	    EXPERT_ADDED);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(store_expert_find(f->s, "+8613900000002", &e), STORE_OK);
+	id = e.id;
+	store_expert_free(&e);
+
+	assert_int_equal(expert_remove(f->s, "139 0000 0002", 100, &e, err, sizeof(err)), 0);
+	assert_string_equal(e.name, "王专家");
+	store_expert_free(&e);
+	/* Their phone is no longer staff, and nobody picks them. */
+	assert_int_equal(store_expert_find(f->s, "+8613900000002", &e), STORE_NOTFOUND);
+	assert_int_equal(store_expert_pick(f->s, ROLE_EXPERT, "poultry", NULL, 1, &picked),
+	    STORE_NOTFOUND);
+	/* Their row stays, for the figures and histories that name them. */
+	assert_int_equal(store_expert_get(f->s, id, &e), STORE_OK);
+	assert_string_equal(e.name, "王专家");
+	assert_int_equal(e.removed_at, 100);
+	assert_int_equal(e.on_duty, 0);
+	store_expert_free(&e);
+	/* Twice is an error that says so; so is a phone nobody has. */
+	assert_int_equal(expert_remove(f->s, "13900000002", 101, &e, err, sizeof(err)), -1);
+	tu_assert_contains(err, "already removed");
+	store_expert_free(&e);
+	assert_int_equal(expert_remove(f->s, "13900000077", 101, &e, err, sizeof(err)), -1);
+	tu_assert_contains(err, "no one is registered");
+	store_expert_free(&e);
+
+	/* Adding them again needs --update, which registers them again, on duty. */
+	assert_int_equal(expert_register(f->s, &f->known, &in, 0, 200, err, sizeof(err)),
+	    EXPERT_EXISTS);
+	tu_assert_contains(err, "was registered and removed");
+	assert_int_equal(expert_register(f->s, &f->known, &in, 1, 200, err, sizeof(err)),
+	    EXPERT_UPDATED);
+	assert_int_equal(store_expert_find(f->s, "+8613900000002", &e), STORE_OK);
+	assert_int_equal(e.id, id);
+	assert_int_equal(e.on_duty, 1);
+	assert_int_equal(e.removed_at, 0);
+	store_expert_free(&e);
+	assert_int_equal(store_expert_pick(f->s, ROLE_EXPERT, "poultry", NULL, 1, &picked),
+	    STORE_OK);
+	assert_int_equal(picked, id);
 }
 
 int
@@ -188,6 +285,8 @@ main(void)
 		T(test_adding_a_registered_phone_needs_update),
 		T(test_the_example_csv_imports),
 		T(test_a_bad_row_stops_the_import_and_nothing_is_kept),
+		T(test_townships_must_be_those_of_the_config),
+		T(test_a_removed_expert_keeps_history_but_is_no_longer_staff),
 	};
 #undef T
 
