@@ -228,6 +228,11 @@ on_consult(void *arg, const struct store_fig_consult *c)
 	char key[32];
 	struct tm tm;
 
+	/* A ticket closed as no question (关 N) is not a consultation the county served. */
+	if (c->status && strcmp(c->status, "closed") == 0) {
+		f->closed++;
+		return 0;
+	}
 	localtime_r(&t, &tm);
 	group_add(&f->total, c, resp);
 	if (c->rating >= 1 && c->rating <= 5)
@@ -342,6 +347,8 @@ on_assignment(void *arg, const struct store_fig_assignment *a)
 		x->taken_over++;
 		return 0;
 	}
+	if (a->outcome && strcmp(a->outcome, "closed") == 0)
+		return 0;	/* no question to answer: triage closed it */
 	x->assigned++;
 	if (a->outcome && strcmp(a->outcome, "answered") == 0) {
 		x->answered++;
@@ -710,6 +717,7 @@ bureau_figures_json(const struct figures *f, const struct route_rules *rules,
 	json_object_set_new(o, "farmers", json_integer(f->farmers));
 	json_object_set_new(o, "new_farmers", json_integer(f->new_farmers));
 	json_object_set_new(o, "followups", json_integer(f->followups));
+	json_object_set_new(o, "closed", json_integer(f->closed));
 	json_object_set_new(o, "by_day", groups_json(&f->by_day, rules, 0));
 	json_object_set_new(o, "by_week", groups_json(&f->by_week, rules, 0));
 	json_object_set_new(o, "by_month", groups_json(&f->by_month, rules, 0));

@@ -92,6 +92,7 @@ struct figures {
 	int64_t farmers, new_farmers;	/* distinct farmers who asked; first seen in the period */
 
 	int64_t passes, reminders, reassignments, routes, to_triage, followups;
+	int64_t closed;		/* tickets triage closed as no question: in no other figure */
 	int64_t response_bands[FIG_RESPONSE_BANDS];	/* answered, by time to first answer */
 	int64_t ratings[5];				/* how many rated 1, 2, 3, 4, 5 */
 

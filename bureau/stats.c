@@ -339,9 +339,12 @@ print_summary(const struct stats_opts *o, const struct figures *f, FILE *out)
 	} else {
 		fprintf(out, "服务：答复%lld个。\n", (long long)t->answered);
 	}
-	fprintf(out, "流转：转交%lld次，提醒%lld次，改派%lld次，分诊员改分%lld次，转分诊员%lld次，追问%lld次。\n",
-	    (long long)f->passes, (long long)f->reminders, (long long)f->reassignments,
-	    (long long)f->routes, (long long)f->to_triage, (long long)f->followups);
+	fprintf(out, "流转：转交%lld次，提醒%lld次，改派%lld次，分诊员改分%lld次，转分诊员%lld次，追问%lld次"
+	    "%s", (long long)f->passes, (long long)f->reminders, (long long)f->reassignments,
+	    (long long)f->routes, (long long)f->to_triage, (long long)f->followups,
+	    f->closed ? "" : "。\n");
+	if (f->closed)
+		fprintf(out, "；分诊员关闭无具体问题的来信%lld条（不计入咨询）。\n", (long long)f->closed);
 	if (f->nbacklog) {
 		bureau_duration(f->backlog[0].age_ms, a, sizeof(a));
 		local_time(f->at, b, sizeof(b));
