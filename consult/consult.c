@@ -177,6 +177,20 @@ consult_queue(struct consult *c, const char *to, const char *kind, int64_t cid,
 	return rc;
 }
 
+const char *
+consult_full_stop(const char *quoted)
+{
+	static const char *const ends[] = { "。", "？", "！", "…", "?", "!", "." };
+	size_t len = strlen(quoted), i, n;
+
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		n = strlen(ends[i]);
+		if (len >= n && memcmp(quoted + len - n, ends[i], n) == 0)
+			return "";
+	}
+	return "。";
+}
+
 void
 consult_farmer_label(const struct consult *c, const char *phone, char *buf, size_t len)
 {
@@ -223,10 +237,10 @@ consult_notify_assignee(struct consult *c, int64_t cid, int64_t who, const char 
 	if (rc == STORE_OK) {
 		consult_farmer_label(c, con.farmer_phone, farmer, sizeof(farmer));
 		rc = consult_queue(c, e.phone, "notify", cid, SEND_DAYTIME,
-		    "%s#%lld（%s）%s%s农户%s：%s。回复“%lld 答复内容”作答，回复“转%lld”转交。",
+		    "%s#%lld（%s）%s%s农户%s：%s%s回复“%lld 答复内容”作答，回复“转%lld”转交。",
 		    headline, (long long)cid, route_rules_name(c->rules, con.category),
 		    con.township ? con.township : "", con.township ? " " : "", farmer,
-		    con.question, (long long)cid, (long long)cid);
+		    con.question, consult_full_stop(con.question), (long long)cid, (long long)cid);
 	}
 	store_consult_free(&con);
 	store_expert_free(&e);

@@ -30,6 +30,9 @@ enum send_when { SEND_NOW, SEND_DAYTIME };
 enum store_rc consult_queue(struct consult *c, const char *to, const char *kind, int64_t cid,
     enum send_when when, const char *fmt, ...) FL_PRINTF(6, 7);
 
+/* "。" to end a quoted question, or "" when it already ends a sentence (？, 。, !, …). */
+const char *consult_full_stop(const char *quoted);
+
 /* A farmer's number as experts see it: masked unless the county reveals it. */
 void consult_farmer_label(const struct consult *c, const char *phone, char *buf, size_t len);
 

@@ -476,7 +476,8 @@ follow_up(struct consult *c, const struct store_farmer *f, struct store_consult 
 		rc = store_expert_get(c->s, who, &e);
 		if (rc == STORE_OK)
 			rc = consult_queue(c, e.phone, "followup", con->id, SEND_DAYTIME,
-			    "#%lld农户追问：%s。回复“%lld 答复内容”作答。", (long long)con->id, text,
+			    "#%lld农户追问：%s%s回复“%lld 答复内容”作答。", (long long)con->id, text,
+			    consult_full_stop(text),
 			    (long long)con->id);
 		store_expert_free(&e);
 		if (rc)

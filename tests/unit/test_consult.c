@@ -1474,6 +1474,7 @@ static const struct phrasing phrasings[] = {
 	{ S_NEW, "登记 舜山镇 六郎村", "command", 0, "已登记", NULL },
 	{ S_NEW, "鹅苗死亡怎么办", "question", 0, "编号1", "assigned" },
 	{ S_NEW, "天麻怎么种", "question", 0, NULL, "assigned" },
+	{ S_NEW, "鹅苗死亡怎么办？", "question", 0, "怎么办？回复", NULL },
 	{ S_NEW, "你好，鸡拉稀怎么办", "question", 0, "家禽", NULL },
 	{ S_NEW, "在吗 鸭子不下蛋", "question", 0, "家禽", NULL },
 	{ S_NEW, "雞瘟怎麼預防", "question", 0, "家禽", NULL },
