@@ -10,6 +10,9 @@
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
+# The version, set in VERSION only: compiled in as FARMLINE_VERSION (farmline --version,
+# /metrics), checked against debian/changelog by make deb.
+VERSION := $(shell cat VERSION)
 PKGS    := libmicrohttpd libcurl sqlite3 libpcre2-8 jansson opencc inih libcrypto
 TEST_PKGS := cmocka
 
@@ -39,7 +42,7 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 # benchmarks and fault tests tell it so.
 export FARMLINE_ALLOW_ROOT := 1
 
-CPPFLAGS += -I. -D_GNU_SOURCE
+CPPFLAGS += -I. -D_GNU_SOURCE -DFARMLINE_VERSION='"$(VERSION)"'
 CFLAGS  += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
@@ -75,6 +78,9 @@ $(BUILD)/gen/t2s_keys.inc: tools/gen-t2s-keys.sh
 
 $(BUILD)/obj/routing/normalize.o: $(BUILD)/gen/t2s_keys.inc
 $(BUILD)/obj/routing/normalize.o: CPPFLAGS += -I$(BUILD)/gen
+
+# The files that print FARMLINE_VERSION are built again when it changes.
+$(BUILD)/obj/gateway/main.o $(BUILD)/obj/common/metrics.o: VERSION
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
