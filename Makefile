@@ -5,6 +5,9 @@
 #   make test         run every test (unit and integration)
 #   make bench        run the benchmarks under bench/ (they print figures; they are not tests)
 #   make deps         install the Debian packages the build and the tests need
+#   make install      install under PREFIX (/usr/local) and /etc/farmline; DESTDIR stages it
+#   make uninstall    remove what make install put there, but the settings and the data
+#   make deb          build the Debian package into build/deb/ (debian/)
 #   make WERROR=1     warnings are errors (CI)
 #   make SANITIZE=address,undefined test   build into build-san/ with sanitizers and run the tests
 
@@ -188,6 +191,69 @@ run:
 
 clean:
 	rm -rf build build-san
+
+# Installing (README: Installing). The binary, man pages, dashboard and systemd unit go under
+# PREFIX; the settings under /etc/farmline whatever PREFIX is, with their paths rewritten to
+# the installed files (tools/installed-conf.sh); the database lives in /var/lib/farmline,
+# which the unit's StateDirectory (or the Debian package) creates. A settings file that is
+# already there is never overwritten: the new one is put beside it as NAME.dist. The unit goes
+# where systemd looks for it: /lib/systemd/system for PREFIX=/usr (Debian's place), else
+# PREFIX/lib/systemd/system. DESTDIR is put in front of every path, for staging and packaging.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+DOCDIR     ?= $(DATADIR)/doc/farmline
+WEBDIR     ?= $(DATADIR)/farmline/web
+SYSCONFDIR ?= /etc
+CONFDIR    ?= $(SYSCONFDIR)/farmline
+STATEDIR   ?= /var/lib/farmline
+ifeq ($(PREFIX),/usr)
+UNITDIR    ?= /lib/systemd/system
+else
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+endif
+INSTALL    ?= install
+CHARTJS    := bureau/web/node_modules/chart.js
+
+.PHONY: install uninstall deb
+
+# Not `all`: the tests and benchmarks are not installed. The dashboard's chart library comes
+# from make dashboard (npm ci) when it is missing.
+install: $(BIN) $(CHARTJS)/dist/chart.umd.min.js
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(WEBDIR)/node_modules/chart.js/dist $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/farmline
+	$(INSTALL) -m 0644 docs/farmline.1 $(DESTDIR)$(MANDIR)/man1/farmline.1
+	$(INSTALL) -m 0644 docs/farmline.conf.5 $(DESTDIR)$(MANDIR)/man5/farmline.conf.5
+	$(INSTALL) -m 0644 bureau/web/index.html bureau/web/app.js bureau/web/style.css \
+	    $(DESTDIR)$(WEBDIR)/
+	$(INSTALL) -m 0644 $(CHARTJS)/dist/chart.umd.min.js $(DESTDIR)$(WEBDIR)/node_modules/chart.js/dist/
+	$(INSTALL) -m 0644 $(CHARTJS)/LICENSE.md $(DESTDIR)$(WEBDIR)/node_modules/chart.js/
+	$(INSTALL) -m 0644 config/experts.example.csv $(DESTDIR)$(DOCDIR)/examples/
+	sed -e 's|^ExecStart=/usr/bin/farmline -c /etc/farmline/|ExecStart=$(BINDIR)/farmline -c $(CONFDIR)/|' \
+	    tools/farmline.service > $(BUILD)/farmline.service
+	$(INSTALL) -m 0644 $(BUILD)/farmline.service $(DESTDIR)$(UNITDIR)/farmline.service
+	tools/installed-conf.sh $(STATEDIR) $(CONFDIR) $(WEBDIR) < config/farmline.conf \
+	    > $(BUILD)/farmline.conf
+	@for f in $(BUILD)/farmline.conf config/categories.conf config/ussd.conf; do \
+		to=$(DESTDIR)$(CONFDIR)/$${f##*/}; \
+		if [ -e $$to ] && ! cmp -s $$f $$to; then \
+			echo "$$to is kept; the new one is $$to.dist"; to=$$to.dist; \
+		fi; \
+		echo "$(INSTALL) -m 0644 $$f $$to"; $(INSTALL) -m 0644 $$f $$to; \
+	done
+
+$(CHARTJS)/dist/chart.umd.min.js:
+	@$(MAKE) --no-print-directory dashboard
+
+# The settings in $(CONFDIR) and the data in $(STATEDIR) stay: they are the county's.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/farmline $(DESTDIR)$(MANDIR)/man1/farmline.1 \
+	    $(DESTDIR)$(MANDIR)/man5/farmline.conf.5 $(DESTDIR)$(UNITDIR)/farmline.service
+	rm -rf $(DESTDIR)$(DATADIR)/farmline $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(CONFDIR) and $(DESTDIR)$(STATEDIR) are left as they are"
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/gateway/main.d $(TESTLIB_OBJ:.o=.d) \
 	$(BENCH_SRC:bench/%.c=$(BUILD)/obj/bench/%.d) \
