@@ -230,8 +230,9 @@ install: $(BIN) $(CHARTJS)/dist/chart.umd.min.js
 	$(INSTALL) -m 0644 bureau/web/index.html bureau/web/app.js bureau/web/style.css \
 	    $(DESTDIR)$(WEBDIR)/
 	$(INSTALL) -m 0644 $(CHARTJS)/dist/chart.umd.min.js $(DESTDIR)$(WEBDIR)/node_modules/chart.js/dist/
-	$(INSTALL) -m 0644 $(CHARTJS)/LICENSE.md $(DESTDIR)$(WEBDIR)/node_modules/chart.js/
 	$(INSTALL) -m 0644 config/experts.example.csv $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	$(INSTALL) -m 0644 $(CHARTJS)/LICENSE.md $(DESTDIR)$(DOCDIR)/LICENSE.chart.js.md
 	sed -e 's|^ExecStart=/usr/bin/farmline -c /etc/farmline/|ExecStart=$(BINDIR)/farmline -c $(CONFDIR)/|' \
 	    tools/farmline.service > $(BUILD)/farmline.service
 	$(INSTALL) -m 0644 $(BUILD)/farmline.service $(DESTDIR)$(UNITDIR)/farmline.service
@@ -247,6 +248,26 @@ install: $(BIN) $(CHARTJS)/dist/chart.umd.min.js
 
 $(CHARTJS)/dist/chart.umd.min.js:
 	@$(MAKE) --no-print-directory dashboard
+
+# The Debian package (debian/), built with dpkg-buildpackage on a copy of this tree so that
+# neither its clean step nor its output (written beside the tree it builds) touches this one:
+# build/deb/ ends up holding farmline_$(VERSION)_<arch>.deb, its debug symbols, .buildinfo
+# and .changes. The copy takes the tree as it is, uncommitted changes too, but not build
+# output or .git. debian/changelog must be at VERSION.
+DEB_DIR := $(BUILD)/deb
+deb: $(CHARTJS)/dist/chart.umd.min.js
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	    { echo "deb: dpkg-buildpackage and debhelper are missing (tools/deps.sh)"; exit 1; }
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	    { echo "deb: debian/changelog is at $$v but VERSION at $(VERSION): add an entry"; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src/farmline-$(VERSION)
+	tar -cf - --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./data \
+	    --exclude=./tests/dashboard/node_modules . | tar -xf - -C $(DEB_DIR)/src/farmline-$(VERSION)
+	cd $(DEB_DIR)/src/farmline-$(VERSION) && dpkg-buildpackage -us -uc -b
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/src/*.changes $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	@ls -l $(DEB_DIR)
 
 # The settings in $(CONFDIR) and the data in $(STATEDIR) stay: they are the county's.
 uninstall:
