@@ -47,9 +47,10 @@ for pair in $(grep -ohE 'SETC?\("[a-z_]+", "[a-z_]+"' common/*.c |
 	    missing="$missing [$section]$key"
 done
 [ -z "$missing" ] || fail "not in docs/farmline.conf.5:$missing"
-for opt in $(grep -ohE '\{ "[a-z-]+", (no|required|optional)_argument' \
-    $(ls gateway/main.c cli/*.c 2>/dev/null) | sed -E 's/\{ "([a-z-]+)".*/\1/' | sort -u) \
-    version config port db allow-root; do
+cli_src=$(ls gateway/main.c cli/*.c 2>/dev/null || true)
+[ -n "$cli_src" ] || fail "the command line's source (gateway/main.c or cli/*.c) is missing"
+for opt in $(grep -ohE '\{ "[a-z-]+", (no|required|optional)_argument' $cli_src |
+    sed -E 's/\{ "([a-z-]+)".*/\1/' | sort -u) version config port db allow-root; do
 	grep -qE "Fl \\\\-$opt( |\$)" docs/farmline.1 || missing="$missing --$opt"
 done
 [ -z "$missing" ] || fail "not in docs/farmline.1:$missing"
