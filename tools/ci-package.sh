@@ -186,7 +186,8 @@ if dpkg-query -W -f='${Status}' farmline 2>/dev/null | grep -q 'installed'; then
 	fail "the package is still installed"
 fi
 for f in /usr/bin/farmline /etc/farmline /var/lib/farmline /lib/systemd/system/farmline.service \
-    /usr/share/farmline /usr/share/man/man1/farmline.1.gz; do
+    /usr/share/farmline /usr/share/man/man1/farmline.1.gz \
+    /etc/systemd/system/multi-user.target.wants/farmline.service; do
 	[ ! -e "$f" ] || fail "$f is still there after the purge"
 done
 
