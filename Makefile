@@ -5,11 +5,17 @@
 #   make test         run every test (unit and integration), and check config/farmline.conf
 #   make bench        run the benchmarks under bench/ (they print figures; they are not tests)
 #   make deps         install the Debian packages the build and the tests need
+#   make install      install under PREFIX (/usr/local) and /etc/farmline; DESTDIR stages it
+#   make uninstall    remove what make install put there, but the settings and the data
+#   make deb          build the Debian package into build/deb/ (debian/)
 #   make WERROR=1     warnings are errors (CI)
 #   make SANITIZE=address,undefined test   build into build-san/ with sanitizers and run the tests
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
+# The version, set in VERSION only: compiled in as FARMLINE_VERSION (farmline --version,
+# /metrics), checked against debian/changelog by make deb.
+VERSION := $(shell cat VERSION)
 PKGS    := libmicrohttpd libcurl sqlite3 libpcre2-8 jansson opencc inih libcrypto
 TEST_PKGS := cmocka
 
@@ -39,7 +45,7 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 # benchmarks and fault tests tell it so.
 export FARMLINE_ALLOW_ROOT := 1
 
-CPPFLAGS += -I. -D_GNU_SOURCE
+CPPFLAGS += -I. -D_GNU_SOURCE -DFARMLINE_VERSION='"$(VERSION)"'
 CFLAGS  += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
@@ -75,6 +81,9 @@ $(BUILD)/gen/t2s_keys.inc: tools/gen-t2s-keys.sh
 
 $(BUILD)/obj/routing/normalize.o: $(BUILD)/gen/t2s_keys.inc
 $(BUILD)/obj/routing/normalize.o: CPPFLAGS += -I$(BUILD)/gen
+
+# The files that print FARMLINE_VERSION are built again when it changes.
+$(BUILD)/obj/gateway/main.o $(BUILD)/obj/common/metrics.o: VERSION
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -189,6 +198,90 @@ run:
 
 clean:
 	rm -rf build build-san
+
+# Installing (README: Installing). The binary, man pages, dashboard and systemd unit go under
+# PREFIX; the settings under /etc/farmline whatever PREFIX is, with their paths rewritten to
+# the installed files (tools/installed-conf.sh); the database lives in /var/lib/farmline,
+# which the unit's StateDirectory (or the Debian package) creates. A settings file that is
+# already there is never overwritten: the new one is put beside it as NAME.dist. The unit goes
+# where systemd looks for it: /lib/systemd/system for PREFIX=/usr (Debian's place), else
+# PREFIX/lib/systemd/system. DESTDIR is put in front of every path, for staging and packaging.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+DOCDIR     ?= $(DATADIR)/doc/farmline
+WEBDIR     ?= $(DATADIR)/farmline/web
+SYSCONFDIR ?= /etc
+CONFDIR    ?= $(SYSCONFDIR)/farmline
+STATEDIR   ?= /var/lib/farmline
+ifeq ($(PREFIX),/usr)
+UNITDIR    ?= /lib/systemd/system
+else
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+endif
+INSTALL    ?= install
+CHARTJS    := bureau/web/node_modules/chart.js
+
+.PHONY: install uninstall deb
+
+# Not `all`: the tests and benchmarks are not installed. The dashboard's chart library comes
+# from make dashboard (npm ci) when it is missing.
+install: $(BIN) $(CHARTJS)/dist/chart.umd.min.js
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(WEBDIR)/node_modules/chart.js/dist $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/farmline
+	$(INSTALL) -m 0644 docs/farmline.1 $(DESTDIR)$(MANDIR)/man1/farmline.1
+	$(INSTALL) -m 0644 docs/farmline.conf.5 $(DESTDIR)$(MANDIR)/man5/farmline.conf.5
+	$(INSTALL) -m 0644 bureau/web/index.html bureau/web/app.js bureau/web/style.css \
+	    $(DESTDIR)$(WEBDIR)/
+	$(INSTALL) -m 0644 $(CHARTJS)/dist/chart.umd.min.js $(DESTDIR)$(WEBDIR)/node_modules/chart.js/dist/
+	$(INSTALL) -m 0644 config/experts.example.csv $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	$(INSTALL) -m 0644 $(CHARTJS)/LICENSE.md $(DESTDIR)$(DOCDIR)/LICENSE.chart.js.md
+	sed -e 's|^ExecStart=/usr/bin/farmline -c /etc/farmline/|ExecStart=$(BINDIR)/farmline -c $(CONFDIR)/|' \
+	    tools/farmline.service > $(BUILD)/farmline.service
+	$(INSTALL) -m 0644 $(BUILD)/farmline.service $(DESTDIR)$(UNITDIR)/farmline.service
+	tools/installed-conf.sh $(STATEDIR) $(CONFDIR) $(WEBDIR) < config/farmline.conf \
+	    > $(BUILD)/farmline.conf
+	@for f in $(BUILD)/farmline.conf config/categories.conf config/ussd.conf; do \
+		to=$(DESTDIR)$(CONFDIR)/$${f##*/}; \
+		if [ -e $$to ] && ! cmp -s $$f $$to; then \
+			echo "$$to is kept; the new one is $$to.dist"; to=$$to.dist; \
+		fi; \
+		echo "$(INSTALL) -m 0644 $$f $$to"; $(INSTALL) -m 0644 $$f $$to; \
+	done
+
+$(CHARTJS)/dist/chart.umd.min.js:
+	@$(MAKE) --no-print-directory dashboard
+
+# The Debian package (debian/), built with dpkg-buildpackage on a copy of this tree so that
+# neither its clean step nor its output (written beside the tree it builds) touches this one:
+# build/deb/ ends up holding farmline_$(VERSION)_<arch>.deb, its debug symbols, .buildinfo
+# and .changes. The copy takes the tree as it is, uncommitted changes too, but not build
+# output or .git. debian/changelog must be at VERSION.
+DEB_DIR := $(BUILD)/deb
+deb: $(CHARTJS)/dist/chart.umd.min.js
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	    { echo "deb: dpkg-buildpackage and debhelper are missing (tools/deps.sh)"; exit 1; }
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	    { echo "deb: debian/changelog is at $$v but VERSION at $(VERSION): add an entry"; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src/farmline-$(VERSION)
+	tar -cf - --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./data \
+	    --exclude=./tests/dashboard/node_modules . | tar -xf - -C $(DEB_DIR)/src/farmline-$(VERSION)
+	cd $(DEB_DIR)/src/farmline-$(VERSION) && dpkg-buildpackage -us -uc -b
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/src/*.changes $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	@ls -l $(DEB_DIR)
+
+# The settings in $(CONFDIR) and the data in $(STATEDIR) stay: they are the county's.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/farmline $(DESTDIR)$(MANDIR)/man1/farmline.1 \
+	    $(DESTDIR)$(MANDIR)/man5/farmline.conf.5 $(DESTDIR)$(UNITDIR)/farmline.service
+	rm -rf $(DESTDIR)$(DATADIR)/farmline $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(CONFDIR) and $(DESTDIR)$(STATEDIR) are left as they are"
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/gateway/main.d $(TESTLIB_OBJ:.o=.d) \
 	$(BENCH_SRC:bench/%.c=$(BUILD)/obj/bench/%.d) \

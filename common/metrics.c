@@ -115,4 +115,7 @@ metrics_print(FILE *out, const struct metrics_gauges *g)
 	fprintf(out, "# HELP farmline_open_consultations questions not yet answered\n"
 	    "# TYPE farmline_open_consultations gauge\nfarmline_open_consultations %lld\n",
 	    (long long)g->open_consultations);
+	fprintf(out, "# HELP farmline_build_info the running version\n"
+	    "# TYPE farmline_build_info gauge\nfarmline_build_info{version=\"%s\"} 1\n",
+	    FARMLINE_VERSION);
 }

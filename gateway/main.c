@@ -72,7 +72,8 @@ usage(FILE *out)
 	    "\n"
 	    "  -c FILE     configuration (default %s)\n"
 	    "  --port N    [http] port\n"
-	    "  --db PATH   [store] path\n", DEFAULT_CONFIG);
+	    "  --db PATH   [store] path\n"
+	    "  --version   print the version\n", DEFAULT_CONFIG);
 }
 
 struct globals {
@@ -1160,6 +1161,10 @@ main(int argc, char **argv)
 	argc = take_globals(argc, argv, &g);
 	if (argc < 0)
 		return 2;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("farmline %s\n", FARMLINE_VERSION);
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);

@@ -10,7 +10,8 @@ libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libpcre2-dev
 libjansson-dev libopencc-dev libinih-dev libcsv-dev libssl-dev libcmocka-dev
 kannel kannel-extras openssl
 nodejs chromium fonts-noto-cjk
-clang libclang-rt-14-dev llvm valgrind"
+clang libclang-rt-14-dev llvm valgrind
+dpkg-dev debhelper lintian mandoc man-db"
 
 if [ "${1:-}" = "--list" ]; then
 	echo $PACKAGES

@@ -173,6 +173,7 @@ test_metrics_count_what_came_in_and_went_out(void **state)
 	h_assert_contains(text, "farmline_classify_seconds_count 3");
 	h_assert_contains(text, "farmline_response_seconds_count 1");
 	h_assert_contains(text, "farmline_open_consultations 2");
+	h_assert_contains(text, "farmline_build_info{version=\"" FARMLINE_VERSION "\"} 1");
 	h_assert_contains(text, "farmline_outbox_messages{status=\"queued\"} 0");
 	free(text);
 }
