@@ -352,6 +352,31 @@ find_category(const struct consult *c, const char *text, size_t len)
 	return NULL;
 }
 
+/*
+ * The consultation a command names, into con (the caller frees it), if it is still open.
+ * *ok is 0 when there is none or it is answered or closed: the sender was told why, with the
+ * command's form (usage) or what cannot be done (what).
+ */
+static enum store_rc
+open_ticket(struct consult *c, const struct store_expert *e, struct consult_result *res,
+    int64_t ticket, const char *usage, const char *what, struct store_consult *con, int *ok)
+{
+	enum store_rc rc;
+
+	*ok = 0;
+	rc = store_consult_get(c->s, ticket, con);
+	if (rc == STORE_NOTFOUND)
+		return reject(c, e, res, "没有编号为%lld的问题。%s", (long long)ticket, usage);
+	if (rc)
+		return rc;
+	res->ticket = con->id;
+	if (con->status != CS_QUEUED && con->status != CS_ASSIGNED)
+		return reject(c, e, res, "#%lld%s，%s。", (long long)con->id,
+		    con->status == CS_CLOSED ? "已关闭" : "已答复", what);
+	*ok = 1;
+	return STORE_OK;
+}
+
 /* Tell the person who held question cid that it moved on without them. */
 static enum store_rc FL_PRINTF(4, 5)
 tell_holder(struct consult *c, int64_t holder, int64_t cid, const char *fmt, ...)
@@ -391,7 +416,7 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 	char detail[128];
 	int64_t holder, who = 0;
 	enum store_rc rc;
-	int changed;
+	int changed, ok;
 
 	cat = find_category(c, text + cmd->arg_off, cmd->arg_len);
 	if (cat == NULL) {
@@ -409,18 +434,9 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 	}
 	memset(&con, 0, sizeof(con));
 	memset(&to, 0, sizeof(to));
-	rc = store_consult_get(c->s, cmd->ticket, &con);
-	if (rc == STORE_NOTFOUND)
-		return reject(c, e, res, "没有编号为%lld的问题。%s", (long long)cmd->ticket,
-		    USAGE_ROUTE);
-	if (rc)
-		return rc;
-	res->ticket = con.id;
-	if (con.status != CS_QUEUED && con.status != CS_ASSIGNED) {
-		rc = reject(c, e, res, "#%lld%s，无需分诊。", (long long)con.id,
-		    con.status == CS_CLOSED ? "已关闭" : "已答复");
+	rc = open_ticket(c, e, res, cmd->ticket, USAGE_ROUTE, "无需分诊", &con, &ok);
+	if (rc || !ok)
 		goto out;
-	}
 	/* Triage staff route any open question; an expert only one given to them. */
 	if (e->role != ROLE_TRIAGE && con.expert_id != e->id) {
 		rc = reject(c, e, res, "#%lld不是您的待答问题，只有分诊员可以改分。", (long long)con.id);
@@ -507,6 +523,7 @@ cmd_close(struct consult *c, const struct store_expert *e, const struct expert_c
 	char reason[128] = "";
 	enum store_rc rc;
 	size_t rlen = cmd->arg_len;
+	int ok;
 
 	if (e->role != ROLE_TRIAGE)
 		return reject(c, e, res, "只有分诊员可以关闭问题。不便答复请回复“转%lld”转交。",
@@ -518,18 +535,9 @@ cmd_close(struct consult *c, const struct store_expert *e, const struct expert_c
 		snprintf(reason, sizeof(reason), "%.*s", (int)rlen, text + cmd->arg_off);
 	}
 	memset(&con, 0, sizeof(con));
-	rc = store_consult_get(c->s, cmd->ticket, &con);
-	if (rc == STORE_NOTFOUND)
-		return reject(c, e, res, "没有编号为%lld的问题。%s", (long long)cmd->ticket,
-		    USAGE_CLOSE);
-	if (rc)
-		return rc;
-	res->ticket = con.id;
-	if (con.status != CS_QUEUED && con.status != CS_ASSIGNED) {
-		rc = reject(c, e, res, "#%lld%s，不能关闭。", (long long)con.id,
-		    con.status == CS_CLOSED ? "已关闭" : "已答复");
+	rc = open_ticket(c, e, res, cmd->ticket, USAGE_CLOSE, "不能关闭", &con, &ok);
+	if (rc || !ok)
 		goto out;
-	}
 	if (con.expert_id && con.expert_id != e->id) {
 		rc = tell_holder(c, con.expert_id, con.id, "问题#%lld已由分诊员关闭，无需您再答复。",
 		    (long long)con.id);

@@ -451,21 +451,27 @@ store_expert_list(struct store *s, int (*cb)(void *, const struct store_expert *
 	return rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
 }
 
-enum store_rc
-store_expert_pick(struct store *s, enum store_role role, const char *category,
-    const char *township, int64_t cid, int64_t *expert_id)
+/*
+ * The pick behind store_expert_pick and store_expert_pick_route: on duty, not removed, of the
+ * role (and for experts of the category), never exclude; an expert who had cid only when
+ * may_have_had, after those who did not; then township, fewest open, longest ago.
+ */
+static enum store_rc
+pick(struct store *s, enum store_role role, const char *category, const char *township,
+    int64_t cid, int64_t exclude, int may_have_had, int64_t *expert_id)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	st = store_stmt(s, ST_EXPERT_PICK,
 	    "SELECT e.id FROM experts e"
-	    " WHERE e.on_duty = 1 AND e.removed_at IS NULL AND e.role = ?1"
+	    " WHERE e.on_duty = 1 AND e.removed_at IS NULL AND e.role = ?1 AND e.id <> ?5"
 	    "   AND (?1 <> 'expert' OR EXISTS (SELECT 1 FROM expert_categories ec"
 	    "        WHERE ec.expert_id = e.id AND ec.category = ?2))"
-	    /* An expert never gets back a question they had; triage staff are the last
-	     * resort, so one who had it may get it again, after those who did not. */
-	    "   AND (?1 <> 'expert' OR NOT EXISTS (SELECT 1 FROM assignments a"
+	    /* An expert never gets back a question they had (but by a person's explicit
+	     * route); triage staff are the last resort, so one who had it may get it again,
+	     * after those who did not. */
+	    "   AND (?1 <> 'expert' OR ?6 OR NOT EXISTS (SELECT 1 FROM assignments a"
 	    "        WHERE a.consultation_id = ?4 AND a.expert_id = e.id))"
 	    " ORDER BY"
 	    "   EXISTS (SELECT 1 FROM assignments a"
@@ -483,6 +489,8 @@ store_expert_pick(struct store *s, enum store_role role, const char *category,
 	store_bind_text(st, 2, category);
 	store_bind_text(st, 3, township);
 	sqlite3_bind_int64(st, 4, cid);
+	sqlite3_bind_int64(st, 5, exclude);
+	sqlite3_bind_int(st, 6, may_have_had);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*expert_id = sqlite3_column_int64(st, 0);
@@ -494,40 +502,17 @@ store_expert_pick(struct store *s, enum store_role role, const char *category,
 }
 
 enum store_rc
+store_expert_pick(struct store *s, enum store_role role, const char *category,
+    const char *township, int64_t cid, int64_t *expert_id)
+{
+	return pick(s, role, category, township, cid, 0, 0, expert_id);
+}
+
+enum store_rc
 store_expert_pick_route(struct store *s, const char *category, const char *township,
     int64_t cid, int64_t exclude, int64_t *expert_id)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	st = store_stmt(s, ST_EXPERT_PICK_ROUTE,
-	    "SELECT e.id FROM experts e"
-	    " WHERE e.on_duty = 1 AND e.role = 'expert' AND e.id <> ?4"
-	    "   AND EXISTS (SELECT 1 FROM expert_categories ec"
-	    "        WHERE ec.expert_id = e.id AND ec.category = ?1)"
-	    " ORDER BY"
-	    "   EXISTS (SELECT 1 FROM assignments a"
-	    "        WHERE a.consultation_id = ?3 AND a.expert_id = e.id) ASC,"
-	    "   EXISTS (SELECT 1 FROM expert_townships et"
-	    "        WHERE et.expert_id = e.id AND et.township = ?2) DESC,"
-	    "   (SELECT count(*) FROM (SELECT 1 FROM consultations c"
-	    "        WHERE c.expert_id = e.id AND c.status = 'assigned' LIMIT 50)) ASC,"
-	    "   e.assign_seq ASC, e.id ASC"
-	    " LIMIT 1");
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, category);
-	store_bind_text(st, 2, township);
-	sqlite3_bind_int64(st, 3, cid);
-	sqlite3_bind_int64(st, 4, exclude);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*expert_id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		return STORE_OK;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+	return pick(s, ROLE_EXPERT, category, township, cid, exclude, 1, expert_id);
 }
 
 void

@@ -344,10 +344,10 @@ test_repeated_provider_id_is_processed_once_and_answered_alike(void **state)
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'ack'"), 1);
 }
 
+/* The lifecycle again with a two-minute dedup window and no follow-up window. */
 static void
-test_without_a_provider_id_the_same_text_again_soon_is_a_repeat(void **state)
+with_dedup_window(struct fixture *f)
 {
-	struct fixture *f = *state;
 	struct consult_opts o = {
 		.signature = "【测试】", .service_number = "10690000", .provider = "http",
 		.followup_window_ms = 0, .new_question_score = 10, .low_rating = 2,
@@ -355,10 +355,18 @@ test_without_a_provider_id_the_same_text_again_soon_is_a_repeat(void **state)
 		.reassign_after_ms = 8 * HOUR, .off_duty_grace_ms = HOUR,
 		.dedup_window_ms = 2 * MIN,
 	};
-	struct consult_result a, b, c;
 
 	consult_free(f->c);
 	f->c = consult_new(f->s, f->rules, f->norm, &o);
+}
+
+static void
+test_without_a_provider_id_the_same_text_again_soon_is_a_repeat(void **state)
+{
+	struct fixture *f = *state;
+	struct consult_result a, b, c;
+
+	with_dedup_window(f);
 	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
 	a = sms(f, FARMER, "小鸡拉稀");
 	b = sms(f, FARMER, "小鸡拉稀");		/* a minute later: the provider again */
@@ -389,18 +397,10 @@ static void
 test_a_repeat_is_never_a_persons_deliberate_second_message(void **state)
 {
 	struct fixture *f = *state;
-	struct consult_opts o = {
-		.signature = "【测试】", .service_number = "10690000", .provider = "http",
-		.followup_window_ms = 0, .new_question_score = 10, .low_rating = 2,
-		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * HOUR,
-		.reassign_after_ms = 8 * HOUR, .off_duty_grace_ms = HOUR,
-		.dedup_window_ms = 2 * MIN,
-	};
 	struct consult_result a, b, q, r;
 	char *farmer2, text[64];
 
-	consult_free(f->c);
-	f->c = consult_new(f->s, f->rules, f->norm, &o);
+	with_dedup_window(f);
 	add_person(f, WANG, "王专家", ROLE_EXPERT, "poultry");
 	/* The same advice to two farmers in turn, each the only question open: both get it. */
 	sms(f, FARMER, "小鸡拉稀怎么办");
