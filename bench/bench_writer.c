@@ -16,7 +16,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "consult/consult.h"
-#include "gateway/phone.h"
+#include "common/phone.h"
 #include "store/store_int.h"
 
 static const char *const corpora[] = { "tests/corpus/questions-dev.tsv",

@@ -8,7 +8,7 @@
 #ifndef FL_FIGURES_H
 #define FL_FIGURES_H
 
-#include "consult/worktime.h"
+#include "common/worktime.h"
 #include "store/store.h"
 
 #include <jansson.h>

@@ -5,7 +5,7 @@
 
 #include "bureau/stats.h"
 #include "bureau/table.h"
-#include "gateway/phone.h"
+#include "common/phone.h"
 #include "routing/classify.h"
 
 #include <string.h>

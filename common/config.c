@@ -6,7 +6,7 @@
 #include "common/config.h"
 
 #include "common/inifile.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <errno.h>
 #include <limits.h>

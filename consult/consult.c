@@ -7,8 +7,8 @@
 
 #include "common/config.h"
 #include "common/metrics.h"
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
 

@@ -7,7 +7,7 @@
 #ifndef FL_CONSULT_H
 #define FL_CONSULT_H
 
-#include "consult/worktime.h"
+#include "common/worktime.h"
 #include "store/store.h"
 
 #include <stddef.h>

@@ -11,8 +11,8 @@
 
 #include "common/config.h"
 #include "consult/farmer_command.h"
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "routing/courtesy.h"
 #include "routing/normalize.h"

@@ -6,8 +6,8 @@
 
 #include "common/metrics.h"
 #include "experts/command.h"
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "routing/courtesy.h"
 #include "routing/normalize.h"

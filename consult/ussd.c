@@ -6,7 +6,7 @@
 #include "consult/ussd.h"
 
 #include "consult/consult_int.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "store/store_ussd.h"
 

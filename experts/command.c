@@ -4,7 +4,7 @@
  */
 #include "experts/command.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  */
 #include "experts/registry.h"
 
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 
 #include <csv.h>

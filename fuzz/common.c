@@ -5,8 +5,8 @@
 #include "fuzz/common.h"
 
 #include "common/config.h"
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 #include "gateway/ussd.h"
 
 #include <stdarg.h>

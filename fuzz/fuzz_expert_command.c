@@ -12,7 +12,7 @@
 #include "fuzz/common.h"
 
 #include "experts/command.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,7 +12,7 @@
 #include "fuzz/common.h"
 
 #include "consult/farmer_command.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "routing/normalize.h"
 
 #include <stddef.h>

@@ -15,7 +15,7 @@
  */
 #include "fuzz/common.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness: the SMS text rules (gateway/sms.c): sms_utf8_valid on any bytes, then, on
+ * libFuzzer harness: the SMS text rules (common/sms.c): sms_utf8_valid on any bytes, then, on
  * valid text, the coding and segment count (sms_count, sms_segments, sms_units) and the cut of
  * a text into parts (sms_fit), checked against each other: the counts agree, a cut never
  * splits a character, takes at most the units given and stops only where the next character
@@ -11,7 +11,7 @@
  */
 #include "fuzz/common.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
 #include "fuzz/common.h"
 #include "fuzz/world.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "gateway/ussd.h"
 
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness: the webhook helpers every provider shares (gateway/webhook.c) and phone
- * numbers (gateway/phone.c): gw_form_parse, gw_kv_find and gw_kv_pick, gw_req_is and
+ * numbers (common/phone.c): gw_form_parse, gw_kv_find and gw_kv_pick, gw_req_is and
  * gw_req_type_param, gw_clean_text, gw_check_path_token and gw_path_token_ok, gw_webhook_add,
  * phone_normalize and phone_mask.
  *
@@ -15,8 +15,8 @@
  */
 #include "fuzz/common.h"
 
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 
 #include <stddef.h>
 #include <stdint.h>

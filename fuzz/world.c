@@ -6,7 +6,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "fuzz/common.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <stdio.h>
 #include <stdlib.h>

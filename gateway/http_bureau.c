@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "gateway/ingest.h"
-#include "gateway/phone.h"
+#include "common/phone.h"
 #include "routing/classify.h"
 #include "store/store.h"
 

@@ -4,7 +4,7 @@
  */
 #include "gateway/provider.h"
 
-#include "gateway/phone.h"
+#include "common/phone.h"
 
 #include <stdio.h>
 #include <stdlib.h>

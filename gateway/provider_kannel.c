@@ -24,7 +24,7 @@
 #include "gateway/provider.h"
 
 #include "common/config.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <curl/curl.h>
 #include <errno.h>

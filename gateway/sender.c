@@ -18,7 +18,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "gateway/phone.h"
+#include "common/phone.h"
 #include "gateway/provider.h"
 #include "store/store.h"
 

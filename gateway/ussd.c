@@ -18,7 +18,7 @@
 #include "common/inifile.h"
 #include "common/log.h"
 #include "consult/ussd.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "store/store_ussd.h"
 

@@ -7,7 +7,7 @@
 #ifndef FL_USSD_H
 #define FL_USSD_H
 
-#include "gateway/phone.h"
+#include "common/phone.h"
 #include "gateway/webhook.h"
 #include "store/store.h"
 

@@ -4,7 +4,7 @@
  */
 #include "gateway/webhook.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>

@@ -6,7 +6,7 @@
 #ifndef FL_WEBHOOK_H
 #define FL_WEBHOOK_H
 
-#include "gateway/phone.h"
+#include "common/phone.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -58,7 +58,8 @@ is_emoji(uint32_t cp)
 
 /*
  * One code point of UTF-8 at p into *cp; returns its length (a sequence cut short by the end
- * gives U+FFFD). Kept here rather than taken from gateway/sms.h: routing sits below the gateway.
+ * gives U+FFFD). Unlike sms_utf8_decode (common/sms.h), it takes text that may end inside a
+ * character.
  */
 static int
 utf8_next(const char *p, uint32_t *cp)

@@ -8,7 +8,7 @@
  */
 #include "routing/normalize.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <opencc/opencc.h>
 #include <stdint.h>

@@ -8,7 +8,7 @@
  */
 #include "routing/prefilter.h"
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <stdlib.h>
 #include <string.h>

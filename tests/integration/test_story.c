@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/testutil.h"
 

@@ -11,7 +11,7 @@
 #include "common/config.h"
 #include "consult/consult.h"
 #include "experts/assign.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
 #include "common/log.h"

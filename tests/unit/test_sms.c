@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "gateway/phone.h"
-#include "gateway/sms.h"
+#include "common/phone.h"
+#include "common/sms.h"
 
 #include <stdio.h>
 #include <stdlib.h>

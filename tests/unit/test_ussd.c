@@ -14,7 +14,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "consult/consult.h"
-#include "gateway/sms.h"
+#include "common/sms.h"
 #include "gateway/ussd.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"

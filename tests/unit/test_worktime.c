@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "consult/worktime.h"
+#include "common/worktime.h"
 
 #include <stdlib.h>
 #include <time.h>

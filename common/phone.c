@@ -1,7 +1,7 @@
 /*
  * Phone number normalization and masking.
  */
-#include "gateway/phone.h"
+#include "common/phone.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * SMS text rules: UTF-8 validation and decoding, the GSM 03.38 alphabet, segment counting.
  */
-#include "gateway/sms.h"
+#include "common/sms.h"
 
 #include <string.h>
 

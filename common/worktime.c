@@ -1,7 +1,7 @@
 /*
  * Quiet hours over local days, from the C library's time zone rules.
  */
-#include "consult/worktime.h"
+#include "common/worktime.h"
 
 #include <time.h>
 
