@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness: the USSD menu (gateway/ussd.c). A step as Africa's Talking posts it is
+ * libFuzzer harness: the USSD menu (gateway/ussd_*.c). A step as Africa's Talking posts it is
  * parsed and checked (gw_ussd_parse); a step that passes is then answered (gw_ussd_step) in a
  * small county's database (fuzz/world.h) inside a transaction that is rolled back: the text,
  * every input of the session joined by "*", walks the screens, asks questions, rates, subscribes
