@@ -13,7 +13,7 @@
  *             409 DoNotDisturbRejection fail and mean the recipient opted out;
  *             405 InsufficientBalance and 5xx are tried again.
  *   USSD      POST /ussd/africastalking: form fields sessionId, serviceCode, phoneNumber,
- *             text (gw_ussd_parse here; the menu is gateway/ussd_session.c).
+ *             text, checked here (at_parse_ussd); the menu is gateway/ussd_session.c's.
  */
 #include "gateway/provider.h"
 
@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FORM "application/x-www-form-urlencoded"
 #define SESSION_MAX 128		/* bytes of a sessionId */
 #define SERVICE_CODE_MAX 32	/* bytes of a serviceCode */
 
@@ -329,21 +328,19 @@ form_field(const struct gw_kv *kv, int n, const char *key, size_t max, char *rea
 	return f->value;
 }
 
-int
-gw_ussd_parse(const struct gw_req *r, struct ussd_in *out, char *reason, size_t rlen)
+static int
+at_parse_ussd(struct gw_provider *p, const struct gw_req *req, struct ussd_in *out,
+    char *reason, size_t rlen)
 {
 	struct gw_kv kv[WEBHOOK_MAX_FIELDS];
 	const char *session, *code, *phone, *text;
 	int n, status = 400;
 
+	(void)p;
 	memset(out, 0, sizeof(*out));
-	if (!gw_req_is(r, FORM)) {
-		snprintf(reason, rlen, "Africa's Talking posts " FORM);
-		return 415;
-	}
-	n = gw_form_parse(r->body ? r->body : "", r->len, kv, WEBHOOK_MAX_FIELDS, reason, rlen);
+	n = form(req, kv, reason, rlen);
 	if (n < 0)
-		return 400;
+		return n == -415 ? 415 : 400;
 	if ((session = form_field(kv, n, "sessionId", SESSION_MAX, reason, rlen)) == NULL ||
 	    (code = form_field(kv, n, "serviceCode", SERVICE_CODE_MAX, reason, rlen)) == NULL ||
 	    (phone = form_field(kv, n, "phoneNumber", PHONE_MAX * 2, reason, rlen)) == NULL ||
@@ -386,6 +383,7 @@ const struct gw_provider_ops gw_provider_africastalking = {
 	.parse_sms = at_parse_sms,
 	.sms_reply = at_sms_reply,
 	.parse_dlr = at_parse_dlr,
+	.parse_ussd = at_parse_ussd,
 	.build = at_build,
 	.map_reply = at_map_reply,
 };
