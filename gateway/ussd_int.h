@@ -9,14 +9,10 @@
 
 #include "common/log.h"
 #include "consult/ussd.h"
-#include "gateway/sms.h"
 #include "gateway/ussd.h"
 
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define PREFIX_CHARS 4		/* "CON " or "END " */
 #define ITEM_MAX_CHARS 30	/* of one numbered choice */

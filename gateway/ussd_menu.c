@@ -6,9 +6,13 @@
 #include "gateway/ussd_int.h"
 
 #include "common/inifile.h"
+#include "gateway/sms.h"
 #include "routing/classify.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* How long a text of the menu file may be, {…} counted at their longest. */
 #define TITLE_MAX 60		/* a list's title, the main menu's */

@@ -5,7 +5,14 @@
  */
 #include "gateway/ussd_int.h"
 
+#include "common/log.h"
+#include "gateway/sms.h"
 #include "routing/classify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* The string a screen is built in (see ussd_int.h). */
 

@@ -16,8 +16,13 @@
 #include "gateway/ussd_int.h"
 
 #include "common/config.h"
+#include "common/log.h"
+#include "gateway/sms.h"
 #include "routing/classify.h"
 #include "store/store_ussd.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #define MIN_QUESTION_CHARS 2
 
