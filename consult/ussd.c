@@ -1,7 +1,7 @@
 /*
  * The consultation side of the USSD menu: reads for its screens and the actions its choices
- * take. The screens themselves are gateway/ussd.c's; this file decides nothing about how they
- * look.
+ * take. The screens themselves are gateway/ussd_screen.c's; this file decides nothing about how
+ * they look.
  */
 #include "consult/ussd.h"
 

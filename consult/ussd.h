@@ -1,8 +1,8 @@
 /*
- * What the USSD menu (gateway/ussd.c) reads and does on the consultation side: a farmer's
- * recent questions and answers, what they may rate, their subscriptions; asking a question
- * with a category chosen from the menu, rating, subscribing, registering a township. Every
- * function runs inside the caller's transaction.
+ * What the USSD menu (gateway/ussd_session.c) reads and does on the consultation side: a
+ * farmer's recent questions and answers, what they may rate, their subscriptions; asking a
+ * question with a category chosen from the menu, rating, subscribing, registering a township.
+ * Every function runs inside the caller's transaction.
  */
 #ifndef FL_CONSULT_USSD_H
 #define FL_CONSULT_USSD_H

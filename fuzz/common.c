@@ -359,7 +359,7 @@ fuzz_webhook(const struct gw_provider_ops *ops, struct gw_provider *p,
 		return -1;
 	if ((req->kind == FUZZ_DLR && ops->parse_dlr == NULL) ||
 	    (req->kind == FUZZ_SMS && ops->parse_sms == NULL) ||
-	    (req->kind == FUZZ_USSD && strcmp(ops->name, "africastalking") != 0))
+	    (req->kind == FUZZ_USSD && ops->parse_ussd == NULL))
 		return -1;
 
 	memset(&wh, 0, sizeof(wh));
@@ -376,7 +376,7 @@ fuzz_webhook(const struct gw_provider_ops *ops, struct gw_provider *p,
 			status = ops->parse_dlr(p, r, &wh, reason, sizeof(reason));
 			break;
 		case FUZZ_USSD:
-			status = gw_ussd_parse(r, &u, reason, sizeof(reason));
+			status = ops->parse_ussd(p, r, &u, reason, sizeof(reason));
 			break;
 		}
 	}

@@ -79,8 +79,8 @@ struct gw_provider *fuzz_provider_open(const char *name, struct config *cfg,
 
 /*
  * What the HTTP server (gateway/http.c) does with a webhook, up to where the messages would be
- * stored: the method check, the provider's path check, its parse of an SMS or a report (or
- * gw_ussd_parse), and its reply. Checks that a refusal is a 4xx with a reason the server can
+ * stored: the method check, the provider's path check, its parse of an SMS, a report or a USSD
+ * step, and its reply. Checks that a refusal is a 4xx with a reason the server can
  * put into JSON and adds nothing, and that what is accepted is what the rest of farmline
  * counts on: phone numbers, valid UTF-8 text neither empty nor longer than max_chars, ids of
  * printable ASCII. Returns the status (0: accepted; -1: the server would not call the parser).

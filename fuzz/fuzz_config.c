@@ -2,7 +2,7 @@
  * libFuzzer harness: the configuration files an operator writes, read from a temporary file:
  * farmline.conf (common/config.c config_load over the defaults, through common/inifile.c),
  * then what start-up builds from it (consult_opts_from_config, every provider's open), and the
- * USSD menu texts (gateway/ussd.c gw_ussd_menu_load, placeholders and width limits). A refusal
+ * USSD menu texts (gateway/ussd_menu.c gw_ussd_menu_load, placeholders and width limits). A refusal
  * must say where; whatever was read must be freed.
  *
  * Input: the text of a file; both readers get it (seeds of each kind reach the other's

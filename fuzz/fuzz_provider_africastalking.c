@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness: Africa's Talking's webhooks (gateway/provider_africastalking.c): the
- * inbound SMS form, the delivery report form, and the USSD step (gw_ussd_parse, which
+ * inbound SMS form, the delivery report form, and the USSD step (its parse_ussd, which
  * gateway/http.c calls for /ussd/africastalking), through the provider interface
  * (gateway/provider.h) the way gateway/http.c calls it: the method check, the provider's path
  * check, the parse, the reply, and the checks of fuzz/common.c on what is accepted or refused.

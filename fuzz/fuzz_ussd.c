@@ -1,6 +1,6 @@
 /*
- * libFuzzer harness: the USSD menu (gateway/ussd.c). A step as Africa's Talking posts it is
- * parsed and checked (gw_ussd_parse); a step that passes is then answered (gw_ussd_step) in a
+ * libFuzzer harness: the USSD menu (gateway/ussd_*.c). A step as Africa's Talking posts it is
+ * parsed and checked (the adapter's parse_ussd); a step that passes is then answered (gw_ussd_step) in a
  * small county's database (fuzz/world.h) inside a transaction that is rolled back: the text,
  * every input of the session joined by "*", walks the screens, asks questions, rates, subscribes
  * and registers. Checks: a refusal is a 4xx with a reason; a screen starts "CON " or "END ",
@@ -16,6 +16,7 @@
 #include "fuzz/common.h"
 #include "fuzz/world.h"
 
+#include "gateway/provider.h"
 #include "common/sms.h"
 #include "gateway/ussd.h"
 
@@ -27,6 +28,7 @@
 #define FORM "application/x-www-form-urlencoded"
 
 static struct fuzz_world *w;
+static const struct gw_provider_ops *at;	/* parse_ussd keeps nothing of the provider's */
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -34,6 +36,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	w = fuzz_world();
+	at = gw_provider_find("africastalking");
+	if (at == NULL || at->parse_ussd == NULL)
+		abort();
 	return 0;
 }
 
@@ -61,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.nheaders = 1;
 	r.body = body;
 	r.len = size;
-	status = gw_ussd_parse(&r, &in, reason, sizeof(reason));
+	status = at->parse_ussd(NULL, &r, &in, reason, sizeof(reason));
 	if (status) {
 		FUZZ_CHECK(status == 400 || status == 415);
 		FUZZ_CHECK(reason[0] && sms_utf8_valid(reason, strlen(reason)));

@@ -4,7 +4,7 @@
  *   POST /sms/inbound          the generic provider (also /sms/http)
  *   GET|POST /sms/<provider>[/token]    inbound SMS       (provider_<name>.c parses)
  *   GET|POST /dlr/<provider>[/token]    delivery reports
- *   POST /ussd/<provider>               USSD steps        (ussd.c)
+ *   POST /ussd/<provider>               USSD steps        (ussd_session.c answers)
  *   GET /healthz
  *
  * A webhook's body is collected up to a hard cap (413 past it) and parsed by its provider's
@@ -339,7 +339,7 @@ webhook(struct request *req, const char *method, const char *url, const char *re
 	}
 	if ((kind == KIND_DLR && req->ops->parse_dlr == NULL) ||
 	    (kind == KIND_SMS && req->ops->parse_sms == NULL) ||
-	    (kind == KIND_USSD && strcmp(req->ops->name, "africastalking") != 0))
+	    (kind == KIND_USSD && req->ops->parse_ussd == NULL))
 		return respond_error(req->conn, MHD_HTTP_NOT_FOUND, "%s takes no such webhook",
 		    req->ops->name);
 	if (req->too_big)
@@ -378,7 +378,8 @@ webhook(struct request *req, const char *method, const char *url, const char *re
 			status = req->ops->parse_dlr(req->prov, &r, &req->wh, reason, sizeof(reason));
 			break;
 		case KIND_USSD:
-			status = gw_ussd_parse(&r, &req->ussd, reason, sizeof(reason));
+			status = req->ops->parse_ussd(req->prov, &r, &req->ussd, reason,
+			    sizeof(reason));
 			break;
 		}
 	}

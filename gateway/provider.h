@@ -1,6 +1,7 @@
 /*
  * SMS providers behind one interface, one file each (provider_<name>.c): parse an inbound
- * webhook, parse a delivery report, build the outbound request, map the provider's reply.
+ * webhook, a delivery report or a USSD step, build the outbound request, map the provider's
+ * reply.
  * The HTTP server uses the inbound half of every configured provider; the sender uses the
  * outbound half of the one named by [provider] type.
  */
@@ -14,6 +15,7 @@
 
 struct config;
 struct curl_slist;
+struct ussd_in;
 
 /* One outbound SMS. */
 struct gw_outbound {
@@ -77,6 +79,13 @@ struct gw_provider_ops {
 	void (*sms_reply)(struct gw_provider *p, const struct gw_webhook *wh, struct gw_reply *out);
 	/* A delivery report: 0 with wh->dlr filled, or an HTTP status and a reason. */
 	int (*parse_dlr)(struct gw_provider *p, const struct gw_req *req, struct gw_webhook *wh,
+	    char *reason, size_t rlen);
+	/*
+	 * A USSD step, checked as gateway/ussd.h says of struct ussd_in: 0 with out filled (free
+	 * with gw_ussd_free), or an HTTP status (400, 415…) and a reason, out then holding
+	 * nothing to free. NULL: the provider has no USSD menu (/ussd/<name> is 404).
+	 */
+	int (*parse_ussd)(struct gw_provider *p, const struct gw_req *req, struct ussd_in *out,
 	    char *reason, size_t rlen);
 
 	/* Outbound over HTTP: build the request (0, or -1 with a reason: the message fails). */

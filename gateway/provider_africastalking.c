@@ -12,17 +12,23 @@
  *             404 UnsupportedNumberType, 407 CouldNotRoute fail; 406 UserInBlacklist and
  *             409 DoNotDisturbRejection fail and mean the recipient opted out;
  *             405 InsufficientBalance and 5xx are tried again.
- *   USSD      POST /ussd/africastalking (gateway/ussd.c).
+ *   USSD      POST /ussd/africastalking: form fields sessionId, serviceCode, phoneNumber,
+ *             text, checked here (at_parse_ussd); the menu is gateway/ussd_session.c's.
  */
 #include "gateway/provider.h"
 
 #include "common/config.h"
+#include "common/sms.h"
+#include "gateway/ussd.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SESSION_MAX 128		/* bytes of a sessionId */
+#define SERVICE_CODE_MAX 32	/* bytes of a serviceCode */
 
 struct gw_provider {
 	char *username, *api_key, *from, *api_url, *token;
@@ -268,6 +274,107 @@ at_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t r
 	return gw_check_path(req, p->token, reason, rlen);
 }
 
+/* A USSD step. */
+
+static int
+printable_ascii(const char *s)
+{
+	for (; *s; s++) {
+		if (*s <= ' ' || *s > '~')
+			return 0;
+	}
+	return 1;
+}
+
+/* Text a person typed: no control characters but tab and line ends. */
+static int
+no_controls(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The fields of a form: present, no NUL inside, within max bytes. Returns the value, or NULL
+ * with a reason.
+ */
+static const char *
+form_field(const struct gw_kv *kv, int n, const char *key, size_t max, char *reason,
+    size_t rlen)
+{
+	const struct gw_kv *f = gw_kv_find(kv, n, key);
+
+	if (f == NULL) {
+		snprintf(reason, rlen, "%s is missing", key);
+		return NULL;
+	}
+	if (f->vlen != strlen(f->value)) {
+		snprintf(reason, rlen, "%s holds a NUL byte", key);
+		return NULL;
+	}
+	if (f->vlen > max) {
+		snprintf(reason, rlen, "%s is longer than %zu bytes", key, max);
+		return NULL;
+	}
+	if (!sms_utf8_valid(f->value, f->vlen)) {
+		snprintf(reason, rlen, "%s is not valid UTF-8", key);
+		return NULL;
+	}
+	return f->value;
+}
+
+static int
+at_parse_ussd(struct gw_provider *p, const struct gw_req *req, struct ussd_in *out,
+    char *reason, size_t rlen)
+{
+	struct gw_kv kv[WEBHOOK_MAX_FIELDS];
+	const char *session, *code, *phone, *text;
+	int n, status = 400;
+
+	(void)p;
+	memset(out, 0, sizeof(*out));
+	n = form(req, kv, reason, rlen);
+	if (n < 0)
+		return n == -415 ? 415 : 400;
+	if ((session = form_field(kv, n, "sessionId", SESSION_MAX, reason, rlen)) == NULL ||
+	    (code = form_field(kv, n, "serviceCode", SERVICE_CODE_MAX, reason, rlen)) == NULL ||
+	    (phone = form_field(kv, n, "phoneNumber", PHONE_MAX * 2, reason, rlen)) == NULL ||
+	    (text = form_field(kv, n, "text", USSD_MAX_TEXT, reason, rlen)) == NULL)
+		goto out;
+	if (*session == '\0' || !printable_ascii(session)) {
+		snprintf(reason, rlen, "sessionId must be 1 to %d printable ASCII characters",
+		    SESSION_MAX);
+		goto out;
+	}
+	if (*code == '\0' || !printable_ascii(code)) {
+		snprintf(reason, rlen, "serviceCode must be 1 to %d printable ASCII characters",
+		    SERVICE_CODE_MAX);
+		goto out;
+	}
+	if (phone_normalize(phone, out->phone, sizeof(out->phone)) != 0) {
+		snprintf(reason, rlen, "phoneNumber is not a phone number");
+		goto out;
+	}
+	if (!no_controls(text)) {
+		snprintf(reason, rlen, "text holds control characters");
+		goto out;
+	}
+	out->session = gw_strdup(session);
+	out->service_code = gw_strdup(code);
+	out->text = gw_strdup(text);
+	status = 0;
+out:
+	if (status)
+		memset(out->phone, 0, sizeof(out->phone));
+	gw_kv_free(kv, n);
+	return status;
+}
+
 const struct gw_provider_ops gw_provider_africastalking = {
 	.name = "africastalking",
 	.open = at_open,
@@ -276,6 +383,7 @@ const struct gw_provider_ops gw_provider_africastalking = {
 	.parse_sms = at_parse_sms,
 	.sms_reply = at_sms_reply,
 	.parse_dlr = at_parse_dlr,
+	.parse_ussd = at_parse_ussd,
 	.build = at_build,
 	.map_reply = at_map_reply,
 };

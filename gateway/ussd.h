@@ -20,7 +20,11 @@
 
 struct consult;
 
-/* One USSD step, checked. */
+/*
+ * One USSD step, as a provider's parse_ussd (gateway/provider.h) leaves it: every field was
+ * present, sessionId and serviceCode printable ASCII, phoneNumber a phone number, text valid
+ * UTF-8 of at most USSD_MAX_TEXT bytes without control characters.
+ */
 struct ussd_in {
 	char *session;		/* the provider's sessionId */
 	char *service_code;	/* "*384*1234#" */
@@ -28,13 +32,7 @@ struct ussd_in {
 	char *text;		/* the inputs so far joined by "*" ("" on the first step) */
 };
 
-/*
- * Parse and check one step of the request: every field present, sessionId and serviceCode
- * printable ASCII, phoneNumber a phone number (normalized), text valid UTF-8 of at most
- * USSD_MAX_TEXT bytes without control characters. Returns 0 with out filled (free with
- * gw_ussd_free), or an HTTP status (400, 415) with a reason; out then holds nothing to free.
- */
-int gw_ussd_parse(const struct gw_req *r, struct ussd_in *out, char *reason, size_t rlen);
+/* Free what a parse_ussd filled in; u is empty again. */
 void gw_ussd_free(struct ussd_in *u);
 
 struct ussd_menu;

@@ -249,12 +249,6 @@ enum store_rc store_consult_answers(struct store *s, int64_t cid,
 /* The text of the latest answer to cid and who gave it (caller frees both; NOTFOUND: none). */
 enum store_rc store_consult_last_answer(struct store *s, int64_t cid, char **text, char **who);
 
-/* USSD: the screen given before for this session and input (caller frees), or NOTFOUND. */
-enum store_rc store_ussd_get(struct store *s, const char *session, const char *input,
-    char **reply);
-enum store_rc store_ussd_put(struct store *s, const char *session, const char *input,
-    const char *phone, const char *reply, int64_t now);
-
 /* A consultation's history, for `farmline show`. Strings are borrowed for the callback. */
 struct store_history_item {
 	int64_t at;

@@ -1,10 +1,48 @@
 /*
- * The USSD menu's own queries (see store_ussd.h); the steps themselves are stored by
- * store_ussd_get/store_ussd_put in store_consult.c.
+ * The USSD menu's own queries (see store_ussd.h): the screens given for a session's steps,
+ * who the session is, taking a subscription back.
  */
 #include "store/store_ussd.h"
 
 #include "store/store_int.h"
+
+enum store_rc
+store_ussd_get(struct store *s, const char *session, const char *input, char **reply)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USSD_GET,
+	    "SELECT reply FROM ussd_steps WHERE session_id = ?1 AND input = ?2");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, session);
+	store_bind_text(st, 2, input);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*reply = store_col_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
+}
+
+enum store_rc
+store_ussd_put(struct store *s, const char *session, const char *input, const char *phone,
+    const char *reply, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USSD_PUT,
+	    "INSERT OR REPLACE INTO ussd_steps (session_id, input, phone, reply, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)");
+
+	if (st == NULL)
+		return STORE_ERR;
+	store_bind_text(st, 1, session);
+	store_bind_text(st, 2, input);
+	store_bind_text(st, 3, phone);
+	store_bind_text(st, 4, reply);
+	sqlite3_bind_int64(st, 5, now);
+	return store_exec_stmt(s, st);
+}
 
 struct phone_buf {
 	char *buf;

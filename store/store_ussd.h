@@ -1,6 +1,7 @@
 /*
- * Store functions only the USSD menu needs: who a session belongs to, and taking a category
- * subscription back (SMS 订阅 only adds; the menu's 订阅 screen toggles).
+ * Store functions only the USSD menu needs: the screens given for a session's steps, who a
+ * session belongs to, and taking a category subscription back (SMS 订阅 only adds; the menu's
+ * 订阅 screen toggles).
  */
 #ifndef FL_STORE_USSD_H
 #define FL_STORE_USSD_H
@@ -8,6 +9,14 @@
 #include "store/store.h"
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* The screen given before for this session and input (caller frees), or NOTFOUND. */
+enum store_rc store_ussd_get(struct store *s, const char *session, const char *input,
+    char **reply);
+/* Keep the screen given for this step, from phone at now (a step stored again replaces it). */
+enum store_rc store_ussd_put(struct store *s, const char *session, const char *input,
+    const char *phone, const char *reply, int64_t now);
 
 /*
  * The phone number the session's earlier steps came from, into phone (len bytes, always
