@@ -1,0 +1,219 @@
+/*
+ * farmline expert add|remove|list|import: the people the bureau registers — experts, triage
+ * staff and information commissioners.
+ */
+#include "cli/cli.h"
+
+#include "bureau/table.h"
+#include "common/clock.h"
+#include "experts/registry.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What expert add and import check a person against: the rules' categories, [townships]. */
+static void
+env_known(const struct cli_globals *g, const struct cli_env *env, struct expert_known *k)
+{
+	k->rules = env->rules;
+	k->townships = g->cfg.townships;
+	k->ntownships = g->cfg.ntownships;
+}
+
+int
+cmd_expert_add(struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "categories", required_argument, NULL, 'c' },
+		{ "townships", required_argument, NULL, 't' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "update", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct expert_known known;
+	struct expert_input in;
+	struct cli_env env;
+	char err[512];
+	int c, update = 0, rc = 1;
+	enum expert_reg res;
+
+	memset(&in, 0, sizeof(in));
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': in.phone = optarg; break;
+		case 'n': in.name = optarg; break;
+		case 'c': in.categories = optarg; break;
+		case 't': in.townships = optarg; break;
+		case 'r': in.role = optarg; break;
+		case 'u': update = 1; break;
+		default:
+			cli_usage(stderr);
+			return 2;
+		}
+	}
+	if (in.phone == NULL || in.name == NULL) {
+		fprintf(stderr, "farmline: expert add needs --phone and --name\n");
+		return 2;
+	}
+	if (cli_env_open(g, &env) != 0)
+		return 1;
+	env_known(g, &env, &known);
+	res = expert_register(env.s, &known, &in, update, clock_now_ms(), err, sizeof(err));
+	switch (res) {
+	case EXPERT_ADDED:
+	case EXPERT_UPDATED:
+		printf("%s %s (%s, %s)\n", res == EXPERT_ADDED ? "registered" : "updated", in.name,
+		    in.role ? in.role : "expert", in.categories ? in.categories : "no categories");
+		rc = 0;
+		break;
+	case EXPERT_EXISTS:
+		fprintf(stderr, "farmline: %s (--update changes it, or registers again one who was "
+		    "removed)\n", err);
+		break;
+	default:
+		fprintf(stderr, "farmline: expert add: %s\n", err);
+		break;
+	}
+	cli_env_close(&env);
+	return rc;
+}
+
+struct list_ctx {
+	const struct route_rules *rules;
+	struct table *t;
+};
+
+
+static int
+list_one(void *arg, const struct store_expert *e)
+{
+	struct list_ctx *ctx = arg;
+	char cats[512] = "", open[16], *copy, *item, *save = NULL;
+	const char *cells[7];
+
+	if (e->categories) {
+		copy = strdup(e->categories);
+		for (item = copy ? strtok_r(copy, ",", &save) : NULL; item;
+		    item = strtok_r(NULL, ",", &save)) {
+			if (cats[0])
+				strncat(cats, "、", sizeof(cats) - strlen(cats) - 1);
+			strncat(cats, route_rules_name(ctx->rules, item), sizeof(cats) - strlen(cats) - 1);
+		}
+		free(copy);
+	}
+	snprintf(open, sizeof(open), "%d", e->open_count);
+	cells[0] = e->phone;
+	cells[1] = e->name;
+	cells[2] = e->role == ROLE_EXPERT ? "专家" : e->role == ROLE_TRIAGE ? "分诊员" : "信息员";
+	cells[3] = cats[0] ? cats : "-";
+	cells[4] = e->townships ? e->townships : "-";
+	cells[5] = e->removed_at ? "已停用" : e->on_duty ? "在岗" : "暂停";
+	cells[6] = open;
+	table_add(ctx->t, cells);
+	return 0;
+}
+
+int
+cmd_expert_list(struct cli_globals *g, int argc, char **argv)
+{
+	static const char *const head[7] = { "手机号", "姓名", "角色", "类别", "包联乡镇", "状态",
+	    "待答" };
+	static const int right[7] = { 0, 0, 0, 0, 0, 0, 1 };
+	struct list_ctx ctx;
+	struct cli_env env;
+	int rc = 1;
+
+	if (argc != 1) {
+		cli_usage(stderr);
+		return 2;
+	}
+	if (cli_env_open(g, &env) != 0)
+		return 1;
+	ctx.rules = env.rules;
+	ctx.t = table_new(7, right);
+	table_add(ctx.t, head);
+	if (store_expert_list(env.s, list_one, &ctx) == STORE_OK) {
+		table_print(ctx.t, stdout);
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: %s\n", store_errmsg(env.s));
+	}
+	table_free(ctx.t);
+	cli_env_close(&env);
+	return rc;
+}
+
+int
+cmd_expert_import(struct cli_globals *g, int argc, char **argv)
+{
+	struct expert_known known;
+	struct cli_env env;
+	char err[512];
+	const char *path;
+	int added = 0, updated = 0, rc = 1;
+
+	if (argc != 2) {
+		cli_usage(stderr);
+		return 2;
+	}
+	path = argv[1];
+	if (cli_env_open(g, &env) != 0)
+		return 1;
+	env_known(g, &env, &known);
+	if (expert_import_csv(env.s, &known, path, clock_now_ms(), &added, &updated, err,
+	    sizeof(err)) == 0) {
+		printf("imported %s: %d added, %d updated\n", path, added, updated);
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: expert import: %s (nothing was imported)\n", err);
+	}
+	cli_env_close(&env);
+	return rc;
+}
+
+int
+cmd_expert_remove(struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_expert e;
+	struct cli_env env;
+	const char *phone = NULL;
+	char err[512];
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': phone = optarg; break;
+		default:
+			cli_usage(stderr);
+			return 2;
+		}
+	}
+	if (phone == NULL || optind != argc) {
+		fprintf(stderr, "farmline: expert remove needs --phone and nothing else\n");
+		return 2;
+	}
+	if (cli_env_open(g, &env) != 0)
+		return 1;
+	if (expert_remove(env.s, phone, clock_now_ms(), &e, err, sizeof(err)) == 0) {
+		printf("removed %s (%s): no new questions; ", e.name, e.phone);
+		if (e.open_count)
+			printf("%d open question%s handed on %s after [escalation] off_duty_grace\n",
+			    e.open_count, e.open_count == 1 ? "" : "s", e.open_count == 1 ? "is" : "are");
+		else
+			printf("nothing open\n");
+		rc = 0;
+	} else {
+		fprintf(stderr, "farmline: expert remove: %s\n", err);
+	}
+	store_expert_free(&e);
+	cli_env_close(&env);
+	return rc;
+}
