@@ -1,6 +1,6 @@
 /*
- * What the commands of farmline's command line share: the global options, the configuration,
- * the rules and the database they open, and the --from/--to period (cli.h).
+ * What the commands of farmline's command line share: the global options, what a command
+ * opens, the --from/--to period, --format and the failure message (cli.h).
  */
 #include "cli/cli.h"
 
@@ -9,6 +9,7 @@
 #include "gateway/phone.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ cli_take_globals(int argc, char **argv, struct cli_globals *g)
 			slot = &g->db;
 		if (slot) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "farmline: %s needs a value\n", a);
+				cli_fail(2, "%s needs a value", a);
 				return -1;
 			}
 			*slot = argv[++i];
@@ -68,14 +69,14 @@ cli_load_config(struct cli_globals *g)
 	config_defaults(&g->cfg);
 	if (config_load(&g->cfg, g->config_path ? g->config_path : CLI_DEFAULT_CONFIG, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
+		cli_fail(1, "%s", err);
 		return -1;
 	}
 	if (g->port) {
 		errno = 0;
 		port = strtol(g->port, &end, 10);
 		if (*end || errno || port < 0 || port > 65535) {
-			fprintf(stderr, "farmline: --port: \"%s\" is not a port (0..65535)\n", g->port);
+			cli_fail(1, "--port: \"%s\" is not a port (0..65535)", g->port);
 			return -1;
 		}
 		g->cfg.port = (int)port;
@@ -90,17 +91,29 @@ cli_load_config(struct cli_globals *g)
 	return 0;
 }
 
-struct route_rules *
-cli_load_rules(const struct config *cfg)
+int
+cli_fail(int rc, const char *fmt, ...)
 {
-	struct route_rules *r = NULL;
-	char err[512];
+	va_list ap;
+	char *msg = NULL;
+	int n;
 
-	if (route_rules_load(cfg->rules_path, &r, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
-		return NULL;
-	}
-	return r;
+	/* One write, not three, beside the log lines of other threads. */
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg = NULL;	/* undefined after a failure */
+	fprintf(stderr, "farmline: %s\n", msg ? msg : fmt);
+	free(msg);
+	return rc;
+}
+
+int
+cli_bad_usage(void)
+{
+	cli_usage(stderr);
+	return 2;
 }
 
 /* Create the folder the database lives in, if it is missing (one level, like data/). */
@@ -125,61 +138,85 @@ cli_open_store(const struct config *cfg)
 
 	make_db_dir(cfg->db_path);
 	if (store_open(cfg->db_path, cfg->busy_timeout_ms, &s, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
+		cli_fail(1, "%s", err);
 		return NULL;
 	}
 	return s;
 }
 
 int
-cli_env_open(struct cli_globals *g, struct cli_env *env)
+cli_env_open(const struct cli_globals *g, struct cli_env *env, int what)
 {
-	env->s = NULL;
-	if ((env->rules = cli_load_rules(&g->cfg)) == NULL)
-		return -1;
-	if ((env->s = cli_open_store(&g->cfg)) == NULL) {
-		route_rules_free(env->rules);
-		env->rules = NULL;
-		return -1;
-	}
+	char err[512];
+
+	memset(env, 0, sizeof(*env));
+	if ((what & CLI_RULES) &&
+	    route_rules_load(g->cfg.rules_path, &env->rules, err, sizeof(err)) != 0)
+		goto fail;
+	if ((what & CLI_STORE) && (env->s = cli_open_store(&g->cfg)) == NULL)
+		goto quiet;
+	if ((what & CLI_NORM) && route_norm_open(&env->norm, err, sizeof(err)) != 0)
+		goto fail;
 	return 0;
+fail:
+	cli_fail(1, "%s", err);
+quiet:
+	cli_env_close(env);
+	return -1;
 }
 
 void
 cli_env_close(struct cli_env *env)
 {
+	route_norm_close(env->norm);
 	store_close(env->s);
 	route_rules_free(env->rules);
+	memset(env, 0, sizeof(*env));
+}
+
+void
+cli_period_init(struct cli_period *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->to = INT64_MAX;
 }
 
 int
-cli_period_option(int c, const char *arg, struct fig_opts *fo, const char **from_label,
-    const char **to_label)
+cli_period_option(struct cli_period *p, int c, const char *arg)
 {
 	int64_t t;
 
-	if (bureau_date_parse(arg, &t) != 0) {
-		fprintf(stderr, "farmline: --%s: \"%s\" is not a date (YYYY-MM-DD)\n",
-		    c == 'f' ? "from" : "to", arg);
-		return 2;
-	}
+	if (bureau_date_parse(arg, &t) != 0)
+		return cli_fail(2, "--%s: \"%s\" is not a date (YYYY-MM-DD)", c == 'f' ? "from" : "to",
+		    arg);
 	if (c == 'f') {
-		fo->from = t;
-		*from_label = arg;
+		p->from = t;
+		p->from_label = arg;
 	} else {
-		fo->to = t + 86400000;	/* the whole of that day */
-		*to_label = arg;
+		p->to = t + 86400000;	/* the whole of that day */
+		p->to_label = arg;
 	}
 	return 0;
 }
 
 int
-cli_period_valid(const char *cmd, int64_t from, int64_t to)
+cli_period_check(const char *cmd, int64_t from, int64_t to)
 {
 	char err[160];
 
 	if (bureau_period_check(from, to, err, sizeof(err)) == 0)
 		return 0;
-	fprintf(stderr, "farmline: %s: %s\n", cmd, err);
-	return 2;
+	return cli_fail(2, "%s: %s", cmd, err);
+}
+
+int
+cli_format_option(const char *arg, int (*parse)(const char *), const char *choices,
+    int *format)
+{
+	int v = parse(arg);
+
+	if (v < 0)
+		return cli_fail(2, "--format: %s", choices);
+	*format = v;
+	return 0;
 }

@@ -40,13 +40,11 @@ cmd_broadcast(struct cli_globals *g, int argc, char **argv)
 			text = optarg;
 			break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
 	if (text == NULL || *text == '\0' || !sms_utf8_valid(text, strlen(text))) {
-		fprintf(stderr, "farmline: broadcast: --text is needed, as UTF-8 text\n");
-		return 2;
+		return cli_fail(2, "broadcast: --text is needed, as UTF-8 text");
 	}
 	if (township) {
 		for (i = 0; i < g->cfg.ntownships; i++) {
@@ -54,29 +52,27 @@ cmd_broadcast(struct cli_globals *g, int argc, char **argv)
 				break;
 		}
 		if (i == g->cfg.ntownships) {
-			fprintf(stderr, "farmline: broadcast: --township: \"%s\" is not in [townships] of "
-			    "%s\n", township, g->cfg.path);
-			return 2;
+			return cli_fail(2, "broadcast: --township: \"%s\" is not in [townships] of %s",
+			    township, g->cfg.path);
 		}
 	}
 	if (asprintf(&body, "%s%s", g->cfg.signature, text) < 0)
 		return 1;
 	segments = sms_segments(body);
 	if (segments > g->cfg.max_segments) {
-		fprintf(stderr, "farmline: broadcast: the text takes %d SMS segments with the signature; "
-		    "at most %d ([consult] max_segments)\n", segments, g->cfg.max_segments);
 		free(body);
-		return 2;
+		return cli_fail(2, "broadcast: the text takes %d SMS segments with the signature; at "
+		    "most %d ([consult] max_segments)", segments, g->cfg.max_segments);
 	}
-	if (cli_env_open(g, &env) != 0) {
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0) {
 		free(body);
 		return 1;
 	}
 	if (category) {
 		cat = route_rules_find(env.rules, category);
 		if (cat == NULL) {
-			fprintf(stderr, "farmline: broadcast: --category: no category \"%s\" in %s\n",
-			    category, g->cfg.rules_path);
+			cli_fail(1, "broadcast: --category: no category \"%s\" in %s", category,
+			    g->cfg.rules_path);
 			goto out;
 		}
 		code = cat->code;
@@ -85,7 +81,7 @@ cmd_broadcast(struct cli_globals *g, int argc, char **argv)
 	    store_broadcast_create(env.s, g->cfg.provider_type, g->cfg.service_number, code,
 	    township, body, segments, clock_now_ms(), &id, &queued) != STORE_OK ||
 	    store_commit(env.s) != STORE_OK) {
-		fprintf(stderr, "farmline: broadcast: %s\n", store_errmsg(env.s));
+		cli_fail(1, "broadcast: %s", store_errmsg(env.s));
 		store_rollback(env.s);
 		goto out;
 	}

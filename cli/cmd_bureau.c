@@ -11,7 +11,6 @@
 #include "bureau/show.h"
 #include "bureau/stats.h"
 #include "common/clock.h"
-#include "routing/normalize.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The figures' settings from the config ([bureau], [quiet]), counted at this moment. */
+static void
+fig_start(const struct cli_globals *g, struct fig_grade grades[3], struct fig_opts *fo)
+{
+	bureau_fig_opts(&g->cfg, grades, fo);
+	fo->now = clock_now_ms();
+}
 
 int
 cmd_stats(struct cli_globals *g, int argc, char **argv)
@@ -33,16 +40,15 @@ cmd_stats(struct cli_globals *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fig_grade grades[3];
+	struct cli_period period;
 	struct stats_opts o;
 	struct cli_env env;
 	char err[512];
-	int c, v, rc;
+	int c, v, rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	bureau_fig_opts(&g->cfg, grades, &o.fig);
-	o.fig.from = 0;
-	o.fig.to = INT64_MAX;
-	o.fig.now = clock_now_ms();
+	fig_start(g, grades, &o.fig);
+	cli_period_init(&period);
 	o.by = BY_CATEGORY;
 	o.format = STATS_TABLE;
 	o.recent = 20;
@@ -50,51 +56,47 @@ cmd_stats(struct cli_globals *g, int argc, char **argv)
 		switch (c) {
 		case 'f':
 		case 't':
-			if (cli_period_option(c, optarg, &o.fig, &o.from_label, &o.to_label))
+			if (cli_period_option(&period, c, optarg))
 				return 2;
 			break;
 		case 'b':
-			if ((v = bureau_by_parse(optarg)) < 0) {
-				fprintf(stderr, "farmline: --by: day, week, month, year, category, township, "
-				    "channel or expert\n");
-				return 2;
-			}
+			if ((v = bureau_by_parse(optarg)) < 0)
+				return cli_fail(2, "--by: day, week, month, year, category, township, "
+				    "channel or expert");
 			o.by = (enum stats_by)v;
 			break;
 		case 'F':
-			if ((v = bureau_format_parse(optarg)) < 0) {
-				fprintf(stderr, "farmline: --format: table, csv or json\n");
+			if (cli_format_option(optarg, bureau_format_parse, "table, csv or json", &v))
 				return 2;
-			}
 			o.format = (enum stats_format)v;
 			break;
 		case 'r':
 			v = atoi(optarg);
-			if (v < 0 || v > 10000) {
-				fprintf(stderr, "farmline: --recent: 0..10000\n");
-				return 2;
-			}
+			if (v < 0 || v > 10000)
+				return cli_fail(2, "--recent: 0..10000");
 			o.recent = v;
 			break;
 		case 'w':
 			o.fig.working_time = 1;
 			break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
-	if (cli_period_valid("stats", o.fig.from, o.fig.to))
+	if (cli_period_check("stats", period.from, period.to))
 		return 2;
-	if (cli_env_open(g, &env) != 0)
+	o.fig.from = period.from;
+	o.fig.to = period.to;
+	o.from_label = period.from_label;
+	o.to_label = period.to_label;
+	o.timezone = g->cfg.timezone;
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	o.rules = env.rules;
-	o.timezone = g->cfg.timezone;
-	rc = bureau_stats(env.s, &o, stdout, err, sizeof(err));
-	if (rc)
-		fprintf(stderr, "farmline: stats: %s\n", err);
+	if (bureau_stats(env.s, &o, stdout, err, sizeof(err)) != 0)
+		rc = cli_fail(1, "stats: %s", err);
 	cli_env_close(&env);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 /* report */
@@ -110,77 +112,70 @@ cmd_report(struct cli_globals *g, int argc, char **argv)
 		{ "working-time", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from_label = NULL, *to_label = NULL;
 	struct fig_grade grades[3];
+	struct cli_period period;
 	struct report_opts o;
 	struct cli_env env;
 	char err[512], title[64], date[16], *end;
 	long year = 0;
-	int c, v, rc;
+	int c, v, rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	bureau_fig_opts(&g->cfg, grades, &o.fig);
-	o.fig.from = 0;
-	o.fig.to = INT64_MAX;
-	o.fig.now = clock_now_ms();
+	fig_start(g, grades, &o.fig);
+	cli_period_init(&period);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'y':
 			year = strtol(optarg, &end, 10);
-			if (*end || year < 2000 || year > 2200) {
-				fprintf(stderr, "farmline: --year: \"%s\" is not a year\n", optarg);
-				return 2;
-			}
+			if (*end || year < 2000 || year > 2200)
+				return cli_fail(2, "--year: \"%s\" is not a year", optarg);
 			break;
 		case 'f':
 		case 't':
-			if (cli_period_option(c, optarg, &o.fig, &from_label, &to_label))
+			if (cli_period_option(&period, c, optarg))
 				return 2;
 			break;
 		case 'F':
-			if ((v = bureau_report_format(optarg)) < 0) {
-				fprintf(stderr, "farmline: --format: text, markdown or json\n");
+			if (cli_format_option(optarg, bureau_report_format, "text, markdown or json", &v))
 				return 2;
-			}
 			o.format = (enum report_format)v;
 			break;
 		case 'w':
 			o.fig.working_time = 1;
 			break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
-	if (year && (from_label || to_label)) {
-		fprintf(stderr, "farmline: report: --year, or --from and --to, not both\n");
-		return 2;
-	}
+	if (year && (period.from_label || period.to_label))
+		return cli_fail(2, "report: --year, or --from and --to, not both");
+	o.fig.from = period.from;
+	o.fig.to = period.to;
 	if (year) {
 		snprintf(date, sizeof(date), "%ld-01-01", year);
 		bureau_date_parse(date, &o.fig.from);	/* a year of 2000..2200: always a date */
 		snprintf(date, sizeof(date), "%ld-01-01", year + 1);
 		bureau_date_parse(date, &o.fig.to);
 		snprintf(title, sizeof(title), "%ld年", year);
-	} else if (from_label || to_label) {
-		snprintf(title, sizeof(title), "%s至%s", from_label ? from_label : "开始以来",
-		    to_label ? to_label : "今");
+	} else if (period.from_label || period.to_label) {
+		snprintf(title, sizeof(title), "%s至%s",
+		    period.from_label ? period.from_label : "开始以来",
+		    period.to_label ? period.to_label : "今");
 	} else {
 		snprintf(title, sizeof(title), "平台开通以来");
 	}
-	if (cli_period_valid("report", o.fig.from, o.fig.to))
+	if (cli_period_check("report", o.fig.from, o.fig.to))
 		return 2;
 	o.title = title;
 	o.platform = "科技扶贫在线平台";
 	o.timezone = g->cfg.timezone;
-	if (cli_env_open(g, &env) != 0)
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	o.rules = env.rules;
-	rc = bureau_report(env.s, &o, stdout, err, sizeof(err));
-	if (rc)
-		fprintf(stderr, "farmline: report: %s\n", err);
+	if (bureau_report(env.s, &o, stdout, err, sizeof(err)) != 0)
+		rc = cli_fail(1, "report: %s", err);
 	cli_env_close(&env);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 /* export */
@@ -195,21 +190,20 @@ cmd_export(struct cli_globals *g, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from_label = NULL, *to_label = NULL, *path = NULL;
-	struct fig_opts period;
+	const char *path = NULL;
+	struct cli_period period;
 	struct cli_env env;
 	int64_t rows = 0;
 	char err[512];
 	int c, unmasked = 0, rc;
 	FILE *out = stdout;
 
-	memset(&period, 0, sizeof(period));
-	period.to = INT64_MAX;
+	cli_period_init(&period);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 		case 't':
-			if (cli_period_option(c, optarg, &period, &from_label, &to_label))
+			if (cli_period_option(&period, c, optarg))
 				return 2;
 			break;
 		case 'u':
@@ -219,18 +213,17 @@ cmd_export(struct cli_globals *g, int argc, char **argv)
 			path = optarg;
 			break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
-	if (cli_period_valid("export", period.from, period.to))
+	if (cli_period_check("export", period.from, period.to))
 		return 2;
-	if (cli_env_open(g, &env) != 0)
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	if (path && (out = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "farmline: export: %s: %s\n", path, strerror(errno));
+		rc = cli_fail(1, "export: %s: %s", path, strerror(errno));
 		cli_env_close(&env);
-		return 1;
+		return rc;
 	}
 	rc = bureau_export(env.s, period.from, period.to, unmasked, env.rules, out, &rows, err,
 	    sizeof(err));
@@ -239,12 +232,12 @@ cmd_export(struct cli_globals *g, int argc, char **argv)
 		rc = -1;
 	}
 	if (rc)
-		fprintf(stderr, "farmline: export: %s\n", err);
+		rc = cli_fail(1, "export: %s", err);
 	else if (path)
 		fprintf(stderr, "farmline: %lld rows written to %s%s\n", (long long)rows, path,
 		    unmasked ? " (farmer numbers in full)" : "");
 	cli_env_close(&env);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 /* show */
@@ -259,31 +252,24 @@ cmd_show(struct cli_globals *g, int argc, char **argv)
 	struct cli_env env;
 	long long ticket;
 	char err[512], *end;
-	int c, unmasked = 0, rc;
+	int c, unmasked = 0, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'u') {
-			cli_usage(stderr);
-			return 2;
-		}
+		if (c != 'u')
+			return cli_bad_usage();
 		unmasked = 1;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "farmline: show needs one ticket number\n");
-		return 2;
-	}
+	if (optind != argc - 1)
+		return cli_fail(2, "show needs one ticket number");
 	ticket = strtoll(argv[optind] + (argv[optind][0] == '#'), &end, 10);
-	if (*end || ticket <= 0) {
-		fprintf(stderr, "farmline: show: \"%s\" is not a ticket number\n", argv[optind]);
-		return 2;
-	}
-	if (cli_env_open(g, &env) != 0)
+	if (*end || ticket <= 0)
+		return cli_fail(2, "show: \"%s\" is not a ticket number", argv[optind]);
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
-	rc = bureau_show(env.s, env.rules, ticket, unmasked, stdout, err, sizeof(err));
-	if (rc)
-		fprintf(stderr, "farmline: show: %s\n", err);
+	if (bureau_show(env.s, env.rules, ticket, unmasked, stdout, err, sizeof(err)) != 0)
+		rc = cli_fail(1, "show: %s", err);
 	cli_env_close(&env);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 /* corrections */
@@ -297,50 +283,34 @@ cmd_corrections(struct cli_globals *g, int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from_label = NULL, *to_label = NULL;
-	enum corrections_format format = CORRECTIONS_TABLE;
-	struct route_norm *norm = NULL;
-	struct fig_opts period;
+	struct cli_period period;
 	struct cli_env env;
 	char err[512];
-	int c, rc = 1;
+	int c, format = CORRECTIONS_TABLE, rc = 0;
 
-	memset(&period, 0, sizeof(period));
-	period.to = INT64_MAX;
+	cli_period_init(&period);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 		case 't':
-			if (cli_period_option(c, optarg, &period, &from_label, &to_label))
+			if (cli_period_option(&period, c, optarg))
 				return 2;
 			break;
 		case 'F':
-			if (strcmp(optarg, "table") == 0)
-				format = CORRECTIONS_TABLE;
-			else if (strcmp(optarg, "tsv") == 0)
-				format = CORRECTIONS_TSV;
-			else {
-				fprintf(stderr, "farmline: --format: table or tsv\n");
+			if (cli_format_option(optarg, bureau_corrections_format, "table or tsv", &format))
 				return 2;
-			}
 			break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
-	if (cli_period_valid("corrections", period.from, period.to))
+	if (cli_period_check("corrections", period.from, period.to))
 		return 2;
-	if (cli_env_open(g, &env) != 0)
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE | CLI_NORM) != 0)
 		return 1;
-	if (route_norm_open(&norm, err, sizeof(err)) != 0)
-		fprintf(stderr, "farmline: %s\n", err);
-	else if (bureau_corrections(env.s, env.rules, norm, period.from, period.to, format, stdout, err,
-	    sizeof(err)) != 0)
-		fprintf(stderr, "farmline: corrections: %s\n", err);
-	else
-		rc = 0;
-	route_norm_close(norm);
+	if (bureau_corrections(env.s, env.rules, env.norm, period.from, period.to,
+	    (enum corrections_format)format, stdout, err, sizeof(err)) != 0)
+		rc = cli_fail(1, "corrections: %s", err);
 	cli_env_close(&env);
 	return rc;
 }

@@ -17,28 +17,26 @@
 int
 cmd_check(struct cli_globals *g, int argc, char **argv)
 {
-	struct route_rules *rules = NULL;
+	struct cli_env env = { NULL, NULL, NULL };
 	struct ussd_menu *menu = NULL;
 	struct consult_opts co;
 	char err[512];
 	int rc = 1;
 
-	if (argc != 1) {
-		cli_usage(stderr);
-		return 2;
-	}
-	if ((rules = cli_load_rules(&g->cfg)) == NULL)
+	if (argc != 1)
+		return cli_bad_usage();
+	if (cli_env_open(g, &env, CLI_RULES) != 0)
 		goto out;
 	if (gw_ussd_menu_load(g->cfg.ussd_menu_path, &menu, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
+		cli_fail(1, "%s", err);
 		goto out;
 	}
 	if (consult_opts_from_config(&g->cfg, &co, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
+		cli_fail(1, "%s: %s", g->cfg.path, err);
 		goto out;
 	}
 	printf("%s: ok\n", g->cfg.path);
-	printf("rules %s: %d categories\n", g->cfg.rules_path, route_rules_count(rules));
+	printf("rules %s: %d categories\n", g->cfg.rules_path, route_rules_count(env.rules));
 	printf("USSD menu %s: ok\n", g->cfg.ussd_menu_path);
 	printf("townships: %d%s\n", g->cfg.ntownships, g->cfg.ntownships ? "" : " (any name)");
 	printf("provider %s; database %s; HTTP %s:%d\n", g->cfg.provider_type, g->cfg.db_path,
@@ -46,6 +44,6 @@ cmd_check(struct cli_globals *g, int argc, char **argv)
 	rc = 0;
 out:
 	gw_ussd_menu_free(menu);
-	route_rules_free(rules);
+	cli_env_close(&env);
 	return rc;
 }

@@ -5,7 +5,6 @@
 #include "cli/cli.h"
 
 #include "gateway/sms.h"
-#include "routing/normalize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,29 +20,21 @@ cmd_classify(struct cli_globals *g, int argc, char **argv)
 		{ "explain", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct route_rules *rules;
-	struct route_norm *norm = NULL;
+	struct cli_env env;
 	struct route_result res;
-	char *line = NULL, err[512];
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0;
 	int do_explain = 0, c, bad = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'e') {
-			cli_usage(stderr);
-			return 2;
-		}
+		if (c != 'e')
+			return cli_bad_usage();
 		do_explain = 1;
 	}
-	if ((rules = cli_load_rules(&g->cfg)) == NULL)
+	if (cli_env_open(g, &env, CLI_RULES | CLI_NORM) != 0)
 		return 1;
-	if (route_norm_open(&norm, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
-		route_rules_free(rules);
-		return 1;
-	}
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
 		char *text;
 
@@ -52,28 +43,26 @@ cmd_classify(struct cli_globals *g, int argc, char **argv)
 			line[--len] = '\0';
 		if (len > CLASSIFY_MAX_LINE || !sms_utf8_valid(line, (size_t)len)) {
 			/* Still one line out for each line in, so that the output lines up. */
-			fprintf(stderr, "farmline: line %ld is not UTF-8 text or longer than %d bytes: "
-			    "not classified\n", lineno, CLASSIFY_MAX_LINE);
+			cli_fail(1, "line %ld is not UTF-8 text or longer than %d bytes: not classified",
+			    lineno, CLASSIFY_MAX_LINE);
 			printf("%s\t0\t", ROUTE_TRIAGE);
 			fwrite(line, 1, (size_t)len, stdout);
 			putchar('\n');
 			bad = 1;
 			continue;
 		}
-		text = route_normalize(norm, line);
+		text = route_normalize(env.norm, line);
 		if (text == NULL) {
-			fprintf(stderr, "farmline: cannot normalize a line\n");
-			bad = 1;
+			bad = cli_fail(1, "cannot normalize a line");
 			continue;
 		}
-		route_classify(rules, text, &res);
+		route_classify(env.rules, text, &res);
 		printf("%s\t%d\t%s\n", res.code, res.score, line);
 		if (do_explain)
-			route_explain(rules, &res, stdout);
+			route_explain(env.rules, &res, stdout);
 		free(text);
 	}
 	free(line);
-	route_norm_close(norm);
-	route_rules_free(rules);
+	cli_env_close(&env);
 	return bad;
 }

@@ -51,15 +51,12 @@ cmd_expert_add(struct cli_globals *g, int argc, char **argv)
 		case 'r': in.role = optarg; break;
 		case 'u': update = 1; break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
-	if (in.phone == NULL || in.name == NULL) {
-		fprintf(stderr, "farmline: expert add needs --phone and --name\n");
-		return 2;
-	}
-	if (cli_env_open(g, &env) != 0)
+	if (in.phone == NULL || in.name == NULL)
+		return cli_fail(2, "expert add needs --phone and --name");
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	env_known(g, &env, &known);
 	res = expert_register(env.s, &known, &in, update, clock_now_ms(), err, sizeof(err));
@@ -71,11 +68,10 @@ cmd_expert_add(struct cli_globals *g, int argc, char **argv)
 		rc = 0;
 		break;
 	case EXPERT_EXISTS:
-		fprintf(stderr, "farmline: %s (--update changes it, or registers again one who was "
-		    "removed)\n", err);
+		cli_fail(1, "%s (--update changes it, or registers again one who was removed)", err);
 		break;
 	default:
-		fprintf(stderr, "farmline: expert add: %s\n", err);
+		cli_fail(1, "expert add: %s", err);
 		break;
 	}
 	cli_env_close(&env);
@@ -86,7 +82,6 @@ struct list_ctx {
 	const struct route_rules *rules;
 	struct table *t;
 };
-
 
 static int
 list_one(void *arg, const struct store_expert *e)
@@ -127,11 +122,9 @@ cmd_expert_list(struct cli_globals *g, int argc, char **argv)
 	struct cli_env env;
 	int rc = 1;
 
-	if (argc != 1) {
-		cli_usage(stderr);
-		return 2;
-	}
-	if (cli_env_open(g, &env) != 0)
+	if (argc != 1)
+		return cli_bad_usage();
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	ctx.rules = env.rules;
 	ctx.t = table_new(7, right);
@@ -140,7 +133,7 @@ cmd_expert_list(struct cli_globals *g, int argc, char **argv)
 		table_print(ctx.t, stdout);
 		rc = 0;
 	} else {
-		fprintf(stderr, "farmline: %s\n", store_errmsg(env.s));
+		cli_fail(1, "%s", store_errmsg(env.s));
 	}
 	table_free(ctx.t);
 	cli_env_close(&env);
@@ -156,12 +149,10 @@ cmd_expert_import(struct cli_globals *g, int argc, char **argv)
 	const char *path;
 	int added = 0, updated = 0, rc = 1;
 
-	if (argc != 2) {
-		cli_usage(stderr);
-		return 2;
-	}
+	if (argc != 2)
+		return cli_bad_usage();
 	path = argv[1];
-	if (cli_env_open(g, &env) != 0)
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	env_known(g, &env, &known);
 	if (expert_import_csv(env.s, &known, path, clock_now_ms(), &added, &updated, err,
@@ -169,7 +160,7 @@ cmd_expert_import(struct cli_globals *g, int argc, char **argv)
 		printf("imported %s: %d added, %d updated\n", path, added, updated);
 		rc = 0;
 	} else {
-		fprintf(stderr, "farmline: expert import: %s (nothing was imported)\n", err);
+		cli_fail(1, "expert import: %s (nothing was imported)", err);
 	}
 	cli_env_close(&env);
 	return rc;
@@ -192,15 +183,12 @@ cmd_expert_remove(struct cli_globals *g, int argc, char **argv)
 		switch (c) {
 		case 'p': phone = optarg; break;
 		default:
-			cli_usage(stderr);
-			return 2;
+			return cli_bad_usage();
 		}
 	}
-	if (phone == NULL || optind != argc) {
-		fprintf(stderr, "farmline: expert remove needs --phone and nothing else\n");
-		return 2;
-	}
-	if (cli_env_open(g, &env) != 0)
+	if (phone == NULL || optind != argc)
+		return cli_fail(2, "expert remove needs --phone and nothing else");
+	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	if (expert_remove(env.s, phone, clock_now_ms(), &e, err, sizeof(err)) == 0) {
 		printf("removed %s (%s): no new questions; ", e.name, e.phone);
@@ -211,7 +199,7 @@ cmd_expert_remove(struct cli_globals *g, int argc, char **argv)
 			printf("nothing open\n");
 		rc = 0;
 	} else {
-		fprintf(stderr, "farmline: expert remove: %s\n", err);
+		cli_fail(1, "expert remove: %s", err);
 	}
 	store_expert_free(&e);
 	cli_env_close(&env);

@@ -35,9 +35,8 @@ refuse_root(int allowed)
 		    "(README: the systemd unit)");
 		return 0;
 	}
-	fprintf(stderr, "farmline: serve refuses to run as root; run it as its own user (README "
-	    "gives a systemd unit), or pass --allow-root\n");
-	return 1;
+	return cli_fail(1, "serve refuses to run as root; run it as its own user (README gives a "
+	    "systemd unit), or pass --allow-root");
 }
 
 /*
@@ -69,8 +68,7 @@ reload_rules(const struct config *cfg, struct ingest *ingest)
 int
 cmd_serve(struct cli_globals *g, int argc, char **argv)
 {
-	struct route_rules *rules = NULL;
-	struct route_norm *norm = NULL;
+	struct cli_env env = { NULL, NULL, NULL };
 	struct store *writer = NULL, *health = NULL;
 	struct gw_sender *sender = NULL;
 	struct consult *consult = NULL;
@@ -84,9 +82,8 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	int sig, rc = 1;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--allow-root") != 0)) {
-		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[0]);
-		cli_usage(stderr);
-		return 2;
+		cli_fail(2, "unknown command \"%s\"", argv[0]);
+		return cli_bad_usage();
 	}
 	if (refuse_root(argc == 2))
 		return 1;
@@ -99,32 +96,28 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((rules = cli_load_rules(&g->cfg)) == NULL)
+	if (cli_env_open(g, &env, CLI_RULES | CLI_NORM) != 0)
 		goto out;
-	if (route_norm_open(&norm, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
-		goto out;
-	}
 	if (gw_ussd_menu_load(g->cfg.ussd_menu_path, &menu, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s\n", err);
+		cli_fail(1, "%s", err);
 		goto out;
 	}
 	if ((writer = cli_open_store(&g->cfg)) == NULL || (health = cli_open_store(&g->cfg)) == NULL)
 		goto out;
 	sender = gw_sender_start(&g->cfg, err, sizeof(err));
 	if (sender == NULL) {
-		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
+		cli_fail(1, "%s: %s", g->cfg.path, err);
 		goto out;
 	}
 
 	if (consult_opts_from_config(&g->cfg, &co, err, sizeof(err)) != 0) {
-		fprintf(stderr, "farmline: %s: %s\n", g->cfg.path, err);
+		cli_fail(1, "%s: %s", g->cfg.path, err);
 		goto out;
 	}
-	consult = consult_new(writer, rules, norm, &co);
+	consult = consult_new(writer, env.rules, env.norm, &co);
 	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, gw_sender_wake, sender);
 	if (ingest == NULL) {
-		fprintf(stderr, "farmline: cannot start the writer thread\n");
+		cli_fail(1, "cannot start the writer thread");
 		goto out;
 	}
 
@@ -137,12 +130,12 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	ho.max_text_chars = g->cfg.max_text_chars;
 	http = gw_http_start(&ho, &g->cfg, menu, ingest, health, err, sizeof(err));
 	if (http == NULL) {
-		fprintf(stderr, "farmline: %s\n", err);
+		cli_fail(1, "%s", err);
 		goto out;
 	}
 	log_info("listening on %s port %d (database %s, provider %s, %d categories)",
 	    g->cfg.bind, gw_http_port(http), g->cfg.db_path, g->cfg.provider_type,
-	    route_rules_count(rules));
+	    route_rules_count(env.rules));
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -159,13 +152,12 @@ out:
 	gw_http_stop(http);
 	ingest_stop(ingest);
 	gw_sender_stop(sender);
-	if (consult)
-		rules = (struct route_rules *)consult_set_rules(consult, NULL);
+	if (consult)	/* the rules in use, which a SIGHUP may have replaced */
+		env.rules = (struct route_rules *)consult_set_rules(consult, NULL);
 	consult_free(consult);
 	store_close(health);
 	store_close(writer);
-	route_norm_close(norm);
-	route_rules_free(rules);
+	cli_env_close(&env);
 	gw_ussd_menu_free(menu);
 	if (rc == 0)
 		log_info("stopped");

@@ -150,12 +150,10 @@ main(int argc, char **argv)
 		/* argv[0] of the command is the last word of its name, as getopt wants it. */
 		rc = cmds[i].fn(&g, argc - words, argv + words);
 	} else if (family) {
-		cli_usage(stderr);
-		rc = 2;
+		rc = cli_bad_usage();
 	} else {
-		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
-		cli_usage(stderr);
-		rc = 2;
+		cli_fail(2, "unknown command \"%s\"", argv[1]);
+		rc = cli_bad_usage();
 	}
 	curl_global_cleanup();
 	config_free(&g.cfg);
