@@ -6,7 +6,6 @@
 
 #include "bureau/corrections.h"
 #include "bureau/export.h"
-#include "bureau/period.h"
 #include "bureau/report.h"
 #include "bureau/show.h"
 #include "bureau/stats.h"
@@ -116,7 +115,7 @@ cmd_report(struct cli_globals *g, int argc, char **argv)
 	struct cli_period period;
 	struct report_opts o;
 	struct cli_env env;
-	char err[512], title[64], date[16], *end;
+	char err[512], title[64], *end;
 	long year = 0;
 	int c, v, rc = 0;
 
@@ -151,23 +150,9 @@ cmd_report(struct cli_globals *g, int argc, char **argv)
 		return cli_fail(2, "report: --year, or --from and --to, not both");
 	o.fig.from = period.from;
 	o.fig.to = period.to;
-	if (year) {
-		snprintf(date, sizeof(date), "%ld-01-01", year);
-		bureau_date_parse(date, &o.fig.from);	/* a year of 2000..2200: always a date */
-		snprintf(date, sizeof(date), "%ld-01-01", year + 1);
-		bureau_date_parse(date, &o.fig.to);
-		snprintf(title, sizeof(title), "%ld年", year);
-	} else if (period.from_label || period.to_label) {
-		snprintf(title, sizeof(title), "%s至%s",
-		    period.from_label ? period.from_label : "开始以来",
-		    period.to_label ? period.to_label : "今");
-	} else {
-		snprintf(title, sizeof(title), "平台开通以来");
-	}
+	bureau_report_period(&o, year, period.from_label, period.to_label, title, sizeof(title));
 	if (cli_period_check("report", o.fig.from, o.fig.to))
 		return 2;
-	o.title = title;
-	o.platform = "科技扶贫在线平台";
 	o.timezone = g->cfg.timezone;
 	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
