@@ -87,37 +87,17 @@ static int
 list_one(void *arg, const struct store_expert *e)
 {
 	struct list_ctx *ctx = arg;
-	char cats[512] = "", open[16], *copy, *item, *save = NULL;
-	const char *cells[7];
+	struct expert_row row;
 
-	if (e->categories) {
-		copy = strdup(e->categories);
-		for (item = copy ? strtok_r(copy, ",", &save) : NULL; item;
-		    item = strtok_r(NULL, ",", &save)) {
-			if (cats[0])
-				strncat(cats, "、", sizeof(cats) - strlen(cats) - 1);
-			strncat(cats, route_rules_name(ctx->rules, item), sizeof(cats) - strlen(cats) - 1);
-		}
-		free(copy);
-	}
-	snprintf(open, sizeof(open), "%d", e->open_count);
-	cells[0] = e->phone;
-	cells[1] = e->name;
-	cells[2] = e->role == ROLE_EXPERT ? "专家" : e->role == ROLE_TRIAGE ? "分诊员" : "信息员";
-	cells[3] = cats[0] ? cats : "-";
-	cells[4] = e->townships ? e->townships : "-";
-	cells[5] = e->removed_at ? "已停用" : e->on_duty ? "在岗" : "暂停";
-	cells[6] = open;
-	table_add(ctx->t, cells);
+	expert_row(ctx->rules, e, &row);
+	table_add(ctx->t, row.cells);
 	return 0;
 }
 
 int
 cmd_expert_list(struct cli_globals *g, int argc, char **argv)
 {
-	static const char *const head[7] = { "手机号", "姓名", "角色", "类别", "包联乡镇", "状态",
-	    "待答" };
-	static const int right[7] = { 0, 0, 0, 0, 0, 0, 1 };
+	static const int right[EXPERT_ROW_COLS] = { 0, 0, 0, 0, 0, 0, 1 };
 	struct list_ctx ctx;
 	struct cli_env env;
 	int rc = 1;
@@ -127,8 +107,8 @@ cmd_expert_list(struct cli_globals *g, int argc, char **argv)
 	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
 	ctx.rules = env.rules;
-	ctx.t = table_new(7, right);
-	table_add(ctx.t, head);
+	ctx.t = table_new(EXPERT_ROW_COLS, right);
+	table_add(ctx.t, expert_row_head);
 	if (store_expert_list(env.s, list_one, &ctx) == STORE_OK) {
 		table_print(ctx.t, stdout);
 		rc = 0;
