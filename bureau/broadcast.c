@@ -26,7 +26,8 @@ bureau_broadcast_prepare(const struct config *cfg, const char *township, const c
 				break;
 		}
 		if (i == cfg->ntownships) {
-			snprintf(err, errlen, "\"%s\" is not in [townships] of %s", township, cfg->path);
+			snprintf(err, errlen, "\"%s\" is not in [townships] of %s", township,
+			    cfg->path);
 			return BUREAU_BC_TOWNSHIP;
 		}
 	}
@@ -35,8 +36,8 @@ bureau_broadcast_prepare(const struct config *cfg, const char *township, const c
 		abort();
 	b->segments = sms_segments(b->body);
 	if (b->segments > cfg->max_segments) {
-		snprintf(err, errlen, "the text takes %d SMS segments with the signature; at most %d "
-		    "([consult] max_segments)", b->segments, cfg->max_segments);
+		snprintf(err, errlen, "the text takes %d SMS segments with the signature; at "
+		    "most %d ([consult] max_segments)", b->segments, cfg->max_segments);
 		return BUREAU_BC_TOO_LONG;
 	}
 	return BUREAU_BC_OK;
@@ -51,7 +52,8 @@ bureau_broadcast(struct store *s, const struct config *cfg, const struct route_r
 	b->code = NULL;
 	if (category) {
 		if ((cat = route_rules_find(rules, category)) == NULL) {
-			snprintf(err, errlen, "no category \"%s\" in %s", category, cfg->rules_path);
+			snprintf(err, errlen, "no category \"%s\" in %s", category,
+			    cfg->rules_path);
 			return BUREAU_BC_CATEGORY;
 		}
 		b->code = cat->code;

@@ -187,8 +187,8 @@ cli_period_option(struct cli_period *p, int c, const char *arg)
 	int64_t t;
 
 	if (bureau_date_parse(arg, &t) != 0)
-		return cli_fail(2, "--%s: \"%s\" is not a date (YYYY-MM-DD)", c == 'f' ? "from" : "to",
-		    arg);
+		return cli_fail(2, "--%s: \"%s\" is not a date (YYYY-MM-DD)",
+		    c == 'f' ? "from" : "to", arg);
 	if (c == 'f') {
 		p->from = t;
 		p->from_label = arg;

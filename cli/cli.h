@@ -60,7 +60,7 @@ struct cli_env {
 int cli_env_open(const struct cli_globals *g, struct cli_env *env, int what);
 void cli_env_close(struct cli_env *env);
 
-/* The database of the config, its folder created if missing (caller closes), or NULL after saying why. */
+/* The database of the config, its folder created if missing (caller closes); NULL: said why. */
 struct store *cli_open_store(const struct config *cfg);
 
 /*
@@ -78,7 +78,7 @@ void cli_period_init(struct cli_period *p);
 /* Take --from (c is 'f') or --to (c is 't'). Returns 0, or 2 after saying what is wrong. */
 int cli_period_option(struct cli_period *p, int c, const char *arg);
 
-/* Refuse a period [from, to) of cmd that ends before it starts. Returns 0, or 2 after saying so. */
+/* Refuse a period [from, to) of cmd that ends before it starts: 0, or 2 after saying so. */
 int cli_period_check(const char *cmd, int64_t from, int64_t to);
 
 /*

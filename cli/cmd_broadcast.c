@@ -61,8 +61,8 @@ cmd_broadcast(struct cli_globals *g, int argc, char **argv)
 	case BUREAU_BC_OK:
 		printf("broadcast #%lld: %lld SMS queued (%d segment%s each)%s%s%s%s\n",
 		    (long long)b.id, (long long)b.queued, b.segments, b.segments == 1 ? "" : "s",
-		    b.code ? ", category " : "", b.code ? b.code : "", township ? ", township " : "",
-		    township ? township : "");
+		    b.code ? ", category " : "", b.code ? b.code : "",
+		    township ? ", township " : "", township ? township : "");
 		rc = 0;
 		break;
 	case BUREAU_BC_CATEGORY:

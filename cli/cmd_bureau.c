@@ -65,7 +65,8 @@ cmd_stats(struct cli_globals *g, int argc, char **argv)
 			o.by = (enum stats_by)v;
 			break;
 		case 'F':
-			if (cli_format_option(optarg, bureau_format_parse, "table, csv or json", &v))
+			if (cli_format_option(optarg, bureau_format_parse, "table, csv or json",
+			    &v))
 				return 2;
 			o.format = (enum stats_format)v;
 			break;
@@ -135,7 +136,8 @@ cmd_report(struct cli_globals *g, int argc, char **argv)
 				return 2;
 			break;
 		case 'F':
-			if (cli_format_option(optarg, bureau_report_format, "text, markdown or json", &v))
+			if (cli_format_option(optarg, bureau_report_format,
+			    "text, markdown or json", &v))
 				return 2;
 			o.format = (enum report_format)v;
 			break;
@@ -282,7 +284,8 @@ cmd_corrections(struct cli_globals *g, int argc, char **argv)
 				return 2;
 			break;
 		case 'F':
-			if (cli_format_option(optarg, bureau_corrections_format, "table or tsv", &format))
+			if (cli_format_option(optarg, bureau_corrections_format, "table or tsv",
+			    &format))
 				return 2;
 			break;
 		default:

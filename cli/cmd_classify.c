@@ -43,8 +43,8 @@ cmd_classify(struct cli_globals *g, int argc, char **argv)
 			line[--len] = '\0';
 		if (len > CLASSIFY_MAX_LINE || !sms_utf8_valid(line, (size_t)len)) {
 			/* Still one line out for each line in, so that the output lines up. */
-			cli_fail(1, "line %ld is not UTF-8 text or longer than %d bytes: not classified",
-			    lineno, CLASSIFY_MAX_LINE);
+			cli_fail(1, "line %ld is not UTF-8 text or longer than %d bytes: not "
+			    "classified", lineno, CLASSIFY_MAX_LINE);
 			printf("%s\t0\t", ROUTE_TRIAGE);
 			fwrite(line, 1, (size_t)len, stdout);
 			putchar('\n');

@@ -68,7 +68,8 @@ cmd_expert_add(struct cli_globals *g, int argc, char **argv)
 		rc = 0;
 		break;
 	case EXPERT_EXISTS:
-		cli_fail(1, "%s (--update changes it, or registers again one who was removed)", err);
+		cli_fail(1, "%s (--update changes it, or registers again one who was removed)",
+		    err);
 		break;
 	default:
 		cli_fail(1, "expert add: %s", err);

@@ -102,7 +102,8 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 		cli_fail(1, "%s", err);
 		goto out;
 	}
-	if ((writer = cli_open_store(&g->cfg)) == NULL || (health = cli_open_store(&g->cfg)) == NULL)
+	if ((writer = cli_open_store(&g->cfg)) == NULL ||
+	    (health = cli_open_store(&g->cfg)) == NULL)
 		goto out;
 	sender = gw_sender_start(&g->cfg, err, sizeof(err));
 	if (sender == NULL) {
