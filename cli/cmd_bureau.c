@@ -18,12 +18,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The figures' settings from the config ([bureau], [quiet]), counted at this moment. */
+/*
+ * What stats and report take alike: the figures' settings from the config ([bureau], [quiet]),
+ * counted at this moment, with --from/--to, --working-time, and --format by the command's
+ * own names of its formats.
+ */
+struct fig_args {
+	struct fig_grade grades[3];	/* fig.grades points here */
+	struct fig_opts fig;
+	struct cli_period period;
+	int (*format_parse)(const char *);
+	const char *format_choices;	/* "table, csv or json" */
+	int format;			/* 0 (the first format) until --format */
+};
+
 static void
-fig_start(const struct cli_globals *g, struct fig_grade grades[3], struct fig_opts *fo)
+fig_args_init(struct fig_args *a, const struct cli_globals *g, int (*format_parse)(const char *),
+    const char *format_choices)
 {
-	bureau_fig_opts(&g->cfg, grades, fo);
-	fo->now = clock_now_ms();
+	memset(a, 0, sizeof(*a));
+	bureau_fig_opts(&g->cfg, a->grades, &a->fig);
+	a->fig.now = clock_now_ms();
+	cli_period_init(&a->period);
+	a->format_parse = format_parse;
+	a->format_choices = format_choices;
+}
+
+/*
+ * Take the option c (getopt_long's value) if it is one of them. Returns 0 when taken, 2 after
+ * saying what is wrong with arg, -1 when c is not one of them.
+ */
+static int
+fig_option(struct fig_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case 'f':
+	case 't':
+		return cli_period_option(&a->period, c, arg);
+	case 'F':
+		return cli_format_option(arg, a->format_parse, a->format_choices, &a->format);
+	case 'w':
+		a->fig.working_time = 1;
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 int
@@ -38,37 +77,23 @@ cmd_stats(struct cli_globals *g, int argc, char **argv)
 		{ "working-time", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fig_grade grades[3];
-	struct cli_period period;
+	struct fig_args fa;
 	struct stats_opts o;
 	struct cli_env env;
 	char err[512];
 	int c, v, rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	fig_start(g, grades, &o.fig);
-	cli_period_init(&period);
+	fig_args_init(&fa, g, bureau_format_parse, "table, csv or json");
 	o.by = BY_CATEGORY;
-	o.format = STATS_TABLE;
 	o.recent = 20;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f':
-		case 't':
-			if (cli_period_option(&period, c, optarg))
-				return 2;
-			break;
 		case 'b':
 			if ((v = bureau_by_parse(optarg)) < 0)
 				return cli_fail(2, "--by: day, week, month, year, category, township, "
 				    "channel or expert");
 			o.by = (enum stats_by)v;
-			break;
-		case 'F':
-			if (cli_format_option(optarg, bureau_format_parse, "table, csv or json",
-			    &v))
-				return 2;
-			o.format = (enum stats_format)v;
 			break;
 		case 'r':
 			v = atoi(optarg);
@@ -76,19 +101,19 @@ cmd_stats(struct cli_globals *g, int argc, char **argv)
 				return cli_fail(2, "--recent: 0..10000");
 			o.recent = v;
 			break;
-		case 'w':
-			o.fig.working_time = 1;
-			break;
 		default:
-			return cli_bad_usage();
+			if ((v = fig_option(&fa, c, optarg)) != 0)
+				return v < 0 ? cli_bad_usage() : v;
 		}
 	}
-	if (cli_period_check("stats", period.from, period.to))
+	if (cli_period_check("stats", fa.period.from, fa.period.to))
 		return 2;
-	o.fig.from = period.from;
-	o.fig.to = period.to;
-	o.from_label = period.from_label;
-	o.to_label = period.to_label;
+	o.fig = fa.fig;
+	o.fig.from = fa.period.from;
+	o.fig.to = fa.period.to;
+	o.from_label = fa.period.from_label;
+	o.to_label = fa.period.to_label;
+	o.format = (enum stats_format)fa.format;
 	o.timezone = g->cfg.timezone;
 	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
@@ -112,8 +137,7 @@ cmd_report(struct cli_globals *g, int argc, char **argv)
 		{ "working-time", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fig_grade grades[3];
-	struct cli_period period;
+	struct fig_args fa;
 	struct report_opts o;
 	struct cli_env env;
 	char err[512], title[64], *end;
@@ -121,40 +145,26 @@ cmd_report(struct cli_globals *g, int argc, char **argv)
 	int c, v, rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	fig_start(g, grades, &o.fig);
-	cli_period_init(&period);
+	fig_args_init(&fa, g, bureau_report_format, "text, markdown or json");
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'y':
+		if (c == 'y') {
 			year = strtol(optarg, &end, 10);
 			if (*end || year < 2000 || year > 2200)
 				return cli_fail(2, "--year: \"%s\" is not a year", optarg);
-			break;
-		case 'f':
-		case 't':
-			if (cli_period_option(&period, c, optarg))
-				return 2;
-			break;
-		case 'F':
-			if (cli_format_option(optarg, bureau_report_format,
-			    "text, markdown or json", &v))
-				return 2;
-			o.format = (enum report_format)v;
-			break;
-		case 'w':
-			o.fig.working_time = 1;
-			break;
-		default:
-			return cli_bad_usage();
+		} else if ((v = fig_option(&fa, c, optarg)) != 0) {
+			return v < 0 ? cli_bad_usage() : v;
 		}
 	}
-	if (year && (period.from_label || period.to_label))
+	if (year && (fa.period.from_label || fa.period.to_label))
 		return cli_fail(2, "report: --year, or --from and --to, not both");
-	o.fig.from = period.from;
-	o.fig.to = period.to;
-	bureau_report_period(&o, year, period.from_label, period.to_label, title, sizeof(title));
+	o.fig = fa.fig;
+	o.fig.from = fa.period.from;
+	o.fig.to = fa.period.to;
+	bureau_report_period(&o, year, fa.period.from_label, fa.period.to_label, title,
+	    sizeof(title));
 	if (cli_period_check("report", o.fig.from, o.fig.to))
 		return 2;
+	o.format = (enum report_format)fa.format;
 	o.timezone = g->cfg.timezone;
 	if (cli_env_open(g, &env, CLI_RULES | CLI_STORE) != 0)
 		return 1;
