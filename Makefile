@@ -49,9 +49,13 @@ CPPFLAGS += -I. -D_GNU_SOURCE -DFARMLINE_VERSION='"$(VERSION)"'
 CFLAGS  += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
-MODULES := common gateway routing experts consult store bureau
-LIB_SRC := $(filter-out gateway/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+# The modules, lowest first (DESIGN.md: Layout). All but cli/ go into libfarmline.a, which the
+# tests, benchmarks and fuzz harnesses link; cli/ is the command line, linked into the binary.
+MODULES := common store routing experts consult bureau gateway cli
+LIB_SRC := $(foreach m,$(filter-out cli,$(MODULES)),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/libfarmline.a
 BIN     := $(BUILD)/farmline
 
@@ -83,7 +87,7 @@ $(BUILD)/obj/routing/normalize.o: $(BUILD)/gen/t2s_keys.inc
 $(BUILD)/obj/routing/normalize.o: CPPFLAGS += -I$(BUILD)/gen
 
 # The files that print FARMLINE_VERSION are built again when it changes.
-$(BUILD)/obj/gateway/main.o $(BUILD)/obj/common/metrics.o: VERSION
+$(BUILD)/obj/cli/main.o $(BUILD)/obj/common/metrics.o: VERSION
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -94,7 +98,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/obj/gateway/main.o $(LIB)
+$(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(LIB)
@@ -283,7 +287,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/farmline $(DESTDIR)$(DOCDIR)
 	@echo "uninstall: $(DESTDIR)$(CONFDIR) and $(DESTDIR)$(STATEDIR) are left as they are"
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/gateway/main.d $(TESTLIB_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTLIB_OBJ:.o=.d) \
 	$(BENCH_SRC:bench/%.c=$(BUILD)/obj/bench/%.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d) \
 	$(INTEG_SRC:tests/integration/%.c=$(BUILD)/obj/tests/integration/%.d)

@@ -90,6 +90,16 @@ one_correction(void *arg, const struct store_correction *c)
 }
 
 int
+bureau_corrections_format(const char *name)
+{
+	if (strcmp(name, "table") == 0)
+		return CORRECTIONS_TABLE;
+	if (strcmp(name, "tsv") == 0)
+		return CORRECTIONS_TSV;
+	return -1;
+}
+
+int
 bureau_corrections(struct store *s, const struct route_rules *rules, struct route_norm *norm,
     int64_t from, int64_t to, enum corrections_format format, FILE *out, char *err,
     size_t errlen)

@@ -16,6 +16,9 @@ struct route_norm;
 
 enum corrections_format { CORRECTIONS_TABLE = 0, CORRECTIONS_TSV };
 
+/* "table", "tsv" → the format; -1 when unknown. */
+int bureau_corrections_format(const char *name);
+
 /* Print the corrections of questions asked in [from, to). 0, or -1 with a reason in err. */
 int bureau_corrections(struct store *s, const struct route_rules *rules,
     struct route_norm *norm, int64_t from, int64_t to, enum corrections_format format,

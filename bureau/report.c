@@ -4,6 +4,7 @@
  */
 #include "bureau/report.h"
 
+#include "bureau/period.h"
 #include "bureau/stats.h"
 #include "common/log.h"
 #include "routing/classify.h"
@@ -261,6 +262,28 @@ print_markdown(const struct report_opts *o, const struct figures *f, const struc
 		fprintf(out, "| %s | %lld | %lld | %.1f%% |\n", g->key, (long long)g->consultations,
 		    (long long)g->answered, pct(g->answered, g->consultations));
 	}
+}
+
+void
+bureau_report_period(struct report_opts *o, long year, const char *from_label,
+    const char *to_label, char *title, size_t len)
+{
+	char date[32];		/* room for any long, though year is 2000..2200 */
+
+	if (year) {
+		snprintf(date, sizeof(date), "%ld-01-01", year);
+		bureau_date_parse(date, &o->fig.from);	/* a year of 2000..2200: always a date */
+		snprintf(date, sizeof(date), "%ld-01-01", year + 1);
+		bureau_date_parse(date, &o->fig.to);
+		snprintf(title, len, "%ld年", year);
+	} else if (from_label || to_label) {
+		snprintf(title, len, "%s至%s", from_label ? from_label : "开始以来",
+		    to_label ? to_label : "今");
+	} else {
+		snprintf(title, len, "平台开通以来");
+	}
+	o->title = title;
+	o->platform = "科技扶贫在线平台";
 }
 
 int

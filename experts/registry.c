@@ -463,3 +463,35 @@ out:
 		fclose(fp);
 	return rc;
 }
+
+const char *const expert_row_head[EXPERT_ROW_COLS] = { "手机号", "姓名", "角色", "类别",
+    "包联乡镇", "状态", "待答" };
+
+void
+expert_row(const struct route_rules *rules, const struct store_expert *e,
+    struct expert_row *row)
+{
+	char *cats = row->categories, *copy, *item, *save = NULL;
+	size_t size = sizeof(row->categories);
+
+	cats[0] = '\0';
+	if (e->categories) {
+		copy = strdup(e->categories);
+		for (item = copy ? strtok_r(copy, ",", &save) : NULL; item;
+		    item = strtok_r(NULL, ",", &save)) {
+			if (cats[0])
+				strncat(cats, "、", size - strlen(cats) - 1);
+			strncat(cats, route_rules_name(rules, item), size - strlen(cats) - 1);
+		}
+		free(copy);
+	}
+	snprintf(row->open, sizeof(row->open), "%d", e->open_count);
+	row->cells[0] = e->phone;
+	row->cells[1] = e->name;
+	row->cells[2] = e->role == ROLE_EXPERT ? "专家" : e->role == ROLE_TRIAGE ? "分诊员" :
+	    "信息员";
+	row->cells[3] = cats[0] ? cats : "-";
+	row->cells[4] = e->townships ? e->townships : "-";
+	row->cells[5] = e->removed_at ? "已停用" : e->on_duty ? "在岗" : "暂停";
+	row->cells[6] = row->open;
+}

@@ -57,6 +57,25 @@ enum expert_reg expert_register(struct store *s, const struct expert_known *know
 int expert_remove(struct store *s, const char *phone, int64_t now, struct store_expert *out,
     char *err, size_t errlen);
 
+/* The columns of the bureau's list of people (`farmline expert list`): the heading. */
+#define EXPERT_ROW_COLS 7
+extern const char *const expert_row_head[EXPERT_ROW_COLS];
+
+/* One person as a row of that list; the cells borrow from the person and from the row. */
+struct expert_row {
+	const char *cells[EXPERT_ROW_COLS];
+	char categories[512];	/* the categories' names in rules, joined by "、" */
+	char open[16];		/* open_count */
+};
+
+/*
+ * Fill row with e: phone, name, role, the categories by their names in rules ("-": none),
+ * townships ("-": any), status (removed, on duty, off duty) and open questions. The cells
+ * are valid while e and row are.
+ */
+void expert_row(const struct route_rules *rules, const struct store_expert *e,
+    struct expert_row *row);
+
 /*
  * Import a CSV file (UTF-8, optional BOM, a header row naming the columns phone, name,
  * categories, townships, role). All rows or none: the first bad row stops the import with

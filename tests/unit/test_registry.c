@@ -275,6 +275,49 @@ test_a_removed_expert_keeps_history_but_is_no_longer_staff(void **state)
 	assert_int_equal(picked, id);
 }
 
+static void
+test_a_row_of_the_list_names_categories_role_and_status(void **state)
+{
+	struct fixture *f = *state;
+	struct store_expert e;
+	struct expert_row row;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.phone, sizeof(e.phone), "+8613900000002");
+	e.name = "王专家";
+	e.role = ROLE_EXPERT;
+	e.on_duty = 1;
+	e.categories = "poultry,livestock,nosuch";
+	e.open_count = 3;
+	expert_row(f->rules, &e, &row);
+	assert_string_equal(row.cells[0], "+8613900000002");
+	assert_string_equal(row.cells[1], "王专家");
+	assert_string_equal(row.cells[2], "专家");
+	assert_string_equal(row.cells[3], "家禽、畜牧、nosuch");
+	assert_string_equal(row.cells[4], "-");
+	assert_string_equal(row.cells[5], "在岗");
+	assert_string_equal(row.cells[6], "3");
+
+	e.role = ROLE_COMMISSIONER;
+	e.categories = NULL;
+	e.townships = "舜山镇";
+	e.removed_at = 100;
+	e.open_count = 0;
+	expert_row(f->rules, &e, &row);
+	assert_string_equal(row.cells[2], "信息员");
+	assert_string_equal(row.cells[3], "-");
+	assert_string_equal(row.cells[4], "舜山镇");
+	assert_string_equal(row.cells[5], "已停用");
+	assert_string_equal(row.cells[6], "0");
+
+	e.role = ROLE_TRIAGE;
+	e.removed_at = 0;
+	e.on_duty = 0;
+	expert_row(f->rules, &e, &row);
+	assert_string_equal(row.cells[2], "分诊员");
+	assert_string_equal(row.cells[5], "暂停");
+}
+
 int
 main(void)
 {
@@ -287,6 +330,7 @@ main(void)
 		T(test_a_bad_row_stops_the_import_and_nothing_is_kept),
 		T(test_townships_must_be_those_of_the_config),
 		T(test_a_removed_expert_keeps_history_but_is_no_longer_staff),
+		T(test_a_row_of_the_list_names_categories_role_and_status),
 	};
 #undef T
 
