@@ -1,7 +1,7 @@
 /*
  * The HTTP server (libmicrohttpd): provider webhooks in, health out.
  *
- *   POST /sms/inbound          the generic provider (also /sms/http)
+ *   POST /sms/inbound[/token]  the generic provider (also /sms/http), with its secret
  *   GET|POST /sms/<provider>[/token]    inbound SMS       (provider_<name>.c parses)
  *   GET|POST /dlr/<provider>[/token]    delivery reports
  *   POST /ussd/<provider>               USSD steps        (ussd.c)
@@ -323,7 +323,7 @@ webhook(struct request *req, const char *method, const char *url, const char *re
 	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0, idx, status = 0;
 	enum MHD_Result ret;
 
-	if (kind == KIND_SMS && strcmp(rest, "inbound") == 0)
+	if (kind == KIND_SMS && namelen == 7 && strncmp(rest, "inbound", 7) == 0)
 		idx = find_provider(h, "http", 4);	/* DESIGN.md's name for the generic one */
 	else
 		idx = find_provider(h, rest, namelen);
@@ -707,9 +707,18 @@ open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t er
 			snprintf(err, errlen, "%s", why);
 			return -1;
 		}
+		if (ops->webhooks && !ops->webhooks(p, why, sizeof(why))) {
+			/* Opened to send only: its secret is not configured, so nothing comes in. */
+			log_info("http: %s webhooks off: %s", ops->name, why);
+			ops->close(p);
+			continue;
+		}
 		h->ops[h->nprov] = ops;
 		h->prov[h->nprov++] = p;
-		log_info("http: %s webhooks on", ops->name);
+		if (ops->webhooks)
+			log_info("http: %s webhooks on: %s", ops->name, why);
+		else
+			log_info("http: %s webhooks on", ops->name);
 	}
 	return 0;
 }

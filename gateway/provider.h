@@ -64,6 +64,12 @@ struct gw_provider_ops {
 	struct gw_provider *(*open)(const struct config *cfg, int *unconfigured, char *err,
 	    size_t errlen);
 	void (*close)(struct gw_provider *p);
+	/*
+	 * Whether the opened provider's webhooks are on: 1 with what is on and how it is
+	 * authenticated in what, or 0 with why not (its secret is not configured: a provider
+	 * opened only to send). NULL: on whenever the provider opens.
+	 */
+	int (*webhooks)(struct gw_provider *p, char *what, size_t wlen);
 
 	/*
 	 * Whether a webhook request (any kind: SMS, report, USSD) may come in at all — a secret in

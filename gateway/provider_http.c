@@ -1,7 +1,10 @@
 /*
  * The generic HTTP provider of DESIGN.md.
  *   inbound   POST /sms/inbound (or /sms/http): form-encoded or JSON with from, to, text, id
- *   reports   POST /dlr/http: form or JSON with id (ours), status (delivered|failed), reason
+ *   reports   POST /dlr/http: form or JSON with id (the provider's, or our reference), status
+ *             (delivered|failed), reason
+ *   Each webhook carries [http] inbound_token, as "Authorization: Bearer <token>" or at the end
+ *   of its path (/sms/inbound/<token>); without the token configured they are off (404).
  *   outbound  POST {"id","from","to","text"} as JSON to [provider] url; 2xx is accepted (a JSON
  *             "id" in the reply is kept), 408/429/5xx/no answer is tried again, the rest fails.
  */
@@ -9,33 +12,86 @@
 
 #include "common/config.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct gw_provider {
 	char *url;
+	char *token;		/* [http] inbound_token; NULL: the webhooks are off */
 };
 
+/* Whether bind is a loopback address (127.0.0.0/8, ::1): nothing from outside reaches it. */
+static int
+loopback_bind(const char *bind)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, bind, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, bind, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+/*
+ * Open for sending ([provider] type = http), for receiving ([http] inbound_token), or both;
+ * with neither the provider is unconfigured and its webhooks stay off.
+ */
 static struct gw_provider *
 http_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 {
 	struct gw_provider *p;
 	int outbound = strcmp(cfg->provider_type, "http") == 0;
+	const char *token = cfg->inbound_token ? cfg->inbound_token : "";
 
 	*unconfigured = 0;
+	if (!outbound && token[0] == '\0') {
+		*unconfigured = 1;
+		return NULL;
+	}
 	if (outbound && (cfg->provider_url == NULL || (strncmp(cfg->provider_url, "http://", 7) != 0 &&
 	    strncmp(cfg->provider_url, "https://", 8) != 0))) {
 		snprintf(err, errlen, "[provider] url: type http needs an http:// or https:// URL");
+		return NULL;
+	}
+	if (token[0] && !gw_path_token_ok(token)) {
+		snprintf(err, errlen, "[http] inbound_token: at least %d letters, digits, - and _",
+		    WEBHOOK_MIN_TOKEN);
+		return NULL;
+	}
+	if (strcmp(token, CONFIG_WALKTHROUGH_TOKEN) == 0 && !loopback_bind(cfg->bind)) {
+		snprintf(err, errlen, "%s%s[http] inbound_token: \"%s\" is the token shipped for "
+		    "trying farmline on 127.0.0.1, and [http] bind is %s: set a secret of your own "
+		    "(%d+ letters, digits, - and _, e.g. from `openssl rand -hex 24`)",
+		    cfg->path ? cfg->path : "", cfg->path ? ": " : "", CONFIG_WALKTHROUGH_TOKEN,
+		    cfg->bind, WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		abort();
 	p->url = gw_strdup(cfg->provider_url);
+	p->token = token[0] ? gw_strdup(token) : NULL;
 	return p;
+}
+
+static int
+http_webhooks(struct gw_provider *p, char *what, size_t wlen)
+{
+	if (p->token == NULL) {
+		snprintf(what, wlen, "[http] inbound_token is not set: /sms/inbound, /sms/http and "
+		    "/dlr/http are off");
+		return 0;
+	}
+	snprintf(what, wlen, "/sms/inbound, /sms/http and /dlr/http, with Authorization: Bearer "
+	    "<[http] inbound_token> (or the token at the end of the path)");
+	return 1;
 }
 
 static void
@@ -44,6 +100,7 @@ http_close(struct gw_provider *p)
 	if (p == NULL)
 		return;
 	free(p->url);
+	free(p->token);
 	free(p);
 }
 
@@ -251,18 +308,18 @@ http_map_reply(struct gw_provider *p, long status, const char *body, size_t len,
 	json_decref(reply);
 }
 
-/* Nothing may follow the provider's name in its webhooks' paths. */
+/* Every webhook carries [http] inbound_token: in the Authorization header or the path. */
 static int
 http_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
 {
-	(void)p;
-	return gw_check_path(req, NULL, reason, rlen);
+	return gw_check_secret(req, p->token, reason, rlen);
 }
 
 const struct gw_provider_ops gw_provider_http = {
 	.name = "http",
 	.open = http_open,
 	.close = http_close,
+	.webhooks = http_webhooks,
 	.check = http_check,
 	.parse_sms = http_parse_sms,
 	.parse_dlr = http_parse_dlr,

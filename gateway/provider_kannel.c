@@ -73,6 +73,13 @@ kannel_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 		snprintf(err, errlen, "[kannel] dlr_url: an http:// or https:// URL of /dlr/kannel");
 		return NULL;
 	}
+	/* Reports come back through /dlr/kannel/<token>: without the token it is off. */
+	if (cfg->kannel_dlr_url[0] && (cfg->kannel_token[0] == '\0' ||
+	    strstr(cfg->kannel_dlr_url, cfg->kannel_token) == NULL)) {
+		snprintf(err, errlen, "[kannel] dlr_url: delivery reports need [kannel] token, and "
+		    "the URL ends in it: http://<farmline>/dlr/kannel/<token>");
+		return NULL;
+	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		abort();
@@ -503,9 +510,21 @@ kannel_map_reply(struct gw_provider *p, long status, const char *body, size_t le
 }
 
 static int
+kannel_webhooks(struct gw_provider *p, char *what, size_t wlen)
+{
+	if (p->token == NULL) {
+		snprintf(what, wlen, "[kannel] token is not set: /sms/kannel and /dlr/kannel are off");
+		return 0;
+	}
+	snprintf(what, wlen, "/sms/kannel/<token> and /dlr/kannel/<token> ([kannel] token)");
+	return 1;
+}
+
+/* Every webhook's path ends in [kannel] token. */
+static int
 kannel_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
 {
-	return gw_check_path(req, p->token, reason, rlen);
+	return gw_check_secret_path(req, p->token, reason, rlen);
 }
 
 const struct gw_provider_ops gw_provider_kannel = {
@@ -513,6 +532,7 @@ const struct gw_provider_ops gw_provider_kannel = {
 	.get_allowed = 1,
 	.open = kannel_open,
 	.close = kannel_close,
+	.webhooks = kannel_webhooks,
 	.check = kannel_check,
 	.parse_sms = kannel_parse_sms,
 	.sms_reply = kannel_sms_reply,

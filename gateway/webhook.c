@@ -358,20 +358,78 @@ gw_path_token_ok(const char *token)
  * digests in constant time, so that not even the length of the right one shows in the timing.
  */
 int
-gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+gw_token_equal(const char *given, const char *token)
 {
-	const char *given = req->tail && req->tail[0] == '/' ? req->tail + 1 : "";
 	unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
 	unsigned int alen = 0, blen = 0;
 
-	if (token[0] == '\0' ||
-	    !EVP_Digest(given, strlen(given), a, &alen, EVP_sha256(), NULL) ||
-	    !EVP_Digest(token, strlen(token), b, &blen, EVP_sha256(), NULL) ||
-	    alen != blen || CRYPTO_memcmp(a, b, alen) != 0) {
+	return token != NULL && token[0] != '\0' && given != NULL &&
+	    EVP_Digest(given, strlen(given), a, &alen, EVP_sha256(), NULL) &&
+	    EVP_Digest(token, strlen(token), b, &blen, EVP_sha256(), NULL) &&
+	    alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+int
+gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	const char *given = req->tail && req->tail[0] == '/' ? req->tail + 1 : "";
+
+	if (!gw_token_equal(given, token)) {
 		snprintf(reason, rlen, "missing or wrong token in the URL");
 		return 403;
 	}
 	return 0;
+}
+
+int
+gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	char given[256];	/* longer than any token the configuration takes */
+	const char *auth;
+	size_t n;
+
+	if (token == NULL || token[0] == '\0') {
+		snprintf(reason, rlen, "no such path");
+		return 404;
+	}
+	if (req->tail && req->tail[0])
+		return gw_check_path_token(req, token, reason, rlen);
+	auth = gw_req_header(req, "Authorization");
+	if (auth == NULL) {
+		snprintf(reason, rlen, "authentication needed: Authorization: Bearer <token>, or "
+		    "the token at the end of the path");
+		return 401;
+	}
+	while (*auth == ' ')
+		auth++;
+	if (strncasecmp(auth, "Bearer ", 7) != 0) {
+		snprintf(reason, rlen, "the Authorization header must be Bearer <token>");
+		return 401;
+	}
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	n = strlen(auth);
+	while (n > 0 && auth[n - 1] == ' ')
+		n--;
+	if (n < sizeof(given)) {
+		memcpy(given, auth, n);
+		given[n] = '\0';
+		if (gw_token_equal(given, token))
+			return 0;
+	}
+	snprintf(reason, rlen, "wrong token");
+	return 403;
+}
+
+int
+gw_check_secret_path(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	if (token == NULL || token[0] == '\0') {
+		snprintf(reason, rlen, "no such path");
+		return 404;
+	}
+	return gw_check_path_token(req, token, reason, rlen);
 }
 
 int

@@ -116,6 +116,17 @@ void gw_webhook_free(struct gw_webhook *wh);
  */
 int gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen);
 /*
+ * The check of a webhook whose secret is required: no token configured, 404 (off); a path
+ * ending in "/<token>", as gw_check_path_token; else "Authorization: Bearer <token>" (401
+ * without it, 403 when wrong). 0 when it matches.
+ */
+int gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_t rlen);
+/* As gw_check_secret, but the token must be in the path (providers that cannot add headers). */
+int gw_check_secret_path(const struct gw_req *req, const char *token, char *reason,
+    size_t rlen);
+/* Whether given is token, compared as SHA-256 digests in constant time (empty never matches). */
+int gw_token_equal(const char *given, const char *token);
+/*
  * The path check of a provider whose token is optional: with a token (non-empty), as
  * gw_check_path_token; without, nothing may follow the provider's name (404).
  */
