@@ -160,7 +160,7 @@ run_dlr(struct consult *c, int64_t now, void *arg)
 {
 	struct request *req = arg;
 	const struct gw_dlr *d = &req->wh.dlr;
-	struct report_in r = { req->ops->name, d->our_id, d->provider_id,
+	struct report_in r = { req->ops->name, d->ref, d->provider_id,
 	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
 	    REPORT_FAILED : REPORT_PENDING, d->reason, d->opted_out };
 	int found = 0;

@@ -17,11 +17,16 @@ struct curl_slist;
 
 /* One outbound SMS. */
 struct gw_outbound {
-	int64_t id;		/* our message id: the provider's idempotency key where it has one */
+	int64_t id;		/* our message id */
 	const char *from;
 	const char *to;
 	const char *text;
 	int segments;
+	/*
+	 * Our report reference: unguessable and the same on every attempt, so the idempotency
+	 * key where a provider has one and what its reports may name the message by (NULL: none).
+	 */
+	const char *ref;
 };
 
 enum gw_send_status { GW_SEND_OK, GW_SEND_RETRY, GW_SEND_FAIL };

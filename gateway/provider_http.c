@@ -223,12 +223,22 @@ http_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	return rc;
 }
 
+/* Printable ASCII, no space (an id). */
+static int
+printable(const char *s)
+{
+	for (; *s; s++) {
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhook *wh,
     char *reason, size_t rlen)
 {
 	struct fields f;
-	char *end;
 	int rc;
 
 	(void)p;
@@ -236,10 +246,15 @@ http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhoo
 	if (rc)
 		goto out;
 	rc = 400;
-	if (f.v[F_ID] == NULL || (wh->dlr.our_id = strtoll(f.v[F_ID], &end, 10)) <= 0 || *end) {
-		snprintf(reason, rlen, "id: our message id, a number");
+	/* The id we sent (our reference) or the one the provider answered with: either names it. */
+	if (f.v[F_ID] == NULL || f.v[F_ID][0] == '\0' || strlen(f.v[F_ID]) != f.len[F_ID] ||
+	    f.len[F_ID] > WEBHOOK_MAX_ID || !printable(f.v[F_ID])) {
+		snprintf(reason, rlen, "id: the message's id, as farmline sent it or as you answered "
+		    "(1 to %d printable characters)", WEBHOOK_MAX_ID);
 		goto out;
 	}
+	wh->dlr.ref = gw_strdup(f.v[F_ID]);
+	wh->dlr.provider_id = gw_strdup(f.v[F_ID]);
 	if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "delivered") == 0) {
 		wh->dlr.status = DLR_DELIVERED;
 	} else if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "failed") == 0) {
@@ -266,9 +281,12 @@ http_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_req
     char *err, size_t errlen)
 {
 	json_t *body;
-	char id[32];
+	char id[80];
 
+	/* The reference, which a report may name it by; our row id would be guessable. */
 	snprintf(id, sizeof(id), "%lld", (long long)m->id);
+	if (m->ref)
+		snprintf(id, sizeof(id), "%s", m->ref);
 	body = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "from", m->from, "to", m->to,
 	    "text", m->text);
 	req->body = body ? json_dumps(body, JSON_COMPACT) : NULL;

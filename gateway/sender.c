@@ -23,6 +23,7 @@
 #include "store/store.h"
 
 #include <curl/curl.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +162,11 @@ record(struct gw_sender *s, const struct outcome *o)
 		rc = store_outbox_failed(s->store, m->id, r->error, o->at);
 		break;
 	}
-	if (rc == STORE_OK && r->opted_out)
+	/*
+	 * STORE_NOTFOUND: the row has moved on meanwhile (a delivery report came first): the
+	 * outcome changes nothing, and the message is not sent again.
+	 */
+	if ((rc == STORE_OK || rc == STORE_NOTFOUND) && r->opted_out)
 		rc = store_farmer_opt_out_phone(s->store, m->recipient);
 	return rc;
 }
@@ -309,6 +314,7 @@ start_one(struct gw_sender *s, struct store_msg *m)
 	out.to = m->recipient;
 	out.text = m->body;
 	out.segments = m->segments;
+	out.ref = m->report_ref;
 	memset(&r, 0, sizeof(r));
 	m->attempts++;		/* the one being made */
 	if (s->ops->send) {
@@ -389,6 +395,33 @@ finish_done(struct gw_sender *s)
 }
 
 /*
+ * A new report reference into *out (caller frees): 128 random bits from OpenSSL's generator as
+ * 32 hexadecimal digits, so that nobody can name a message in a forged report. 0, or -1 (*out
+ * untouched) when there is no randomness to be had.
+ */
+static int
+make_ref(char **out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	char *ref;
+	size_t i;
+
+	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+		return -1;
+	ref = malloc(sizeof(raw) * 2 + 1);
+	if (ref == NULL)
+		abort();
+	for (i = 0; i < sizeof(raw); i++) {
+		ref[2 * i] = hex[raw[i] >> 4];
+		ref[2 * i + 1] = hex[raw[i] & 15];
+	}
+	ref[sizeof(raw) * 2] = '\0';
+	*out = ref;
+	return 0;
+}
+
+/*
  * Start what is due, as far as free slots and the cap allow; returns how many started. The
  * messages are marked "sending" in one transaction before any request goes out.
  */
@@ -421,7 +454,14 @@ start_due(struct gw_sender *s)
 	}
 	rc = n ? store_begin(s->store) : STORE_OK;
 	for (i = 0; rc == STORE_OK && i < n; i++) {
-		rc = store_outbox_sending(s->store, rows[i].id, s->ops->name, now);
+		/* Its report reference is made once, on the first attempt, and kept. */
+		if (rows[i].report_ref == NULL && make_ref(&rows[i].report_ref) != 0) {
+			store_trouble(s, "make a report reference (no randomness)");
+			rc = STORE_ERR;
+			break;
+		}
+		rc = store_outbox_sending(s->store, rows[i].id, s->ops->name, rows[i].report_ref,
+		    now);
 		marked[i] = rc == STORE_OK;
 		if (rc == STORE_NOTFOUND)
 			rc = STORE_OK;	/* withdrawn or taken meanwhile */

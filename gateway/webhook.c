@@ -331,6 +331,7 @@ gw_webhook_free(struct gw_webhook *wh)
 		free(wh->msgs[i].text);
 		free(wh->msgs[i].id);
 	}
+	free(wh->dlr.ref);
 	free(wh->dlr.provider_id);
 	free(wh->dlr.reason);
 	memset(wh, 0, sizeof(*wh));
@@ -420,6 +421,15 @@ gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_
 	}
 	snprintf(reason, rlen, "wrong token");
 	return 403;
+}
+
+int
+gw_ref_ok(const char *ref)
+{
+	size_t n = strlen(ref);
+
+	return n >= WEBHOOK_MIN_TOKEN && n <= 64 && strspn(ref, "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
 }
 
 int

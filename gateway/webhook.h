@@ -85,7 +85,7 @@ struct gw_msg {
 enum gw_dlr_status { DLR_PENDING = 0, DLR_DELIVERED, DLR_FAILED };
 
 struct gw_dlr {
-	int64_t our_id;		/* our message id, when the provider echoes it (Kannel) */
+	char *ref;		/* our report reference, when the provider echoes it (Kannel) */
 	char *provider_id;	/* else the provider's id for the message */
 	enum gw_dlr_status status;
 	char *reason;		/* why it failed, or NULL */
@@ -133,6 +133,9 @@ int gw_token_equal(const char *given, const char *token);
 int gw_check_path(const struct gw_req *req, const char *token, char *reason, size_t rlen);
 /* A configured token fit for a URL: empty (off), or 16+ letters, digits, '-' and '_'. */
 int gw_path_token_ok(const char *token);
+
+/* Whether ref looks like a report reference farmline makes: 16 to 64 letters and digits. */
+int gw_ref_ok(const char *ref);
 
 /* A string copy, or NULL for NULL. Aborts when memory runs out. */
 char *gw_strdup(const char *s);

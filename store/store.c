@@ -166,6 +166,17 @@ static const char *const migrations[] = {
 	"  WHERE direction = 'out' AND broadcast_id IS NULL;"
 	"CREATE INDEX messages_outbox_broadcast ON messages(status, next_attempt_at)"
 	"  WHERE direction = 'out' AND broadcast_id IS NOT NULL;",
+
+	/*
+	 * ---- webhooks (issue 13): delivery reports bound to what was sent ----
+	 * 5: the reference farmline makes up for an outbound message when it first hands it to a
+	 * provider (random, unguessable) and gives the provider to echo in its reports (Kannel's
+	 * dlr-url, the generic provider's "id"); a report names it or the provider's own id.
+	 */
+	"ALTER TABLE messages ADD COLUMN report_ref TEXT;"
+	"CREATE UNIQUE INDEX messages_out_report_ref ON messages(report_ref)"
+	"  WHERE report_ref IS NOT NULL;",
+	/* ---- end of webhooks ---- */
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

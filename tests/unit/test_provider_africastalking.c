@@ -280,7 +280,8 @@ static void
 test_messaging_api_request(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+254711082300", "Ukungu: nyunyiza dawa & 天麻", 1 };
+	struct gw_outbound m = { 7, "10690000", "+254711082300", "Ukungu: nyunyiza dawa & 天麻", 1,
+	    NULL };
 	struct gw_out_request req;
 	char err[256];
 
@@ -301,7 +302,7 @@ static void
 test_without_a_sender_the_account_default_is_used(void **state)
 {
 	const struct gw_provider_ops *ops = gw_provider_find("africastalking");
-	struct gw_outbound m = { 8, "10690000", "+254711082300", "hi", 1 };
+	struct gw_outbound m = { 8, "10690000", "+254711082300", "hi", 1, NULL };
 	struct gw_out_request req;
 	struct gw_provider *p;
 	struct config cfg;

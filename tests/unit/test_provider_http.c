@@ -284,28 +284,29 @@ struct dlr_case {
 	const char *name;
 	struct req_in in;
 	int status;
-	long long our_id;
+	const char *id;		/* the reference or the provider's id it names */
 	enum gw_dlr_status dlr;
 	const char *reason;	/* the stored reason, or part of the error */
 };
 
 static const struct dlr_case dlr_cases[] = {
-	{ "form delivered", { NULL, FORM, "id=7&status=delivered", 0 }, 0, 7, DLR_DELIVERED,
-	    NULL },
+	{ "form delivered", { NULL, FORM, "id=0123456789abcdef0123456789abcdef&status=delivered",
+	    0 }, 0, "0123456789abcdef0123456789abcdef", DLR_DELIVERED, NULL },
 	{ "json failed with a reason", { NULL, JSON,
-	    "{\"id\":\"8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0, 8,
-	    DLR_FAILED, "absent subscriber" },
+	    "{\"id\":\"prov-8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0,
+	    "prov-8", DLR_FAILED, "absent subscriber" },
 	{ "a reason with control characters is cleaned", { NULL, FORM,
-	    "id=9&status=failed&reason=a%0Ab%1B", 0 }, 0, 9, DLR_FAILED, "a?b?" },
-	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0, 10,
-	    DLR_DELIVERED, NULL },
-	{ "missing id", { NULL, FORM, "status=delivered", 0 }, 400, 0, 0, "id:" },
-	{ "id not a number", { NULL, FORM, "id=abc&status=delivered", 0 }, 400, 0, 0, "id:" },
-	{ "id zero", { NULL, FORM, "id=0&status=delivered", 0 }, 400, 0, 0, "id:" },
-	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, 0, 0, "status:" },
-	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, 0, 0,
+	    "id=9&status=failed&reason=a%0Ab%1B", 0 }, 0, "9", DLR_FAILED, "a?b?" },
+	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0,
+	    "10", DLR_DELIVERED, NULL },
+	{ "missing id", { NULL, FORM, "status=delivered", 0 }, 400, NULL, 0, "id:" },
+	{ "empty id", { NULL, FORM, "id=&status=delivered", 0 }, 400, NULL, 0, "id:" },
+	{ "id with a space", { NULL, FORM, "id=a+b&status=delivered", 0 }, 400, NULL, 0, "id:" },
+	{ "id with a NUL", { NULL, FORM, "id=a%00b&status=delivered", 0 }, 400, NULL, 0, "id:" },
+	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, NULL, 0, "status:" },
+	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, NULL, 0,
 	    "given twice" },
-	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, 0, 0,
+	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, NULL, 0,
 	    "Content-Type" },
 };
 
@@ -330,9 +331,10 @@ test_delivery_reports_parse_as_the_table_says(void **state)
 			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
 		if (status == 0) {
 			assert_true(wh.has_dlr);
-			assert_int_equal(wh.dlr.our_id, c->our_id);
+			/* Either names it: the store tries our reference, then the provider's id. */
+			assert_string_equal(wh.dlr.ref, c->id);
+			assert_string_equal(wh.dlr.provider_id, c->id);
 			assert_int_equal(wh.dlr.status, c->dlr);
-			assert_null(wh.dlr.provider_id);
 			if (c->reason)
 				assert_string_equal(wh.dlr.reason, c->reason);
 			else
@@ -348,7 +350,8 @@ static void
 test_request_is_the_json_of_design_md(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1 };
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1,
+	    "0123456789abcdef0123456789abcdef" };
 	struct gw_out_request req;
 	char err[256];
 	json_t *body;
@@ -364,7 +367,9 @@ test_request_is_the_json_of_design_md(void **state)
 	body = json_loadb(req.body, req.len, 0, NULL);
 	assert_non_null(body);
 	assert_int_equal(json_object_size(body), 4);
-	assert_string_equal(json_string_value(json_object_get(body, "id")), "7");
+	/* The id is the report reference: what a report names it by, and nobody can guess. */
+	assert_string_equal(json_string_value(json_object_get(body, "id")),
+	    "0123456789abcdef0123456789abcdef");
 	assert_string_equal(json_string_value(json_object_get(body, "from")), "10690000");
 	assert_string_equal(json_string_value(json_object_get(body, "to")), "+8613800000001");
 	assert_string_equal(json_string_value(json_object_get(body, "text")), "鹅苗死亡很多怎么办");
@@ -376,7 +381,7 @@ static void
 test_text_that_is_not_utf8_fails_to_build(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1 };
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1, NULL };
 	struct gw_out_request req;
 	char err[256];
 
