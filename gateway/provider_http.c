@@ -1,11 +1,12 @@
 /*
  * The generic HTTP provider of DESIGN.md.
  *   inbound   POST /sms/inbound (or /sms/http): form-encoded or JSON with from, to, text, id
- *   reports   POST /dlr/http: form or JSON with id (the provider's, or our reference), status
- *             (delivered|failed), reason
+ *   reports   POST /dlr/http: form or JSON with ref (the reference farmline sent) or id (the
+ *             provider's own, from its answer), status (delivered|failed), reason
  *   Each webhook carries [http] inbound_token, as "Authorization: Bearer <token>" or at the end
  *   of its path (/sms/inbound/<token>); without the token configured they are off (404).
- *   outbound  POST {"id","from","to","text"} as JSON to [provider] url; 2xx is accepted (a JSON
+ *   outbound  POST {"id","ref","from","to","text"} as JSON to [provider] url (id ours, the same
+ *             on every attempt; ref unguessable, for reports); 2xx is accepted (a JSON
  *             "id" in the reply is kept), 408/429/5xx/no answer is tried again, the rest fails.
  */
 #include "gateway/provider.h"
@@ -104,9 +105,9 @@ http_close(struct gw_provider *p)
 	free(p);
 }
 
-enum field { F_FROM, F_TO, F_TEXT, F_ID, F_STATUS, F_REASON, F_COUNT };
+enum field { F_FROM, F_TO, F_TEXT, F_ID, F_STATUS, F_REASON, F_REF, F_COUNT };
 static const char *const field_names[F_COUNT] = { "from", "to", "text", "id", "status",
-    "reason" };
+    "reason", "ref" };
 
 struct fields {
 	char *v[F_COUNT];
@@ -223,10 +224,16 @@ http_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	return rc;
 }
 
-/* Printable ASCII, no space (an id). */
+/* Field i absent, or an id: 1 to WEBHOOK_MAX_ID printable ASCII characters, no space. */
 static int
-printable(const char *s)
+id_ok(const struct fields *f, int i)
 {
+	const char *s = f->v[i];
+
+	if (s == NULL)
+		return 1;
+	if (s[0] == '\0' || strlen(s) != f->len[i] || f->len[i] > WEBHOOK_MAX_ID)
+		return 0;
 	for (; *s; s++) {
 		if (*s < 0x21 || *s > 0x7e)
 			return 0;
@@ -246,14 +253,16 @@ http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhoo
 	if (rc)
 		goto out;
 	rc = 400;
-	/* The id we sent (our reference) or the one the provider answered with: either names it. */
-	if (f.v[F_ID] == NULL || f.v[F_ID][0] == '\0' || strlen(f.v[F_ID]) != f.len[F_ID] ||
-	    f.len[F_ID] > WEBHOOK_MAX_ID || !printable(f.v[F_ID])) {
-		snprintf(reason, rlen, "id: the message's id, as farmline sent it or as you answered "
-		    "(1 to %d printable characters)", WEBHOOK_MAX_ID);
+	/*
+	 * ref, the reference farmline sent with the message, or id, the provider's own id for it
+	 * (as its answer gave it): either names it. Our own row id would be guessable: never.
+	 */
+	if (!id_ok(&f, F_REF) || !id_ok(&f, F_ID) || (f.v[F_REF] == NULL && f.v[F_ID] == NULL)) {
+		snprintf(reason, rlen, "ref (as farmline sent it) or id (as you answered it): 1 to "
+		    "%d printable characters", WEBHOOK_MAX_ID);
 		goto out;
 	}
-	wh->dlr.ref = gw_strdup(f.v[F_ID]);
+	wh->dlr.ref = gw_strdup(f.v[F_REF]);
 	wh->dlr.provider_id = gw_strdup(f.v[F_ID]);
 	if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "delivered") == 0) {
 		wh->dlr.status = DLR_DELIVERED;
@@ -281,14 +290,16 @@ http_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_req
     char *err, size_t errlen)
 {
 	json_t *body;
-	char id[80];
+	char id[32];
 
-	/* The reference, which a report may name it by; our row id would be guessable. */
+	/* id: ours, the same on every attempt (an idempotency key); ref: what a report names. */
 	snprintf(id, sizeof(id), "%lld", (long long)m->id);
-	if (m->ref)
-		snprintf(id, sizeof(id), "%s", m->ref);
 	body = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "from", m->from, "to", m->to,
 	    "text", m->text);
+	if (body && m->ref && json_object_set_new(body, "ref", json_string(m->ref)) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
 	req->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (req->body == NULL) {

@@ -182,8 +182,8 @@ test_no_full_phone_number_in_the_log(void **state)
 	{
 		char *ref = fl_qs(g_w->db, "SELECT report_ref FROM messages WHERE id = 2");
 
-		snprintf(body, sizeof(body), "{\"id\":\"%s\",\"status\":\"failed\",\"reason\":"
-		    "\"subscriber %s unreachable, tel%s\"}", ref ? ref : "2", F1, F1 + 3);
+		snprintf(body, sizeof(body), "{\"ref\":\"%s\",\"status\":\"failed\",\"reason\":"
+		    "\"subscriber %s unreachable, tel%s\"}", ref ? ref : "none", F1, F1 + 3);
 		free(ref);
 	}
 	fl_request(NULL, g_w->gw.port, "POST", "/dlr/http", NULL, "application/json", body,

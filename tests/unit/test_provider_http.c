@@ -284,30 +284,33 @@ struct dlr_case {
 	const char *name;
 	struct req_in in;
 	int status;
-	const char *id;		/* the reference or the provider's id it names */
+	const char *ref, *id;	/* our reference, the provider's id: what it names */
 	enum gw_dlr_status dlr;
 	const char *reason;	/* the stored reason, or part of the error */
 };
 
 static const struct dlr_case dlr_cases[] = {
-	{ "form delivered", { NULL, FORM, "id=0123456789abcdef0123456789abcdef&status=delivered",
-	    0 }, 0, "0123456789abcdef0123456789abcdef", DLR_DELIVERED, NULL },
-	{ "json failed with a reason", { NULL, JSON,
+	{ "form delivered, by our reference", { NULL, FORM,
+	    "ref=0123456789abcdef0123456789abcdef&status=delivered", 0 }, 0,
+	    "0123456789abcdef0123456789abcdef", NULL, DLR_DELIVERED, NULL },
+	{ "json failed with a reason, by the provider's id", { NULL, JSON,
 	    "{\"id\":\"prov-8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0,
-	    "prov-8", DLR_FAILED, "absent subscriber" },
-	{ "a reason with control characters is cleaned", { NULL, FORM,
-	    "id=9&status=failed&reason=a%0Ab%1B", 0 }, 0, "9", DLR_FAILED, "a?b?" },
+	    NULL, "prov-8", DLR_FAILED, "absent subscriber" },
+	{ "both", { NULL, FORM, "ref=r0123456789abcdef&id=9&status=failed&reason=a%0Ab%1B", 0 },
+	    0, "r0123456789abcdef", "9", DLR_FAILED, "a?b?" },
 	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0,
-	    "10", DLR_DELIVERED, NULL },
-	{ "missing id", { NULL, FORM, "status=delivered", 0 }, 400, NULL, 0, "id:" },
-	{ "empty id", { NULL, FORM, "id=&status=delivered", 0 }, 400, NULL, 0, "id:" },
-	{ "id with a space", { NULL, FORM, "id=a+b&status=delivered", 0 }, 400, NULL, 0, "id:" },
-	{ "id with a NUL", { NULL, FORM, "id=a%00b&status=delivered", 0 }, 400, NULL, 0, "id:" },
-	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, NULL, 0, "status:" },
-	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, NULL, 0,
-	    "given twice" },
-	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, NULL, 0,
-	    "Content-Type" },
+	    NULL, "10", DLR_DELIVERED, NULL },
+	{ "neither", { NULL, FORM, "status=delivered", 0 }, 400, NULL, NULL, 0, "ref" },
+	{ "an empty id", { NULL, FORM, "id=&status=delivered", 0 }, 400, NULL, NULL, 0, "ref" },
+	{ "a ref with a space", { NULL, FORM, "ref=a+b&status=delivered", 0 }, 400, NULL, NULL, 0,
+	    "ref" },
+	{ "an id with a NUL", { NULL, FORM, "id=a%00b&status=delivered", 0 }, 400, NULL, NULL, 0,
+	    "ref" },
+	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, NULL, NULL, 0, "status:" },
+	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, NULL,
+	    NULL, 0, "given twice" },
+	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, NULL,
+	    NULL, 0, "Content-Type" },
 };
 
 static void
@@ -331,9 +334,14 @@ test_delivery_reports_parse_as_the_table_says(void **state)
 			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
 		if (status == 0) {
 			assert_true(wh.has_dlr);
-			/* Either names it: the store tries our reference, then the provider's id. */
-			assert_string_equal(wh.dlr.ref, c->id);
-			assert_string_equal(wh.dlr.provider_id, c->id);
+			if (c->ref)
+				assert_string_equal(wh.dlr.ref, c->ref);
+			else
+				assert_null(wh.dlr.ref);
+			if (c->id)
+				assert_string_equal(wh.dlr.provider_id, c->id);
+			else
+				assert_null(wh.dlr.provider_id);
 			assert_int_equal(wh.dlr.status, c->dlr);
 			if (c->reason)
 				assert_string_equal(wh.dlr.reason, c->reason);
@@ -366,9 +374,10 @@ test_request_is_the_json_of_design_md(void **state)
 	assert_int_equal(req.len, strlen(req.body));
 	body = json_loadb(req.body, req.len, 0, NULL);
 	assert_non_null(body);
-	assert_int_equal(json_object_size(body), 4);
-	/* The id is the report reference: what a report names it by, and nobody can guess. */
-	assert_string_equal(json_string_value(json_object_get(body, "id")),
+	assert_int_equal(json_object_size(body), 5);
+	assert_string_equal(json_string_value(json_object_get(body, "id")), "7");
+	/* The report reference: what a report names it by, and nobody can guess. */
+	assert_string_equal(json_string_value(json_object_get(body, "ref")),
 	    "0123456789abcdef0123456789abcdef");
 	assert_string_equal(json_string_value(json_object_get(body, "from")), "10690000");
 	assert_string_equal(json_string_value(json_object_get(body, "to")), "+8613800000001");
