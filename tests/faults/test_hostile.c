@@ -956,6 +956,67 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 	assert_true(mon.max_ms < HEALTH_MAX_MS);
 }
 
+/*
+ * F4: the provider took a message and its delivery report came back while farmline's request
+ * was still waiting for the provider's answer, which then timed out. The late "try again"
+ * must not undo the report: the message stays delivered and is not sent a second time.
+ */
+static void
+test_a_report_before_a_timed_out_send_stays_and_nothing_goes_twice(void **state)
+{
+	struct fprov fp;
+	struct world *w;
+	char *ref, form[128], *reply = NULL;
+	long status;
+	int hits;
+
+	(void)state;
+	memset(&fp, 0, sizeof(fp));
+	assert_int_equal(fp_start(&fp, 0), 0);
+	fp.slow_ms = 4000;
+	fp_set_mode(&fp, FP_SLOW);
+	w = fl_world_new("late-outcome", fp.port, 0, "[provider]\ntimeout = 1s\n"
+	    "[sender]\nretry_base = 200ms\nretry_max = 400ms\npoll_interval = 50ms\n");
+	fl_watchdog(60, w);
+	h_gateway_restart(w);
+	assert_int_equal(fl_post_form(NULL, w->gw.port, "from=%2B8613700000042&text=%E9%B8%A1%E7%98"
+	    "%9F%E6%80%8E%E4%B9%88%E5%8A%9E", NULL), 200);
+	/* The acknowledgement is with the provider, which has not answered yet. */
+	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	    " status = 'sending'", 1), 1);
+	ref = fl_qs(w->db, "SELECT report_ref FROM messages WHERE direction = 'out' AND status ="
+	    " 'sending'");
+	assert_non_null(ref);
+	assert_int_equal(strlen(ref), 32);
+	snprintf(form, sizeof(form), "ref=%s&status=delivered", ref);
+	status = fl_request(NULL, w->gw.port, "POST", "/dlr/http", NULL, FORM_TYPE, form,
+	    strlen(form), &reply, NULL, NULL);
+	if (status != 200)
+		fail_msg("the report: %ld %s", status, reply ? reply : "");
+	free(reply);
+	assert_int_equal(fl_q(w->db, "SELECT count(*) FROM messages WHERE report_ref = %Q AND"
+	    " status = 'delivered'", ref), 1);
+	/* The request times out (1 s); a retry would go 200-400 ms later. Watch for 3 s. */
+	h_sleep_ms(3000);
+	{
+		struct fp_hit *snap;
+		char *now = fl_qs(w->db, "SELECT status FROM messages WHERE report_ref = %Q", ref);
+
+		hits = fp_snapshot(&fp, &snap);
+		free(snap);
+		printf("hostile: a report before a timed-out send: the message is %s, sent %d "
+		    "time(s)\n", now ? now : "(gone)", hits);
+		free(now);
+	}
+	assert_int_equal(fl_q(w->db, "SELECT count(*) FROM messages WHERE report_ref = %Q AND"
+	    " status = 'delivered' AND attempts = 1", ref), 1);
+	assert_int_equal(hits, 1);
+	free(ref);
+	fp_set_mode(&fp, FP_ACCEPT);
+	fl_world_free(w);
+	fp_free(&fp);
+}
+
 int
 main(void)
 {
@@ -963,6 +1024,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast, setup,
 		    teardown),
+		cmocka_unit_test(test_a_report_before_a_timed_out_send_stays_and_nothing_goes_twice),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
