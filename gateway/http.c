@@ -689,7 +689,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 static int
 open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t errlen)
 {
-	char why[256];
+	char why[512];
 	int i, unconfigured;
 
 	for (i = 0; gw_providers[i] && h->nprov < MAX_PROVIDERS; i++) {

@@ -91,7 +91,10 @@ http_webhooks(struct gw_provider *p, char *what, size_t wlen)
 		return 0;
 	}
 	snprintf(what, wlen, "/sms/inbound, /sms/http and /dlr/http, with Authorization: Bearer "
-	    "<[http] inbound_token> (or the token at the end of the path)");
+	    "<[http] inbound_token> (or the token at the end of the path)%s",
+	    strcmp(p->token, CONFIG_WALKTHROUGH_TOKEN) == 0 ? "; it is the walkthrough's token, "
+	    "known to all: set your own before anything outside reaches farmline, a reverse proxy "
+	    "on this machine included" : "");
 	return 1;
 }
 
