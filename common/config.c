@@ -76,8 +76,8 @@ check_secret_len(const char *value, char *err, size_t errlen)
 	size_t n = strlen(value);
 
 	if (n > 0 && n < CONFIG_MIN_SECRET) {
-		snprintf(err, errlen, "%zu characters; a secret needs at least %d (or leave it empty "
-		    "to turn off what it guards)", n, CONFIG_MIN_SECRET);
+		snprintf(err, errlen, "%zu characters; a secret needs at least %d (or leave it "
+		    "empty to turn off what it guards)", n, CONFIG_MIN_SECRET);
 		return -1;
 	}
 	return 0;

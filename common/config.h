@@ -21,7 +21,7 @@ struct config {
 	int64_t max_body;		/* bytes; larger requests get 413 */
 	int threads;
 	int64_t conn_timeout_ms;
-	char *inbound_token;		/* the generic provider's secret ("": its webhooks are off) */
+	char *inbound_token;		/* the generic provider's secret ("": webhooks off) */
 
 	/* [store] */
 	char *db_path;

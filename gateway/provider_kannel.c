@@ -513,7 +513,8 @@ static int
 kannel_webhooks(struct gw_provider *p, char *what, size_t wlen)
 {
 	if (p->token == NULL) {
-		snprintf(what, wlen, "[kannel] token is not set: /sms/kannel and /dlr/kannel are off");
+		snprintf(what, wlen, "[kannel] token is not set: /sms/kannel and /dlr/kannel are "
+		    "off");
 		return 0;
 	}
 	snprintf(what, wlen, "/sms/kannel/<token> and /dlr/kannel/<token> ([kannel] token)");

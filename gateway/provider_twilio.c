@@ -184,9 +184,9 @@ signed_form(struct gw_provider *p, const struct gw_req *req, struct gw_kv *kv, i
 /*
  * Whether s is a message sid as Twilio makes them: SM (SMS) or MM (MMS) and 32 hexadecimal
  * digits. The signature is over names and values run together, so the bytes of a signed request
- * can be split into other fields ("MessageSid=SM…a&To=…" as "MessageSid=SM…aT&o=…"); a sid of
- * fixed length and form cannot be lengthened, shortened or dropped that way, and the message
- * keeps the id it is deduplicated on.
+ * can be split into other fields ("MessageSid=SM…a&To=…" as "MessageSid=SM…aT&o=…"); a
+ * sid of fixed length and form cannot be lengthened, shortened or dropped that way, and the
+ * message keeps the id it is deduplicated on.
  */
 static int
 message_sid_ok(const char *s)
@@ -216,8 +216,8 @@ twilio_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 		return status;
 	status = gw_kv_pick(kv, n, keys, f, reason, rlen);
 	if (status == 0 && (f[3] == NULL || !message_sid_ok(f[3]->value))) {
-		snprintf(reason, rlen, "MessageSid: Twilio's id of the message (SM and 32 hexadecimal "
-		    "digits) is needed");
+		snprintf(reason, rlen, "MessageSid: Twilio's id of the message (SM and 32 "
+		    "hexadecimal digits) is needed");
 		status = 400;
 	}
 	if (status == 0)

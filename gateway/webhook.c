@@ -386,30 +386,29 @@ int
 gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_t rlen)
 {
 	char given[256];	/* longer than any token the configuration takes */
-	const char *auth;
+	const char *auth = gw_req_header(req, "Authorization");
 	size_t n;
+	int status = 403;
 
 	if (token == NULL || token[0] == '\0') {
 		snprintf(reason, rlen, "no such path");
-		return 404;
+		status = 404;
+		goto out;
 	}
-	if (req->tail && req->tail[0])
-		return gw_check_path_token(req, token, reason, rlen);
-	auth = gw_req_header(req, "Authorization");
-	if (auth == NULL) {
+	if (req->tail && req->tail[0]) {
+		status = gw_check_path_token(req, token, reason, rlen);
+		goto out;
+	}
+	while (auth && *auth == ' ')
+		auth++;
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
 		snprintf(reason, rlen, "authentication needed: Authorization: Bearer <token>, or "
 		    "the token at the end of the path");
-		return 401;
+		status = 401;
+		goto out;
 	}
-	while (*auth == ' ')
-		auth++;
-	if (strncasecmp(auth, "Bearer ", 7) != 0) {
-		snprintf(reason, rlen, "the Authorization header must be Bearer <token>");
-		return 401;
-	}
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
+	for (auth += 7; *auth == ' '; auth++)
+		;
 	n = strlen(auth);
 	while (n > 0 && auth[n - 1] == ' ')
 		n--;
@@ -417,10 +416,12 @@ gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_
 		memcpy(given, auth, n);
 		given[n] = '\0';
 		if (gw_token_equal(given, token))
-			return 0;
+			status = 0;
 	}
-	snprintf(reason, rlen, "wrong token");
-	return 403;
+	if (status)
+		snprintf(reason, rlen, "wrong token");
+out:
+	return status;
 }
 
 int
@@ -428,8 +429,8 @@ gw_ref_ok(const char *ref)
 {
 	size_t n = strlen(ref);
 
-	return n >= WEBHOOK_MIN_TOKEN && n <= 64 && strspn(ref, "0123456789abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
+	return n >= WEBHOOK_MIN_TOKEN && n <= 64 &&
+	    strspn(ref, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
 }
 
 int

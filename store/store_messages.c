@@ -354,9 +354,10 @@ store_outbox_report(struct store *s, const char *provider, const char *ref,
 	int pass;
 
 	/*
-	 * By our reference first: it was made up for this message and given to this provider only,
-	 * so the message may still be "sending" (a report can beat the provider's answer). By the
-	 * provider's id, only once the provider's answer gave it (sent). One row at most either way.
+	 * By our reference first: it was made up for this message and given to this provider
+	 * only, so the message may still be "sending" (a report can beat the provider's answer).
+	 * By the provider's id, only once the provider's answer gave it (sent). One row at most
+	 * either way.
 	 */
 	*found = 0;
 	for (pass = 0; rc == STORE_OK && !*found && pass < 2; pass++) {
@@ -366,16 +367,18 @@ store_outbox_report(struct store *s, const char *provider, const char *ref,
 			continue;
 		if (pass == 0)
 			st = store_stmt(s, ST_OUTBOX_REPORT_REF,
-			    "UPDATE messages SET status = ?3, last_error = coalesce(?4, last_error),"
-			    " report_at = ?5 WHERE id = (SELECT id FROM messages WHERE report_ref = ?1"
-			    " AND direction = 'out' AND provider = ?2"
+			    "UPDATE messages SET status = ?3,"
+			    " last_error = coalesce(?4, last_error),"
+			    " report_at = ?5 WHERE id = (SELECT id FROM messages"
+			    " WHERE report_ref = ?1 AND direction = 'out' AND provider = ?2"
 			    " AND status IN ('sending', 'sent') LIMIT 1)");
 		else
 			st = store_stmt(s, ST_OUTBOX_REPORT_PID,
-			    "UPDATE messages SET status = ?3, last_error = coalesce(?4, last_error),"
-			    " report_at = ?5 WHERE id = (SELECT id FROM messages WHERE provider_id = ?1"
-			    " AND direction = 'out' AND provider = ?2 AND status = 'sent'"
-			    " ORDER BY id LIMIT 1)");
+			    "UPDATE messages SET status = ?3,"
+			    " last_error = coalesce(?4, last_error),"
+			    " report_at = ?5 WHERE id = (SELECT id FROM messages"
+			    " WHERE provider_id = ?1 AND direction = 'out' AND provider = ?2"
+			    " AND status = 'sent' ORDER BY id LIMIT 1)");
 		if (st == NULL)
 			return STORE_ERR;
 		store_bind_text(st, 1, key);
@@ -459,12 +462,12 @@ store_outbox_recipient(struct store *s, const char *provider, const char *ref,
 			continue;
 		if (pass == 0)
 			st = store_stmt(s, ST_OUTBOX_RECIPIENT_REF,
-			    "SELECT recipient FROM messages WHERE report_ref = ?2 AND direction = 'out'"
-			    " AND provider = ?1 LIMIT 1");
+			    "SELECT recipient FROM messages WHERE report_ref = ?2"
+			    " AND direction = 'out' AND provider = ?1 LIMIT 1");
 		else
 			st = store_stmt(s, ST_OUTBOX_RECIPIENT,
-			    "SELECT recipient FROM messages WHERE direction = 'out' AND provider = ?1"
-			    " AND provider_id = ?2 ORDER BY id LIMIT 1");
+			    "SELECT recipient FROM messages WHERE direction = 'out'"
+			    " AND provider = ?1 AND provider_id = ?2 ORDER BY id LIMIT 1");
 		if (st == NULL)
 			return STORE_ERR;
 		store_bind_text(st, 1, provider);
