@@ -424,6 +424,98 @@ repeat(const char *unit, int times, const char *prefix, const char *suffix, size
 	return out;
 }
 
+/*
+ * Without its secret, no door that can act for a person (ask, answer as an expert, rate,
+ * subscribe), make the gateway send, or change a row (a delivery report, a USSD step)
+ * takes anything: every webhook of every provider, and the bureau's API. A stranger's
+ * "answer" in an expert's name is the request each of them carries.
+ */
+static void
+doors_without_their_secret(void)
+{
+	static const char *const no_auth[] = { "Authorization:", NULL };
+	static const char *const wrong[] = { "Authorization: Bearer "
+	    "test-inbound-token-5f0c2a9X", NULL };
+	static const char *const prefix[] = { "Authorization: Bearer "
+	    "test-inbound-token-5f0c2a9", NULL };
+	static const char *const basic[] = { "Authorization: Basic " H_INBOUND_TOKEN, NULL };
+	static const char *const api_with_inbound[] = { H_AUTH_HEADER, NULL };
+	static const char *const twilio_bad[] = { "X-Twilio-Signature: "
+	    "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", NULL };
+	static const char answer[] = "from=%2B8613900000001&text=1+%E8%AF%B7%E8%BD%AC%E8%B4%A6";
+	static const char at_sms[] = "from=%2B8613900000001&to=10690000&text=1+hi&id=ATX1";
+	static const char ussd[] = "sessionId=h1&serviceCode=%2A384%23"
+	    "&phoneNumber=%2B8613700000001&text=2";
+	static const char twilio[] = "Body=1+hi&From=%2B8613900000001"
+	    "&MessageSid=SM0123456789abcdef0123456789abcdef";
+	static const char tencent[] = "{\"mobile\":\"13900000001\",\"nationcode\":\"86\","
+	    "\"text\":\"1 hi\",\"time\":1520000000}";
+	static const char aliyun[] = "[{\"phone_number\":\"13900000001\",\"content\":\"1 hi\","
+	    "\"sequence_id\":1}]";
+	static const struct {
+		const char *name, *method, *path;
+		const char *const *headers;
+		const char *ctype, *body;
+		long want;
+	} doors[] = {
+		{ "generic, no token", "POST", "/sms/inbound", no_auth, FORM_TYPE, answer, 401 },
+		{ "generic, a wrong token", "POST", "/sms/inbound", wrong, FORM_TYPE, answer,
+		    403 },
+		{ "generic, the token cut short", "POST", "/sms/inbound", prefix, FORM_TYPE,
+		    answer, 403 },
+		{ "generic, the token as Basic", "POST", "/sms/inbound", basic, FORM_TYPE, answer,
+		    401 },
+		{ "generic, a wrong token in the path", "POST",
+		    "/sms/inbound/test-inbound-token-5f0c2a9X", no_auth, FORM_TYPE, answer, 403 },
+		{ "generic, the token in the query", "POST",
+		    "/sms/inbound?token=" H_INBOUND_TOKEN, no_auth, FORM_TYPE, answer, 401 },
+		{ "generic /sms/http, no token", "POST", "/sms/http", no_auth, FORM_TYPE, answer,
+		    401 },
+		{ "generic report, no token", "POST", "/dlr/http", no_auth, FORM_TYPE,
+		    "id=1&status=delivered", 401 },
+		{ "generic report, a wrong token", "POST", "/dlr/http", wrong, FORM_TYPE,
+		    "ref=1&status=failed", 403 },
+		{ "Kannel, no token", "GET", "/sms/kannel?from=%2B8613900000001&text=1+hi&id=k1",
+		    NULL, NULL, NULL, 403 },
+		{ "Kannel, a wrong token", "GET", "/sms/kannel/hostile-kannel-token-012345678X"
+		    "?from=%2B8613900000001&text=1+hi&id=k2", NULL, NULL, NULL, 403 },
+		{ "Kannel report, no token", "GET",
+		    "/dlr/kannel?ref=0123456789abcdef0123456789abcdef&status=2", NULL, NULL, NULL,
+		    403 },
+		{ "Africa's Talking, no token", "POST", "/sms/africastalking", NULL, FORM_TYPE,
+		    at_sms, 403 },
+		{ "Africa's Talking report, no token", "POST", "/dlr/africastalking", NULL,
+		    FORM_TYPE, "id=ATX1&status=Failed", 403 },
+		{ "USSD, no token (reads a farmer's answers)", "POST", "/ussd/africastalking",
+		    NULL, FORM_TYPE, ussd, 403 },
+		{ "USSD, a wrong token", "POST", "/ussd/africastalking/hostile-at-token-X", NULL,
+		    FORM_TYPE, ussd, 403 },
+		{ "Twilio, unsigned", "POST", "/sms/twilio", NULL, FORM_TYPE, twilio, 403 },
+		{ "Twilio, signed by someone else", "POST", "/sms/twilio", twilio_bad, FORM_TYPE,
+		    twilio, 403 },
+		{ "Twilio report, unsigned", "POST", "/dlr/twilio", NULL, FORM_TYPE,
+		    "MessageSid=SM1&MessageStatus=failed", 403 },
+		{ "Tencent, no token", "POST", "/sms/tencent", NULL, "application/json", tencent,
+		    403 },
+		{ "Aliyun, a wrong token", "POST", "/sms/aliyun/hostile-aliyun-token-X", NULL,
+		    "application/json", aliyun, 403 },
+		{ "bureau API, no token", "GET", "/api/consultations", NULL, NULL, NULL, 401 },
+		{ "bureau API, the webhook token", "GET", "/api/stats", api_with_inbound, NULL,
+		    NULL, 401 },
+		{ "metrics, no token", "GET", "/metrics", NULL, NULL, NULL, 401 },
+	};
+	int before = t.invalid_4xx, n = (int)(sizeof(doors) / sizeof(doors[0])), k;
+
+	for (k = 0; k < n; k++)
+		bad(doors[k].name, doors[k].method, doors[k].path, doors[k].headers,
+		    doors[k].ctype, doors[k].body, doors[k].body ? strlen(doors[k].body) : 0,
+		    doors[k].want);
+	printf("hostile: %d requests without their secret, one to each door that acts: %d "
+	    "refused with the status expected\n", n, t.invalid_4xx - before);
+	if (fl_q(g_w->db, "SELECT count(*) FROM ussd_steps") != 0)
+		failure("a USSD step without the token was stored");
+}
+
 static int
 setup(void **state)
 {
@@ -704,95 +796,7 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 			failure("HTTP/9.9: %ld (want 505)", status);
 	}
 
-	/*
-	 * Without its secret, no door that can act for a person (ask, answer as an expert, rate,
-	 * subscribe), make the gateway send, or change a row (a delivery report, a USSD step)
-	 * takes anything: every webhook of every provider, and the bureau's API. A stranger's
-	 * "answer" in an expert's name is the request each of them carries.
-	 */
-	{
-		static const char *const no_auth[] = { "Authorization:", NULL };
-		static const char *const wrong[] = { "Authorization: Bearer "
-		    "test-inbound-token-5f0c2a9X", NULL };
-		static const char *const prefix[] = { "Authorization: Bearer "
-		    "test-inbound-token-5f0c2a9", NULL };
-		static const char *const basic[] = { "Authorization: Basic " H_INBOUND_TOKEN, NULL };
-		static const char *const api_with_inbound[] = { H_AUTH_HEADER, NULL };
-		static const char *const twilio_bad[] = { "X-Twilio-Signature: "
-		    "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", NULL };
-		static const char answer[] = "from=%2B8613900000001&text=1+%E8%AF%B7%E8%BD%AC%E8%B4%A6";
-		static const char at_sms[] = "from=%2B8613900000001&to=10690000&text=1+hi&id=ATX1";
-		static const char ussd[] = "sessionId=h1&serviceCode=%2A384%23"
-		    "&phoneNumber=%2B8613700000001&text=2";
-		static const char twilio[] = "Body=1+hi&From=%2B8613900000001"
-		    "&MessageSid=SM0123456789abcdef0123456789abcdef";
-		static const char tencent[] = "{\"mobile\":\"13900000001\",\"nationcode\":\"86\","
-		    "\"text\":\"1 hi\",\"time\":1520000000}";
-		static const char aliyun[] = "[{\"phone_number\":\"13900000001\",\"content\":\"1 hi\","
-		    "\"sequence_id\":1}]";
-		static const struct {
-			const char *name, *method, *path;
-			const char *const *headers;
-			const char *ctype, *body;
-			long want;
-		} doors[] = {
-			{ "generic, no token", "POST", "/sms/inbound", no_auth, FORM_TYPE, answer, 401 },
-			{ "generic, a wrong token", "POST", "/sms/inbound", wrong, FORM_TYPE, answer,
-			    403 },
-			{ "generic, the token cut short", "POST", "/sms/inbound", prefix, FORM_TYPE,
-			    answer, 403 },
-			{ "generic, the token as Basic", "POST", "/sms/inbound", basic, FORM_TYPE, answer,
-			    401 },
-			{ "generic, a wrong token in the path", "POST",
-			    "/sms/inbound/test-inbound-token-5f0c2a9X", no_auth, FORM_TYPE, answer, 403 },
-			{ "generic, the token in the query", "POST",
-			    "/sms/inbound?token=" H_INBOUND_TOKEN, no_auth, FORM_TYPE, answer, 401 },
-			{ "generic /sms/http, no token", "POST", "/sms/http", no_auth, FORM_TYPE, answer,
-			    401 },
-			{ "generic report, no token", "POST", "/dlr/http", no_auth, FORM_TYPE,
-			    "id=1&status=delivered", 401 },
-			{ "generic report, a wrong token", "POST", "/dlr/http", wrong, FORM_TYPE,
-			    "ref=1&status=failed", 403 },
-			{ "Kannel, no token", "GET", "/sms/kannel?from=%2B8613900000001&text=1+hi&id=k1",
-			    NULL, NULL, NULL, 403 },
-			{ "Kannel, a wrong token", "GET", "/sms/kannel/hostile-kannel-token-012345678X"
-			    "?from=%2B8613900000001&text=1+hi&id=k2", NULL, NULL, NULL, 403 },
-			{ "Kannel report, no token", "GET",
-			    "/dlr/kannel?ref=0123456789abcdef0123456789abcdef&status=2", NULL, NULL, NULL,
-			    403 },
-			{ "Africa's Talking, no token", "POST", "/sms/africastalking", NULL, FORM_TYPE,
-			    at_sms, 403 },
-			{ "Africa's Talking report, no token", "POST", "/dlr/africastalking", NULL,
-			    FORM_TYPE, "id=ATX1&status=Failed", 403 },
-			{ "USSD, no token (reads a farmer's answers)", "POST", "/ussd/africastalking",
-			    NULL, FORM_TYPE, ussd, 403 },
-			{ "USSD, a wrong token", "POST", "/ussd/africastalking/hostile-at-token-X", NULL,
-			    FORM_TYPE, ussd, 403 },
-			{ "Twilio, unsigned", "POST", "/sms/twilio", NULL, FORM_TYPE, twilio, 403 },
-			{ "Twilio, signed by someone else", "POST", "/sms/twilio", twilio_bad, FORM_TYPE,
-			    twilio, 403 },
-			{ "Twilio report, unsigned", "POST", "/dlr/twilio", NULL, FORM_TYPE,
-			    "MessageSid=SM1&MessageStatus=failed", 403 },
-			{ "Tencent, no token", "POST", "/sms/tencent", NULL, "application/json", tencent,
-			    403 },
-			{ "Aliyun, a wrong token", "POST", "/sms/aliyun/hostile-aliyun-token-X", NULL,
-			    "application/json", aliyun, 403 },
-			{ "bureau API, no token", "GET", "/api/consultations", NULL, NULL, NULL, 401 },
-			{ "bureau API, the webhook token", "GET", "/api/stats", api_with_inbound, NULL,
-			    NULL, 401 },
-			{ "metrics, no token", "GET", "/metrics", NULL, NULL, NULL, 401 },
-		};
-		int before = t.invalid_4xx, n = (int)(sizeof(doors) / sizeof(doors[0]));
-
-		for (k = 0; k < n; k++)
-			bad(doors[k].name, doors[k].method, doors[k].path, doors[k].headers,
-			    doors[k].ctype, doors[k].body, doors[k].body ? strlen(doors[k].body) : 0,
-			    doors[k].want);
-		printf("hostile: %d requests without their secret, one to each door that acts: %d "
-		    "refused with the status expected\n", n, t.invalid_4xx - before);
-		if (fl_q(g_w->db, "SELECT count(*) FROM ussd_steps") != 0)
-			failure("a USSD step without the token was stored");
-	}
+	doors_without_their_secret();
 
 	/* Nothing invalid was stored. */
 	in_after = fl_q(g_w->db, "SELECT count(*) FROM messages WHERE direction = 'in'");
@@ -864,8 +868,8 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 		    " IN ('queued', 'sending')", 0);
 		nout = fl_q(g_w->db, "SELECT max(id) FROM messages");
 		for (row = 1; row <= nout; row++) {
-			snprintf(form, sizeof(form), "id=%lld&status=%s", row, row % 2 ? "delivered" :
-			    "failed");
+			snprintf(form, sizeof(form), "id=%lld&status=%s", row,
+			    row % 2 ? "delivered" : "failed");
 			forged += fl_request(NULL, port, "POST", "/dlr/http", NULL, FORM_TYPE, form,
 			    strlen(form), NULL, NULL, NULL) == 200;
 			snprintf(form, sizeof(form), "ref=%lld&status=delivered", row);
@@ -877,7 +881,8 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 		printf("hostile: %d reports naming our sequential ids (%lld rows), acknowledged;"
 		    " rows they changed: %lld\n", forged, nout, reported);
 		if (reported != 0)
-			failure("%lld outbound rows changed by reports naming sequential ids", reported);
+			failure("%lld outbound rows changed by reports naming sequential ids",
+			    reported);
 	}
 
 	/* Wait for the slow clients' fate, then how /healthz fared. */
@@ -1024,7 +1029,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast, setup,
 		    teardown),
-		cmocka_unit_test(test_a_report_before_a_timed_out_send_stays_and_nothing_goes_twice),
+		cmocka_unit_test(
+		    test_a_report_before_a_timed_out_send_stays_and_nothing_goes_twice),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
