@@ -155,16 +155,25 @@ teardown(void **state)
 	return 0;
 }
 
+/* Message sids as Twilio makes them: SM and 32 hexadecimal digits. */
+#define MSID "SM5f3a0000000000000000000000000000"
+#define MSID1 "SM10000000000000000000000000000000"
+#define MSID2 "SM20000000000000000000000000000000"
+#define MSID3 "SM30000000000000000000000000000000"
+#define MSID4 "SM40000000000000000000000000000000"
+#define MSID5 "SM50000000000000000000000000000000"
+#define MSID6 "SM60000000000000000000000000000000"
+
 /* An inbound SMS as Twilio posts it (fields in Twilio's own order) and what it signs. */
-#define SMS_BODY "ToCountry=CN&ToState=&SmsMessageSid=SM5f3a0000000000000000000000000000&NumMedia=0" \
+#define SMS_BODY "ToCountry=CN&ToState=&SmsMessageSid=" MSID "&NumMedia=0" \
 	"&Body=%E9%B9%85%E8%8B%97%E6%AD%BB%E4%BA%86+help&FromCountry=CN&To=%2B8610690000" \
-	"&MessageSid=SM5f3a0000000000000000000000000000&AccountSid=" SID "&From=%2B8613800000001&ApiVersion=2010-04-01"
+	"&MessageSid=" MSID "&AccountSid=" SID "&From=%2B8613800000001&ApiVersion=2010-04-01"
 #define SMS_SIGNS URL "/sms/twilio" "AccountSid" SID "ApiVersion2010-04-01" \
-	"Body鹅苗死了 help" "From+8613800000001" "FromCountryCN" "MessageSidSM5f3a0000000000000000000000000000" \
-	"NumMedia0" "SmsMessageSidSM5f3a0000000000000000000000000000" "To+8610690000" "ToCountryCN" "ToState"
+	"Body鹅苗死了 help" "From+8613800000001" "FromCountryCN" "MessageSid" MSID \
+	"NumMedia0" "SmsMessageSid" MSID "To+8610690000" "ToCountryCN" "ToState"
 /* The same fields in the order they were posted, not sorted. */
-#define SMS_SIGNS_UNSORTED URL "/sms/twilio" "ToCountryCN" "ToState" "SmsMessageSidSM5f3a0000000000000000000000000000" \
-	"NumMedia0" "Body鹅苗死了 help" "FromCountryCN" "To+8610690000" "MessageSidSM5f3a0000000000000000000000000000" \
+#define SMS_SIGNS_UNSORTED URL "/sms/twilio" "ToCountryCN" "ToState" "SmsMessageSid" MSID \
+	"NumMedia0" "Body鹅苗死了 help" "FromCountryCN" "To+8610690000" "MessageSid" MSID \
 	"AccountSid" SID "From+8613800000001" "ApiVersion2010-04-01"
 
 struct sms_case {
@@ -177,10 +186,10 @@ struct sms_case {
 
 static const struct sms_case sms_cases[] = {
 	{ "signed by Twilio", { FORM, SMS_BODY, "/sms/twilio", TOKEN, SMS_SIGNS, NULL }, 0,
-	    "+8613800000001", "+8610690000", "鹅苗死了 help", "SM5f3a0000000000000000000000000000", NULL },
+	    "+8613800000001", "+8610690000", "鹅苗死了 help", MSID, NULL },
 	{ "with a charset in the Content-Type",
 	    { FORM "; charset=utf-8", SMS_BODY, "/sms/twilio", TOKEN, SMS_SIGNS, NULL }, 0,
-	    "+8613800000001", "+8610690000", "鹅苗死了 help", "SM5f3a0000000000000000000000000000", NULL },
+	    "+8613800000001", "+8610690000", "鹅苗死了 help", MSID, NULL },
 	{ "signed with another token",
 	    { FORM, SMS_BODY, "/sms/twilio", OTHER_TOKEN, SMS_SIGNS, NULL }, 403, NULL, NULL, NULL,
 	    NULL, "X-Twilio-Signature" },
@@ -188,52 +197,52 @@ static const struct sms_case sms_cases[] = {
 	    NULL, NULL, "X-Twilio-Signature" },
 	{ "signed for another URL", { FORM, SMS_BODY, "/sms/twilio", TOKEN,
 	    "http://sms.example.cn/sms/twilio" "AccountSid" SID "ApiVersion2010-04-01"
-	    "Body鹅苗死了 help" "From+8613800000001" "FromCountryCN" "MessageSidSM5f3a0000000000000000000000000000"
-	    "NumMedia0" "SmsMessageSidSM5f3a0000000000000000000000000000" "To+8610690000" "ToCountryCN" "ToState", NULL }, 403,
+	    "Body鹅苗死了 help" "From+8613800000001" "FromCountryCN" "MessageSid" MSID
+	    "NumMedia0" "SmsMessageSid" MSID "To+8610690000" "ToCountryCN" "ToState", NULL }, 403,
 	    NULL, NULL, NULL, NULL, "X-Twilio-Signature" },
 	{ "signed over fields in the posted order",
 	    { FORM, SMS_BODY, "/sms/twilio", TOKEN, SMS_SIGNS_UNSORTED, NULL }, 403, NULL, NULL,
 	    NULL, NULL, "X-Twilio-Signature" },
 	{ "a body changed after it was signed", { FORM,
-	    "Body=%E9%B9%85&From=%2B8613900000002&MessageSid=SM10000000000000000000000000000000", "/sms/twilio", TOKEN,
-	    URL "/sms/twilio" "Body鹅" "From+8613800000001" "MessageSidSM10000000000000000000000000000000", NULL }, 403, NULL,
+	    "Body=%E9%B9%85&From=%2B8613900000002&MessageSid=" MSID1, "/sms/twilio", TOKEN,
+	    URL "/sms/twilio" "Body鹅" "From+8613800000001" "MessageSid" MSID1, NULL }, 403, NULL,
 	    NULL, NULL, NULL, "X-Twilio-Signature" },
 	{ "a signature in lower case", { FORM, SMS_BODY, "/sms/twilio", TOKEN, SMS_SIGNS,
 	    "lower" }, 403, NULL, NULL, NULL, NULL, "X-Twilio-Signature" },
 	{ "a signature cut short", { FORM, SMS_BODY, "/sms/twilio", TOKEN, SMS_SIGNS, "cut" },
 	    403, NULL, NULL, NULL, NULL, "X-Twilio-Signature" },
-	{ "signed, but no Body", { FORM, "From=%2B8613800000001&MessageSid=SM20000000000000000000000000000000", "/sms/twilio",
-	    TOKEN, URL "/sms/twilio" "From+8613800000001" "MessageSidSM20000000000000000000000000000000", NULL }, 400, NULL, NULL,
-	    NULL, NULL, "missing field: text" },
+	{ "signed, but no Body", { FORM, "From=%2B8613800000001&MessageSid=" MSID2, "/sms/twilio",
+	    TOKEN, URL "/sms/twilio" "From+8613800000001" "MessageSid" MSID2, NULL }, 400, NULL,
+	    NULL, NULL, NULL, "missing field: text" },
 	{ "signed, an empty Body (a picture alone)", { FORM,
-	    "Body=&From=%2B8613800000001&MessageSid=SM30000000000000000000000000000000&NumMedia=1", "/sms/twilio", TOKEN,
-	    URL "/sms/twilio" "Body" "From+8613800000001" "MessageSidSM30000000000000000000000000000000" "NumMedia1", NULL }, 400,
-	    NULL, NULL, NULL, NULL, "text is empty" },
+	    "Body=&From=%2B8613800000001&MessageSid=" MSID3 "&NumMedia=1", "/sms/twilio", TOKEN,
+	    URL "/sms/twilio" "Body" "From+8613800000001" "MessageSid" MSID3 "NumMedia1", NULL },
+	    400, NULL, NULL, NULL, NULL, "text is empty" },
 	{ "signed, From twice", { FORM,
-	    "Body=hi&From=%2B8613900000002&From=%2B8613800000001&MessageSid=SM40000000000000000000000000000000", "/sms/twilio",
+	    "Body=hi&From=%2B8613900000002&From=%2B8613800000001&MessageSid=" MSID4, "/sms/twilio",
 	    TOKEN, URL "/sms/twilio" "Bodyhi" "From+8613800000001" "From+8613900000002"
-	    "MessageSidSM40000000000000000000000000000000", NULL }, 400, NULL, NULL, NULL, NULL, "field From given twice" },
-	{ "signed, Body not UTF-8", { FORM, "Body=%FF&From=%2B8613800000001&MessageSid=SM50000000000000000000000000000000",
+	    "MessageSid" MSID4, NULL }, 400, NULL, NULL, NULL, NULL, "field From given twice" },
+	{ "signed, Body not UTF-8", { FORM, "Body=%FF&From=%2B8613800000001&MessageSid=" MSID5,
 	    "/sms/twilio", TOKEN, URL "/sms/twilio" "Body\xff" "From+8613800000001"
-	    "MessageSidSM50000000000000000000000000000000", NULL }, 400, NULL, NULL, NULL, NULL, "not valid UTF-8" },
+	    "MessageSid" MSID5, NULL }, 400, NULL, NULL, NULL, NULL, "not valid UTF-8" },
 	{ "signed, a WhatsApp sender", { FORM,
-	    "Body=hi&From=whatsapp%3A%2B8613800000001&MessageSid=SM60000000000000000000000000000000", "/sms/twilio", TOKEN,
-	    URL "/sms/twilio" "Bodyhi" "Fromwhatsapp:+8613800000001" "MessageSidSM60000000000000000000000000000000", NULL }, 400,
-	    NULL, NULL, NULL, NULL, "from: not a phone number" },
+	    "Body=hi&From=whatsapp%3A%2B8613800000001&MessageSid=" MSID6, "/sms/twilio", TOKEN,
+	    URL "/sms/twilio" "Bodyhi" "Fromwhatsapp:+8613800000001" "MessageSid" MSID6, NULL },
+	    400, NULL, NULL, NULL, NULL, "from: not a phone number" },
 	/* F9: without MessageSid the message has no id to be deduplicated on: a captured request
 	 * re-split to drop it would be a new message each time. */
 	{ "signed, no MessageSid", { FORM, "Body=hi&From=%2B8613800000001", "/sms/twilio", TOKEN,
 	    URL "/sms/twilio" "Bodyhi" "From+8613800000001", NULL }, 400, NULL, NULL, NULL, NULL,
 	    "MessageSid" },
 	{ "signed, MessageSid re-split into another field", { FORM,
-	    "Body=hi&From=%2B8613800000001&M=essageSidSM5f3a0000000000000000000000000000",
+	    "Body=hi&From=%2B8613800000001&M=essageSid" MSID,
 	    "/sms/twilio", TOKEN, URL "/sms/twilio" "Bodyhi" "From+8613800000001"
-	    "MessageSidSM5f3a0000000000000000000000000000", NULL }, 400, NULL, NULL, NULL, NULL,
+	    "MessageSid" MSID, NULL }, 400, NULL, NULL, NULL, NULL,
 	    "MessageSid" },
 	{ "signed, MessageSid lengthened by re-splitting the next field", { FORM,
-	    "Body=hi&From=%2B8613800000001&MessageSid=SM5f3a0000000000000000000000000000T"
+	    "Body=hi&From=%2B8613800000001&MessageSid=" MSID "T"
 	    "&o=%2B8610690000", "/sms/twilio", TOKEN, URL "/sms/twilio" "Bodyhi"
-	    "From+8613800000001" "MessageSidSM5f3a0000000000000000000000000000T" "o+8610690000",
+	    "From+8613800000001" "MessageSid" MSID "T" "o+8610690000",
 	    NULL }, 400, NULL, NULL, NULL, NULL, "MessageSid" },
 	{ "signed, a MessageSid that is not Twilio's", { FORM,
 	    "Body=hi&From=%2B8613800000001&MessageSid=x1", "/sms/twilio", TOKEN,
