@@ -708,7 +708,7 @@ open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t er
 			return -1;
 		}
 		if (ops->webhooks && !ops->webhooks(p, why, sizeof(why))) {
-			/* Opened to send only: its secret is not configured, so nothing comes in. */
+			/* Opened to send only: its secret is not set, so nothing comes in. */
 			log_info("http: %s webhooks off: %s", ops->name, why);
 			ops->close(p);
 			continue;

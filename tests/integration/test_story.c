@@ -266,8 +266,10 @@ test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
 		long want;
 	} tries[] = {
 		{ "no token", "/sms/inbound", "Authorization:", 401 },
-		{ "a wrong token", "/sms/inbound", "Authorization: Bearer wrong-token-0123456789", 403 },
-		{ "the token as Basic", "/sms/inbound", "Authorization: Basic " H_INBOUND_TOKEN, 401 },
+		{ "a wrong token", "/sms/inbound", "Authorization: Bearer wrong-token-0123456789",
+		    403 },
+		{ "the token as Basic", "/sms/inbound", "Authorization: Basic " H_INBOUND_TOKEN,
+		    401 },
 		{ "a wrong token in the path", "/sms/inbound/wrong-token-0123456789",
 		    "Authorization:", 403 },
 		{ "the other path, no token", "/sms/http", "Authorization:", 401 },
@@ -297,11 +299,12 @@ test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
 		const char *const none[] = { "Authorization:", NULL };
 
 		assert_int_equal(h_http_ex(w, "POST", "/dlr/http", none,
-		    "application/x-www-form-urlencoded", "id=2&status=delivered", 21, NULL, NULL), 401);
+		    "application/x-www-form-urlencoded", "id=2&status=delivered", 21, NULL, NULL),
+		    401);
 	}
 	h_sleep_ms(300);
-	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE direction = 'in'"),
-	    1);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE direction ="
+	    " 'in'"), 1);
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status ="
 	    " 'answered'"), 0);
 	assert_int_equal(h_fake_count_to(&w->fake, FARMER), 1);	/* the acknowledgement only */
@@ -353,15 +356,17 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 			const char *conf, *says;
 		} secrets[] = {
 			{ "[http]\nport = 0\ninbound_token = short-token\n",
-			    "secrets.conf:3: [http] inbound_token: 11 characters; a secret needs at "
-			    "least 16" },
+			    "secrets.conf:3: [http] inbound_token: 11 characters; a secret needs "
+			    "at least 16" },
 			{ "[kannel]\nusername = k\ntoken = 0123456789\n",
 			    "secrets.conf:3: [kannel] token: 10 characters" },
-			{ "[africastalking]\ntoken = abc\n", "secrets.conf:2: [africastalking] token:" },
-			{ "[tencent]\ntoken = 123456789012345\n", "secrets.conf:2: [tencent] token:" },
+			{ "[africastalking]\ntoken = abc\n",
+			    "secrets.conf:2: [africastalking] token:" },
+			{ "[tencent]\ntoken = 123456789012345\n",
+			    "secrets.conf:2: [tencent] token:" },
 			{ "[aliyun]\n\ntoken = x\n", "secrets.conf:3: [aliyun] token:" },
-			{ "[bureau]\napi_token = letmein\n", "secrets.conf:2: [bureau] api_token: 7 "
-			    "characters" },
+			{ "[bureau]\napi_token = letmein\n",
+			    "secrets.conf:2: [bureau] api_token: 7 characters" },
 			{ "[http]\ninbound_token = has spaces in it, 32 chars\n",
 			    "secrets.conf:2: [http] inbound_token: only letters, digits, - and _" },
 			{ "[http]\nbind = 0.0.0.0\nport = 0\ninbound_token = "
@@ -384,8 +389,8 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 				w->conf = (char *)saved;
 			}
 			if (status != 1 || strstr(out, secrets[k].says) == NULL)
-				fail_msg("%s: exit %d, said %s; want \"%s\"", secrets[k].conf, status, out,
-				    secrets[k].says);
+				fail_msg("%s: exit %d, said %s; want \"%s\"", secrets[k].conf,
+				    status, out, secrets[k].says);
 			free(out);
 			free(conf);
 		}

@@ -280,7 +280,8 @@ test_commas_inside_items_do_not_count_as_items(void **state)
 	assert_non_null(body);
 	for (i = 0; i < WEBHOOK_MAX_BATCH; i++) {
 		snprintf(item, sizeof(item), "%s {\"phone_number\":\"13800000001\",\"content\":"
-		    "\"a,b,\\\",c\",\"x\":[1,2,{\"y\":\",\"}],\"sequence_id\":%d}", i ? "," : "[", i + 1);
+		    "\"a,b,\\\",c\",\"x\":[1,2,{\"y\":\",\"}],\"sequence_id\":%d}", i ? "," : "[",
+		    i + 1);
 		memcpy(body + len, item, strlen(item));
 		len += strlen(item);
 	}

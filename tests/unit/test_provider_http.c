@@ -520,8 +520,8 @@ test_the_shipped_token_works_only_on_loopback(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		p = open_with("console", CONFIG_WALKTHROUGH_TOKEN, cases[i].bind, &unconfigured, err,
-		    sizeof(err));
+		p = open_with("console", CONFIG_WALKTHROUGH_TOKEN, cases[i].bind, &unconfigured,
+		    err, sizeof(err));
 		if ((p != NULL) != cases[i].ok)
 			fail_msg("bind %s: %s (%s)", cases[i].bind, p ? "opened" : "refused", err);
 		if (p == NULL) {
@@ -546,11 +546,14 @@ test_every_webhook_needs_the_token_as_the_table_says(void **state)
 	} cases[] = {
 		{ "no token at all", "/sms/inbound", "", NULL, 401 },
 		{ "the right bearer token", "/sms/inbound", "", "Bearer " SECRET, 0 },
-		{ "bearer in lower case, spaces around", "/sms/http", "", "  bearer  " SECRET "  ", 0 },
+		{ "bearer in lower case, spaces around", "/sms/http", "", "  bearer  " SECRET "  ",
+		    0 },
 		{ "a report with the right token", "/dlr/http", "", "Bearer " SECRET, 0 },
 		{ "a report without it", "/dlr/http", "", NULL, 401 },
-		{ "a wrong bearer token", "/sms/inbound", "", "Bearer inbound-secret-0123456788", 403 },
-		{ "the token cut short", "/sms/inbound", "", "Bearer inbound-secret-012345678", 403 },
+		{ "a wrong bearer token", "/sms/inbound", "", "Bearer inbound-secret-0123456788",
+		    403 },
+		{ "the token cut short", "/sms/inbound", "", "Bearer inbound-secret-012345678",
+		    403 },
 		{ "the token and more", "/sms/inbound", "", "Bearer " SECRET "x", 403 },
 		{ "an empty bearer", "/sms/inbound", "", "Bearer ", 403 },
 		{ "basic authentication", "/sms/inbound", "", "Basic " SECRET, 401 },
