@@ -720,6 +720,8 @@ open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t er
 		else
 			log_info("http: %s webhooks on", ops->name);
 	}
+	if (h->nprov == 0)
+		log_info("http: no provider's webhooks are on (each needs its secret; README)");
 	return 0;
 }
 
