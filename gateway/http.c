@@ -160,12 +160,16 @@ run_dlr(struct consult *c, int64_t now, void *arg)
 {
 	struct request *req = arg;
 	const struct gw_dlr *d = &req->wh.dlr;
-	struct report_in r = { req->ops->name, d->ref, d->provider_id,
-	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
-	    REPORT_FAILED : REPORT_PENDING, d->reason, d->opted_out };
+	struct report_in r;
 	int found = 0;
 	enum store_rc rc;
 
+	/* A failure reason may name the recipient: stored, and told to staff, masked. */
+	if (req->wh.dlr.reason)
+		log_mask_numbers(req->wh.dlr.reason);
+	r = (struct report_in){ req->ops->name, d->ref, d->provider_id,
+	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
+	    REPORT_FAILED : REPORT_PENDING, d->reason, d->opted_out };
 	rc = consult_handle_report(c, &r, now, &found);
 	if (rc == STORE_OK && !found && r.status != REPORT_PENDING)
 		log_info("http: a %s delivery report for a message farmline does not know",

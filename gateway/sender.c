@@ -143,8 +143,15 @@ record(struct gw_sender *s, const struct outcome *o)
 {
 	const struct store_msg *m = &o->m;
 	const struct gw_send_result *r = &o->r;
+	char error[sizeof(r->error)];
 	enum store_rc rc;
 
+	/*
+	 * The provider's words may name the recipient ("The 'To' number +86… is not valid"); what
+	 * is stored goes on to staff by SMS and into the history: numbers masked, as in the log.
+	 */
+	snprintf(error, sizeof(error), "%s", r->error);
+	log_mask_numbers(error);
 	switch (r->status) {
 	case GW_SEND_OK:
 		rc = store_outbox_sent(s->store, m->id, r->provider_id[0] ? r->provider_id : NULL,
@@ -152,14 +159,14 @@ record(struct gw_sender *s, const struct outcome *o)
 		break;
 	case GW_SEND_RETRY:
 		if (o->at - m->created_at >= s->max_age_ms)
-			rc = store_outbox_failed(s->store, m->id, r->error, o->at);
+			rc = store_outbox_failed(s->store, m->id, error, o->at);
 		else
 			rc = store_outbox_retry(s->store, m->id, o->at + gw_sender_backoff(
-			    s->retry_base_ms, s->retry_max_ms, m->attempts, &s->seed), r->error);
+			    s->retry_base_ms, s->retry_max_ms, m->attempts, &s->seed), error);
 		break;
 	case GW_SEND_FAIL:
 	default:
-		rc = store_outbox_failed(s->store, m->id, r->error, o->at);
+		rc = store_outbox_failed(s->store, m->id, error, o->at);
 		break;
 	}
 	/*
