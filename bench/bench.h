@@ -36,6 +36,11 @@
 
 #define BENCH_UNUSED __attribute__((unused))
 
+/* The generic provider's secret, [http] inbound_token, every benchmark's gateway is given. */
+#define BENCH_INBOUND_TOKEN "bench-inbound-token-0123456789"
+/* The Kannel webhooks' secret, [kannel] token (the end of their paths). */
+#define BENCH_KANNEL_TOKEN "bench-kannel-token-0123456789"
+
 /* ---- clocks and small things */
 
 static BENCH_UNUSED int64_t
@@ -458,7 +463,8 @@ bench_farmline_conf(const char *path, const char *dir, int port, const char *pro
 		bench_die("%s: %s", path, strerror(errno));
 	fprintf(fp, "# written by the benchmark\n"
 	    "[general]\nlog_level = %s\n\n"
-	    "[http]\nbind = 127.0.0.1\nport = %d\nthreads = %d\n\n"
+	    "[http]\nbind = 127.0.0.1\nport = %d\nthreads = %d\ninbound_token = "
+	    BENCH_INBOUND_TOKEN "\n\n"
 	    "[store]\npath = %s/farmline.db\nbatch_max = %d\n\n"
 	    "[routing]\nrules = config/categories.conf\n\n"
 	    "[provider]\n%s\n\n"

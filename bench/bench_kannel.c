@@ -249,7 +249,8 @@ write_kannel_conf(const char *path, const char *dir, const struct ports *p)
 	    "group = sendsms-user\nusername = %s\npassword = %s\nuser-allow-ip = \"127.0.0.1\"\n"
 	    "concatenation = true\nmax-messages = 10\n\n"
 	    "group = sms-service\nkeyword = default\ncatch-all = true\n"
-	    "get-url = \"http://127.0.0.1:%d/sms/kannel?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c"
+	    "get-url = \"http://127.0.0.1:%d/sms/kannel/" BENCH_KANNEL_TOKEN
+	    "?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c"
 	    "&charset=%%C\"\n"
 	    "max-messages = 0\nomit-empty = true\naccept-x-kannel-headers = true\n"
 	    "concatenation = true\n",
@@ -338,7 +339,8 @@ chain(const char *dir, const char *name, int farmline, int n)
 		snprintf(flog, sizeof(flog), "%s/farmline.log", sub);
 		snprintf(provider, sizeof(provider), "type = kannel\ntimeout = 5s");
 		snprintf(extra, sizeof(extra), "[sms]\nservice_number = %s\n\n[kannel]\n"
-		    "sendsms_url = %s\nusername = %s\npassword = %s\nsmsc = fake\n", SERVICE,
+		    "sendsms_url = %s\nusername = %s\npassword = %s\nsmsc = fake\ntoken = "
+		    BENCH_KANNEL_TOKEN "\n", SERVICE,
 		    sendsms, SENDSMS_USER, SENDSMS_PASS);
 		bench_farmline_conf(fconf, sub, p.app, provider, extra);
 		app = bench_farmline_serve(fconf, flog, p.app);

@@ -272,6 +272,7 @@ mix_build(void *arg, struct lg_slot *s)
 	free(etext);
 	s->len = (size_t)snprintf(s->req, sizeof(s->req),
 	    "POST /sms/inbound HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer " BENCH_INBOUND_TOKEN "\r\n"
 	    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
 	    blen, body);
 }

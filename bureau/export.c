@@ -8,6 +8,7 @@
 #include "common/phone.h"
 #include "routing/classify.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,6 +64,16 @@ phone_cell(struct export *x, const char *phone, const char *farmer)
 	}
 }
 
+/* People's own words: a number inside them is masked too unless --unmasked. */
+static void
+text_cell(struct export *x, const char *text, int last)
+{
+	char *masked = x->unmasked ? NULL : table_masked_text(text);
+
+	cell(x, masked ? masked : text, last);
+	free(masked);
+}
+
 static int
 on_row(void *arg, const struct store_export_row *r)
 {
@@ -87,7 +98,7 @@ on_row(void *arg, const struct store_export_row *r)
 	time_cell(x, r->first_answered_at);
 	int_cell(x, (r->first_answered_at - r->created_at + 500) / 1000, r->first_answered_at != 0);
 	int_cell(x, r->rating, r->rating != 0);
-	cell(x, r->question, 0);
+	text_cell(x, r->question, 0);
 	int_cell(x, r->msg_id, r->msg_id != 0);
 	time_cell(x, r->msg_at);
 	cell(x, r->direction, 0);
@@ -96,7 +107,7 @@ on_row(void *arg, const struct store_export_row *r)
 	phone_cell(x, r->recipient, r->farmer);
 	int_cell(x, r->segments, r->msg_id != 0);
 	cell(x, r->msg_status, 0);
-	cell(x, r->body, 1);
+	text_cell(x, r->body, 1);
 	x->rows++;
 	return ferror(x->out) != 0;
 }

@@ -8,6 +8,7 @@
 #include "common/phone.h"
 #include "routing/classify.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,7 +55,7 @@ static int
 one_item(void *arg, const struct store_history_item *h)
 {
 	struct show_ctx *ctx = arg;
-	char when[32], who[32], what[96];
+	char when[32], who[32], what[96], *text;
 	const char *cells[4];
 
 	local_time(h->at, when, sizeof(when));
@@ -76,11 +77,14 @@ one_item(void *arg, const struct store_history_item *h)
 			    h->kind ? h->kind : "", h->status ? h->status : "", h->segments,
 			    h->attempts);
 	}
+	/* Message bodies and event details (a provider's error) may hold a number themselves. */
+	text = ctx->unmasked ? NULL : table_masked_text(h->text);
 	cells[0] = when;
 	cells[1] = what;
 	cells[2] = who;
-	cells[3] = h->text ? h->text : "";
+	cells[3] = text ? text : h->text ? h->text : "";
 	table_add(ctx->t, cells);
+	free(text);
 	return 0;
 }
 
@@ -92,7 +96,7 @@ bureau_show(struct store *s, const struct route_rules *rules, int64_t cid, int u
 	struct store_consult con;
 	struct store_expert e;
 	struct show_ctx ctx;
-	char farmer[32], when[32], resp[32];
+	char farmer[32], when[32], resp[32], *question;
 	enum store_rc rc;
 	int result = -1;
 
@@ -133,7 +137,9 @@ bureau_show(struct store *s, const struct route_rules *rules, int64_t cid, int u
 	}
 	if (con.rating)
 		fprintf(out, "  评价 %d分", con.rating);
-	fprintf(out, "\n问题：%s\n\n", con.question);
+	question = unmasked ? NULL : table_masked_text(con.question);
+	fprintf(out, "\n问题：%s\n\n", question ? question : con.question);
+	free(question);
 
 	ctx.t = table_new(4, NULL);
 	ctx.unmasked = unmasked;

@@ -3,6 +3,8 @@
  */
 #include "bureau/table.h"
 
+#include "common/log.h"
+
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,4 +181,18 @@ table_free(struct table *t)
 	free(t->rows);
 	free(t->right);
 	free(t);
+}
+
+char *
+table_masked_text(const char *text)
+{
+	char *copy;
+
+	if (text == NULL)
+		return NULL;
+	copy = strdup(text);
+	if (copy == NULL)
+		abort();
+	log_mask_numbers(copy);	/* only ever shortens: in place */
+	return copy;
 }

@@ -22,4 +22,11 @@ void table_free(struct table *t);
 /* Columns a UTF-8 string takes on a terminal. */
 int table_text_width(const char *s);
 
+/*
+ * text with every phone number inside it masked (a run of 11 or more digits keeps its first
+ * three and last four: "代13800000009 …" → "代138****0009 …"), as log lines are: what the
+ * bureau is shown of people's own words without --unmasked. NULL for NULL; caller frees.
+ */
+char *table_masked_text(const char *text);
+
 #endif

@@ -66,6 +66,40 @@ check_timezone(const char *value, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * A secret: empty (what it guards is off), or at least CONFIG_MIN_SECRET characters. A token
+ * that goes into a URL path (/sms/<provider>/<token>) must also be letters, digits, - and _.
+ */
+static int
+check_secret_len(const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n > 0 && n < CONFIG_MIN_SECRET) {
+		snprintf(err, errlen, "%zu characters; a secret needs at least %d (or leave it "
+		    "empty to turn off what it guards)", n, CONFIG_MIN_SECRET);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_url_secret(const char *value, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (check_secret_len(value, err, errlen) != 0)
+		return -1;
+	for (p = value; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
+			snprintf(err, errlen, "only letters, digits, - and _ (it goes into URLs)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 #define OFF(f) offsetof(struct config, f)
 #define SETC(sec, k, t, off, lo, hi, d, ch, chk) { .section = sec, .key = k, .type = t, \
 	.offset = off, .min = lo, .max = hi, .dflt = d, .choices = ch, .check = chk }
@@ -83,6 +117,8 @@ static const struct setting settings[] = {
 	SET("http", "max_body", SET_SIZE, OFF(max_body), 1024, 16 << 20, "64k", NULL),
 	SET("http", "threads", SET_INT, OFF(threads), 1, 64, "2", NULL),
 	SET("http", "connection_timeout", SET_DURATION, OFF(conn_timeout_ms), 1000, 3600000, "30s", NULL),
+	SETC("http", "inbound_token", SET_STRING, OFF(inbound_token), 0, 128, "", NULL,
+	    check_url_secret),
 
 	SET("store", "path", SET_STRING, OFF(db_path), 1, 4096, "data/farmline.db", NULL),
 	SET("store", "busy_timeout", SET_DURATION, OFF(busy_timeout_ms), 0, 600000, "5s", NULL),
@@ -107,7 +143,8 @@ static const struct setting settings[] = {
 	SET("kannel", "password", SET_STRING, OFF(kannel_password), 0, 128, "", NULL),
 	SET("kannel", "dlr_url", SET_STRING, OFF(kannel_dlr_url), 0, 4096, "", NULL),
 	SET("kannel", "smsc", SET_STRING, OFF(kannel_smsc), 0, 128, "", NULL),
-	SET("kannel", "token", SET_STRING, OFF(kannel_token), 0, 128, "", NULL),
+	SETC("kannel", "token", SET_STRING, OFF(kannel_token), 0, 128, "", NULL,
+	    check_url_secret),
 
 	SET("twilio", "account_sid", SET_STRING, OFF(twilio_account_sid), 0, 64, "", NULL),
 	SET("twilio", "auth_token", SET_STRING, OFF(twilio_auth_token), 0, 128, "", NULL),
@@ -121,14 +158,17 @@ static const struct setting settings[] = {
 	SET("africastalking", "username", SET_STRING, OFF(at_username), 0, 128, "", NULL),
 	SET("africastalking", "api_key", SET_STRING, OFF(at_api_key), 0, 256, "", NULL),
 	SET("africastalking", "from", SET_STRING, OFF(at_from), 0, 32, "", NULL),
-	SET("africastalking", "token", SET_STRING, OFF(at_token), 0, 128, "", NULL),
+	SETC("africastalking", "token", SET_STRING, OFF(at_token), 0, 128, "", NULL,
+	    check_url_secret),
 	SET("africastalking", "api_url", SET_STRING, OFF(at_api_url), 1, 4096,
 	    "https://api.africastalking.com/version1/messaging", NULL),
 
 	SET("ussd", "menu", SET_STRING, OFF(ussd_menu_path), 1, 4096, "config/ussd.conf", NULL),
 
-	SET("tencent", "token", SET_STRING, OFF(tencent_token), 0, 128, "", NULL),
-	SET("aliyun", "token", SET_STRING, OFF(aliyun_token), 0, 128, "", NULL),
+	SETC("tencent", "token", SET_STRING, OFF(tencent_token), 0, 128, "", NULL,
+	    check_url_secret),
+	SETC("aliyun", "token", SET_STRING, OFF(aliyun_token), 0, 128, "", NULL,
+	    check_url_secret),
 
 	SET("sender", "retry_base", SET_DURATION, OFF(retry_base_ms), 10, 86400000, "10s", NULL),
 	SET("sender", "retry_max", SET_DURATION, OFF(retry_max_ms), 10, 86400000, "1h", NULL),
@@ -162,7 +202,8 @@ static const struct setting settings[] = {
 	SET("quiet", "end", SET_CLOCK, OFF(quiet_end_min), 0, 1439, "07:00", NULL),
 
 	SET("bureau", "working_time", SET_BOOL, OFF(bureau_working_time), 0, 1, "no", NULL),
-	SET("bureau", "api_token", SET_STRING, OFF(api_token), 0, 256, "", NULL),
+	SETC("bureau", "api_token", SET_STRING, OFF(api_token), 0, 256, "", NULL,
+	    check_secret_len),
 	SET("bureau", "dashboard", SET_STRING, OFF(dashboard_path), 1, 4096, "bureau/web", NULL),
 
 	SET("appraisal", "excellent", SET_TEXT, OFF(grade_name[0]), 1, 8, "优秀", NULL),

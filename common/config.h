@@ -21,6 +21,7 @@ struct config {
 	int64_t max_body;		/* bytes; larger requests get 413 */
 	int threads;
 	int64_t conn_timeout_ms;
+	char *inbound_token;		/* the generic provider's secret ("": webhooks off) */
 
 	/* [store] */
 	char *db_path;
@@ -121,6 +122,14 @@ struct config {
 	} *townships;
 	int ntownships;
 };
+
+/* The shortest secret (webhook tokens, [bureau] api_token) start-up accepts. */
+#define CONFIG_MIN_SECRET 16
+/*
+ * The [http] inbound_token config/farmline.conf ships with, so that README's walkthrough runs
+ * as is on 127.0.0.1; start-up refuses it with any other [http] bind.
+ */
+#define CONFIG_WALKTHROUGH_TOKEN "local-walkthrough-token-change-me"
 
 /* Defaults for every setting. Caller frees with config_free. */
 void config_defaults(struct config *cfg);

@@ -502,11 +502,11 @@ consult_handle_report(struct consult *c, const struct report_in *r, int64_t now,
 	c->now = now;
 	if (r->status == REPORT_PENDING)
 		return STORE_OK;	/* on its way: nothing to record */
-	rc = store_outbox_report(c->s, r->provider, r->our_id, r->provider_id,
+	rc = store_outbox_report(c->s, r->provider, r->ref, r->provider_id,
 	    r->status == REPORT_DELIVERED ? "delivered" : "failed", r->reason, now, found);
 	/* A farmer who told the provider to stop gets no more broadcasts from us either. */
 	if (rc == STORE_OK && *found && r->opted_out &&
-	    store_outbox_recipient(c->s, r->provider, r->our_id, r->provider_id, phone,
+	    store_outbox_recipient(c->s, r->provider, r->ref, r->provider_id, phone,
 	    sizeof(phone)) == STORE_OK) {
 		rc = store_farmer_opt_out_phone(c->s, phone);
 		log_info("consult: a farmer opted out with the provider: no more broadcasts");

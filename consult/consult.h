@@ -54,7 +54,7 @@ enum consult_report { REPORT_PENDING = 0, REPORT_DELIVERED, REPORT_FAILED };
 
 struct report_in {
 	const char *provider;
-	int64_t our_id;			/* our message id, when the provider echoes it */
+	const char *ref;		/* our report reference, when the provider echoes it */
 	const char *provider_id;	/* else the provider's id for the message */
 	enum consult_report status;
 	const char *reason;

@@ -325,7 +325,8 @@ check_dlr(const struct gw_webhook *wh)
 {
 	FUZZ_CHECK(wh->has_dlr);
 	FUZZ_CHECK(wh->nmsgs == 0);
-	FUZZ_CHECK(wh->dlr.our_id > 0 || wh->dlr.provider_id != NULL);
+	FUZZ_CHECK(wh->dlr.ref != NULL || wh->dlr.provider_id != NULL);
+	FUZZ_CHECK(wh->dlr.ref == NULL || printable_ascii(wh->dlr.ref, WEBHOOK_MAX_ID));
 	FUZZ_CHECK(wh->dlr.provider_id == NULL ||
 	    printable_ascii(wh->dlr.provider_id, WEBHOOK_MAX_ID));
 	FUZZ_CHECK(wh->dlr.status == DLR_PENDING || wh->dlr.status == DLR_DELIVERED ||

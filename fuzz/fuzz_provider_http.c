@@ -8,6 +8,7 @@
  * Input: a webhook request as text (fuzz/common.h), e.g.
  *
  *     POST /sms/inbound
+ *     Authorization: Bearer http-fuzz-token-0123456789
  *     Content-Type: application/json
  *
  *     {"from":"+8613800000001","to":"10690000","text":"鹅苗死了","id":"m1"}
@@ -36,9 +37,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	config_defaults(&cfg);
-	/* Inbound only needs the defaults; [provider] type = http as in its unit test. */
+	/* [provider] type = http as in its unit test. */
 	config_set_string(&cfg.provider_type, "http");
 	config_set_string(&cfg.provider_url, "http://127.0.0.1:9/sms");
+	/* [http] inbound_token: the seeds carry it as a Bearer header or at the end of the path. */
+	config_set_string(&cfg.inbound_token, "http-fuzz-token-0123456789");
 	prov = fuzz_provider_open("http", &cfg, &ops);
 	return 0;
 }

@@ -151,6 +151,8 @@ fuzz_world(void)
 	do {
 		must(store_outbox_due(world.s, world.now, rows, 64, &n) == STORE_OK, "outbox");
 		for (i = 0; i < n; i++) {
+			must(store_outbox_sending(world.s, rows[i].id, "http", NULL, world.now) ==
+			    STORE_OK, "sending");
 			must(store_outbox_sent(world.s, rows[i].id, "p", world.now) == STORE_OK,
 			    "sent");
 			store_msg_free(&rows[i]);

@@ -1,7 +1,7 @@
 /*
  * The HTTP server (libmicrohttpd): provider webhooks in, health out.
  *
- *   POST /sms/inbound          the generic provider (also /sms/http)
+ *   POST /sms/inbound[/token]  the generic provider (also /sms/http), with its secret
  *   GET|POST /sms/<provider>[/token]    inbound SMS       (provider_<name>.c parses)
  *   GET|POST /dlr/<provider>[/token]    delivery reports
  *   POST /ussd/<provider>               USSD steps        (ussd_session.c answers)
@@ -160,12 +160,16 @@ run_dlr(struct consult *c, int64_t now, void *arg)
 {
 	struct request *req = arg;
 	const struct gw_dlr *d = &req->wh.dlr;
-	struct report_in r = { req->ops->name, d->our_id, d->provider_id,
-	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
-	    REPORT_FAILED : REPORT_PENDING, d->reason, d->opted_out };
+	struct report_in r;
 	int found = 0;
 	enum store_rc rc;
 
+	/* A failure reason may name the recipient: stored, and told to staff, masked. */
+	if (req->wh.dlr.reason)
+		log_mask_numbers(req->wh.dlr.reason);
+	r = (struct report_in){ req->ops->name, d->ref, d->provider_id,
+	    d->status == DLR_DELIVERED ? REPORT_DELIVERED : d->status == DLR_FAILED ?
+	    REPORT_FAILED : REPORT_PENDING, d->reason, d->opted_out };
 	rc = consult_handle_report(c, &r, now, &found);
 	if (rc == STORE_OK && !found && r.status != REPORT_PENDING)
 		log_info("http: a %s delivery report for a message farmline does not know",
@@ -323,7 +327,7 @@ webhook(struct request *req, const char *method, const char *url, const char *re
 	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0, idx, status = 0;
 	enum MHD_Result ret;
 
-	if (kind == KIND_SMS && strcmp(rest, "inbound") == 0)
+	if (kind == KIND_SMS && namelen == 7 && strncmp(rest, "inbound", 7) == 0)
 		idx = find_provider(h, "http", 4);	/* DESIGN.md's name for the generic one */
 	else
 		idx = find_provider(h, rest, namelen);
@@ -690,7 +694,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 static int
 open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t errlen)
 {
-	char why[256];
+	char why[512];
 	int i, unconfigured;
 
 	for (i = 0; gw_providers[i] && h->nprov < MAX_PROVIDERS; i++) {
@@ -708,10 +712,21 @@ open_providers(struct gw_http *h, const struct config *cfg, char *err, size_t er
 			snprintf(err, errlen, "%s", why);
 			return -1;
 		}
+		if (ops->webhooks && !ops->webhooks(p, why, sizeof(why))) {
+			/* Opened to send only: its secret is not set, so nothing comes in. */
+			log_info("http: %s webhooks off: %s", ops->name, why);
+			ops->close(p);
+			continue;
+		}
 		h->ops[h->nprov] = ops;
 		h->prov[h->nprov++] = p;
-		log_info("http: %s webhooks on", ops->name);
+		if (ops->webhooks)
+			log_info("http: %s webhooks on: %s", ops->name, why);
+		else
+			log_info("http: %s webhooks on", ops->name);
 	}
+	if (h->nprov == 0)
+		log_info("http: no provider's webhooks are on (each needs its secret; README)");
 	return 0;
 }
 

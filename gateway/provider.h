@@ -19,11 +19,16 @@ struct ussd_in;
 
 /* One outbound SMS. */
 struct gw_outbound {
-	int64_t id;		/* our message id: the provider's idempotency key where it has one */
+	int64_t id;		/* our message id */
 	const char *from;
 	const char *to;
 	const char *text;
 	int segments;
+	/*
+	 * Our report reference: unguessable and the same on every attempt, so the idempotency
+	 * key where a provider has one and what its reports may name the message by (NULL: none).
+	 */
+	const char *ref;
 };
 
 enum gw_send_status { GW_SEND_OK, GW_SEND_RETRY, GW_SEND_FAIL };
@@ -66,6 +71,12 @@ struct gw_provider_ops {
 	struct gw_provider *(*open)(const struct config *cfg, int *unconfigured, char *err,
 	    size_t errlen);
 	void (*close)(struct gw_provider *p);
+	/*
+	 * Whether the opened provider's webhooks are on: 1 with what is on and how it is
+	 * authenticated in what, or 0 with why not (its secret is not configured: a provider
+	 * opened only to send). NULL: on whenever the provider opens.
+	 */
+	int (*webhooks)(struct gw_provider *p, char *what, size_t wlen);
 
 	/*
 	 * Whether a webhook request (any kind: SMS, report, USSD) may come in at all — a secret in

@@ -269,9 +269,23 @@ out:
 }
 
 static int
+at_webhooks(struct gw_provider *p, char *what, size_t wlen)
+{
+	if (p->token == NULL) {
+		snprintf(what, wlen, "[africastalking] token is not set: /sms/africastalking, "
+		    "/dlr/africastalking and /ussd/africastalking are off");
+		return 0;
+	}
+	snprintf(what, wlen, "/sms/africastalking/<token>, /dlr/africastalking/<token> and "
+	    "/ussd/africastalking/<token> ([africastalking] token)");
+	return 1;
+}
+
+/* Every webhook's path (SMS, report, USSD step) ends in [africastalking] token. */
+static int
 at_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
 {
-	return gw_check_path(req, p->token, reason, rlen);
+	return gw_check_secret_path(req, p->token, reason, rlen);
 }
 
 /* A USSD step. */
@@ -379,6 +393,7 @@ const struct gw_provider_ops gw_provider_africastalking = {
 	.name = "africastalking",
 	.open = at_open,
 	.close = at_close,
+	.webhooks = at_webhooks,
 	.check = at_check,
 	.parse_sms = at_parse_sms,
 	.sms_reply = at_sms_reply,

@@ -94,6 +94,47 @@ aliyun_item(json_t *item, size_t i, json_t **phone, json_t **content, json_t **d
 	return 0;
 }
 
+/*
+ * Whether the JSON text s (len bytes) is an array of more than max elements, counted without
+ * parsing it: the commas outside strings at depth one, stopping as soon as there are too many.
+ * Malformed text is left to the parser (0), except that one past the cap is refused already.
+ */
+static int
+more_than(const char *s, size_t len, size_t max)
+{
+	size_t i, items = 0, depth = 0;
+	int in_string = 0, escaped = 0, empty = 1;
+
+	for (i = 0; i < len && items <= max; i++) {
+		char c = s[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = 0;
+			else if (c == '\\')
+				escaped = 1;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (depth == 1 && empty && c != ']') {
+			empty = 0;
+			items = 1;
+		}
+		if (c == '"')
+			in_string = 1;
+		else if (c == '[' || c == '{')
+			depth++;
+		else if ((c == ']' || c == '}') && depth > 0 && --depth == 0)
+			break;
+		else if (c == ',' && depth == 1)
+			items++;
+	}
+	return items > max;
+}
+
 static int
 aliyun_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
     struct gw_webhook *wh, char *reason, size_t rlen)
@@ -109,6 +150,11 @@ aliyun_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 		rc = cloudcn_check_json(req, reason, rlen);
 	if (rc)
 		return rc;
+	/* Refused before a JSON tree of it is built: past the cap it is never parsed whole. */
+	if (more_than(req->body ? req->body : "", req->len, WEBHOOK_MAX_BATCH)) {
+		snprintf(reason, rlen, "more than %d messages in one request", WEBHOOK_MAX_BATCH);
+		return 413;
+	}
 	rc = 400;
 	root = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {

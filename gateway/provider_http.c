@@ -1,41 +1,102 @@
 /*
  * The generic HTTP provider of DESIGN.md.
  *   inbound   POST /sms/inbound (or /sms/http): form-encoded or JSON with from, to, text, id
- *   reports   POST /dlr/http: form or JSON with id (ours), status (delivered|failed), reason
- *   outbound  POST {"id","from","to","text"} as JSON to [provider] url; 2xx is accepted (a JSON
+ *   reports   POST /dlr/http: form or JSON with ref (the reference farmline sent) or id (the
+ *             provider's own, from its answer), status (delivered|failed), reason
+ *   Each webhook carries [http] inbound_token, as "Authorization: Bearer <token>" or at the end
+ *   of its path (/sms/inbound/<token>); without the token configured they are off (404).
+ *   outbound  POST {"id","ref","from","to","text"} as JSON to [provider] url (id ours, the same
+ *             on every attempt; ref unguessable, for reports); 2xx is accepted (a JSON
  *             "id" in the reply is kept), 408/429/5xx/no answer is tried again, the rest fails.
  */
 #include "gateway/provider.h"
 
 #include "common/config.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct gw_provider {
 	char *url;
+	char *token;		/* [http] inbound_token; NULL: the webhooks are off */
 };
 
+/* Whether bind is a loopback address (127.0.0.0/8, ::1): nothing from outside reaches it. */
+static int
+loopback_bind(const char *bind)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, bind, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, bind, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+/*
+ * Open for sending ([provider] type = http), for receiving ([http] inbound_token), or both;
+ * with neither the provider is unconfigured and its webhooks stay off.
+ */
 static struct gw_provider *
 http_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 {
 	struct gw_provider *p;
 	int outbound = strcmp(cfg->provider_type, "http") == 0;
+	const char *token = cfg->inbound_token ? cfg->inbound_token : "";
 
 	*unconfigured = 0;
+	if (!outbound && token[0] == '\0') {
+		*unconfigured = 1;
+		return NULL;
+	}
 	if (outbound && (cfg->provider_url == NULL || (strncmp(cfg->provider_url, "http://", 7) != 0 &&
 	    strncmp(cfg->provider_url, "https://", 8) != 0))) {
 		snprintf(err, errlen, "[provider] url: type http needs an http:// or https:// URL");
+		return NULL;
+	}
+	if (token[0] && !gw_path_token_ok(token)) {
+		snprintf(err, errlen, "[http] inbound_token: at least %d letters, digits, - and _",
+		    WEBHOOK_MIN_TOKEN);
+		return NULL;
+	}
+	if (strcmp(token, CONFIG_WALKTHROUGH_TOKEN) == 0 && !loopback_bind(cfg->bind)) {
+		snprintf(err, errlen, "%s%s[http] inbound_token: \"%s\" is the token shipped for "
+		    "trying farmline on 127.0.0.1, and [http] bind is %s: set a secret of your own "
+		    "(%d+ letters, digits, - and _, e.g. from `openssl rand -hex 24`)",
+		    cfg->path ? cfg->path : "", cfg->path ? ": " : "", CONFIG_WALKTHROUGH_TOKEN,
+		    cfg->bind, WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		abort();
 	p->url = gw_strdup(cfg->provider_url);
+	p->token = token[0] ? gw_strdup(token) : NULL;
 	return p;
+}
+
+static int
+http_webhooks(struct gw_provider *p, char *what, size_t wlen)
+{
+	if (p->token == NULL) {
+		snprintf(what, wlen, "[http] inbound_token is not set: /sms/inbound, /sms/http and "
+		    "/dlr/http are off");
+		return 0;
+	}
+	snprintf(what, wlen, "/sms/inbound, /sms/http and /dlr/http, with Authorization: Bearer "
+	    "<[http] inbound_token> (or the token at the end of the path)%s",
+	    strcmp(p->token, CONFIG_WALKTHROUGH_TOKEN) == 0 ? "; it is the walkthrough's token, "
+	    "known to all: set your own before anything outside reaches farmline, a reverse proxy "
+	    "on this machine included" : "");
+	return 1;
 }
 
 static void
@@ -44,12 +105,13 @@ http_close(struct gw_provider *p)
 	if (p == NULL)
 		return;
 	free(p->url);
+	free(p->token);
 	free(p);
 }
 
-enum field { F_FROM, F_TO, F_TEXT, F_ID, F_STATUS, F_REASON, F_COUNT };
+enum field { F_FROM, F_TO, F_TEXT, F_ID, F_STATUS, F_REASON, F_REF, F_COUNT };
 static const char *const field_names[F_COUNT] = { "from", "to", "text", "id", "status",
-    "reason" };
+    "reason", "ref" };
 
 struct fields {
 	char *v[F_COUNT];
@@ -166,12 +228,28 @@ http_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	return rc;
 }
 
+/* Field i absent, or an id: 1 to WEBHOOK_MAX_ID printable ASCII characters, no space. */
+static int
+id_ok(const struct fields *f, int i)
+{
+	const char *s = f->v[i];
+
+	if (s == NULL)
+		return 1;
+	if (s[0] == '\0' || strlen(s) != f->len[i] || f->len[i] > WEBHOOK_MAX_ID)
+		return 0;
+	for (; *s; s++) {
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhook *wh,
     char *reason, size_t rlen)
 {
 	struct fields f;
-	char *end;
 	int rc;
 
 	(void)p;
@@ -179,10 +257,17 @@ http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhoo
 	if (rc)
 		goto out;
 	rc = 400;
-	if (f.v[F_ID] == NULL || (wh->dlr.our_id = strtoll(f.v[F_ID], &end, 10)) <= 0 || *end) {
-		snprintf(reason, rlen, "id: our message id, a number");
+	/*
+	 * ref, the reference farmline sent with the message, or id, the provider's own id for it
+	 * (as its answer gave it): either names it. Our own row id would be guessable: never.
+	 */
+	if (!id_ok(&f, F_REF) || !id_ok(&f, F_ID) || (f.v[F_REF] == NULL && f.v[F_ID] == NULL)) {
+		snprintf(reason, rlen, "ref (as farmline sent it) or id (as you answered it): 1 to "
+		    "%d printable characters", WEBHOOK_MAX_ID);
 		goto out;
 	}
+	wh->dlr.ref = gw_strdup(f.v[F_REF]);
+	wh->dlr.provider_id = gw_strdup(f.v[F_ID]);
 	if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "delivered") == 0) {
 		wh->dlr.status = DLR_DELIVERED;
 	} else if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "failed") == 0) {
@@ -211,9 +296,14 @@ http_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_req
 	json_t *body;
 	char id[32];
 
+	/* id: ours, the same on every attempt (an idempotency key); ref: what a report names. */
 	snprintf(id, sizeof(id), "%lld", (long long)m->id);
 	body = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "from", m->from, "to", m->to,
 	    "text", m->text);
+	if (body && m->ref && json_object_set_new(body, "ref", json_string(m->ref)) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
 	req->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (req->body == NULL) {
@@ -251,18 +341,18 @@ http_map_reply(struct gw_provider *p, long status, const char *body, size_t len,
 	json_decref(reply);
 }
 
-/* Nothing may follow the provider's name in its webhooks' paths. */
+/* Every webhook carries [http] inbound_token: in the Authorization header or the path. */
 static int
 http_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
 {
-	(void)p;
-	return gw_check_path(req, NULL, reason, rlen);
+	return gw_check_secret(req, p->token, reason, rlen);
 }
 
 const struct gw_provider_ops gw_provider_http = {
 	.name = "http",
 	.open = http_open,
 	.close = http_close,
+	.webhooks = http_webhooks,
 	.check = http_check,
 	.parse_sms = http_parse_sms,
 	.parse_dlr = http_parse_dlr,

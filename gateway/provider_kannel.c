@@ -1,6 +1,6 @@
 /*
  * Kannel (an SMSC over SMPP, or a GSM modem, behind bearerbox and smsbox).
- *   inbound   /sms/kannel from an smsbox sms-service, with the placeholders from=%p to=%P
+ *   inbound   /sms/kannel/<token> from an smsbox sms-service, with the placeholders from=%p to=%P
  *             id=%I coding=%c charset=%C in the URL:
  *               get-url:  and text=%b — GET, everything in the query string;
  *               post-url: POST, the message's own bytes as the body (text/plain; charset=…,
@@ -10,9 +10,11 @@
  *             or what charset says, decoded here with iconv. Answered with an empty 200 (the
  *             sms-service needs max-messages = 0 or omit-empty = true, or smsbox texts the
  *             farmer its reply-emptymessage); replies go through sendsms.
- *   reports   GET /dlr/kannel?msgid=<our id>&status=%d&answer=%A — the dlr-url farmline
- *             gives with each message; %d is 1 delivered, 2 failed, 4 buffered, 8 accepted by
+ *   reports   GET /dlr/kannel/<token>?ref=<reference>&status=%d&answer=%A — the dlr-url
+ *             farmline gives with each message, the reference made up for that message (see
+ *             store_outbox_report); %d is 1 delivered, 2 failed, 4 buffered, 8 accepted by
  *             the SMSC, 16 rejected by the SMSC.
+ *   Every webhook's path ends in [kannel] token; without it they are off (404).
  *   outbound  GET {sendsms_url}?username&password&from&to&text&coding[&smsc][&dlr-mask&dlr-url]:
  *             Chinese goes as UCS-2 — coding=2, the text as UTF-16BE bytes %-encoded, and no
  *             charset, so that a Kannel built without iconv sends it unchanged. smsbox answers
@@ -71,6 +73,13 @@ kannel_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 	if (cfg->kannel_dlr_url[0] && !is_http_url(cfg->kannel_dlr_url)) {
 		/* smsbox refuses any other dlr-url ("DLR-URL field misformed"). */
 		snprintf(err, errlen, "[kannel] dlr_url: an http:// or https:// URL of /dlr/kannel");
+		return NULL;
+	}
+	/* Reports come back through /dlr/kannel/<token>: without the token it is off. */
+	if (cfg->kannel_dlr_url[0] && (cfg->kannel_token[0] == '\0' ||
+	    strstr(cfg->kannel_dlr_url, cfg->kannel_token) == NULL)) {
+		snprintf(err, errlen, "[kannel] dlr_url: delivery reports need [kannel] token, and "
+		    "the URL ends in it: http://<farmline>/dlr/kannel/<token>");
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -161,9 +170,9 @@ to_utf8(const char *charset, const char *in, size_t len, size_t *outlen)
 	return out;
 }
 
-enum { K_FROM, K_TO, K_TEXT, K_ID, K_CODING, K_CHARSET, K_MSGID, K_STATUS, K_ANSWER, K_COUNT };
+enum { K_FROM, K_TO, K_TEXT, K_ID, K_CODING, K_CHARSET, K_REF, K_STATUS, K_ANSWER, K_COUNT };
 static const char *const kannel_keys[K_COUNT + 1] = { "from", "to", "text", "id", "coding",
-    "charset", "msgid", "status", "answer", NULL };
+    "charset", "ref", "status", "answer", NULL };
 
 /* What one request carried, wherever it came from. */
 struct kannel_req {
@@ -324,9 +333,8 @@ kannel_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
     char *reason, size_t rlen)
 {
 	struct kannel_req k;
-	const char *msgid, *status, *answer;
+	const char *ref, *status, *answer;
 	char *end, why[160];
-	long long our_id = 0;
 	long type = 0;
 	int rc;
 
@@ -334,14 +342,12 @@ kannel_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
 	rc = kannel_req_read(req, 0, &k, reason, rlen);
 	if (rc)
 		goto out;
-	msgid = k.v[K_MSGID];
+	ref = k.v[K_REF];
 	status = k.v[K_STATUS];
 	answer = k.v[K_ANSWER];
 	rc = 400;
-	errno = 0;
-	if (msgid == NULL || *msgid < '0' || *msgid > '9' ||
-	    (our_id = strtoll(msgid, &end, 10)) <= 0 || *end || errno) {
-		snprintf(reason, rlen, "msgid: our message id, a number");
+	if (ref == NULL || !gw_ref_ok(ref)) {
+		snprintf(reason, rlen, "ref: the message's reference farmline put in the dlr-url");
 		goto out;
 	}
 	if (status == NULL || *status < '0' || *status > '9' ||
@@ -349,7 +355,7 @@ kannel_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
 		snprintf(reason, rlen, "status: Kannel's %%d, a delivery report type");
 		goto out;
 	}
-	wh->dlr.our_id = our_id;
+	wh->dlr.ref = gw_strdup(ref);
 	wh->has_dlr = 1;
 	if (type & 1)
 		wh->dlr.status = DLR_DELIVERED;
@@ -446,9 +452,10 @@ kannel_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_r
 	}
 	if (p->smsc)
 		bad |= append_arg(fp, "smsc", p->smsc, 0);
-	if (p->dlr_url) {
-		if (asprintf(&dlr, "%s%cmsgid=%lld&status=%%d&answer=%%A", p->dlr_url,
-		    strchr(p->dlr_url, '?') ? '&' : '?', (long long)m->id) < 0)
+	/* The report names the message by its reference, which nobody else can know. */
+	if (p->dlr_url && m->ref && gw_ref_ok(m->ref)) {
+		if (asprintf(&dlr, "%s%cref=%s&status=%%d&answer=%%A", p->dlr_url,
+		    strchr(p->dlr_url, '?') ? '&' : '?', m->ref) < 0)
 			abort();
 		fprintf(fp, "&dlr-mask=%d", KANNEL_DLR_MASK);
 		bad |= append_arg(fp, "dlr-url", dlr, 0);
@@ -503,9 +510,22 @@ kannel_map_reply(struct gw_provider *p, long status, const char *body, size_t le
 }
 
 static int
+kannel_webhooks(struct gw_provider *p, char *what, size_t wlen)
+{
+	if (p->token == NULL) {
+		snprintf(what, wlen, "[kannel] token is not set: /sms/kannel and /dlr/kannel are "
+		    "off");
+		return 0;
+	}
+	snprintf(what, wlen, "/sms/kannel/<token> and /dlr/kannel/<token> ([kannel] token)");
+	return 1;
+}
+
+/* Every webhook's path ends in [kannel] token. */
+static int
 kannel_check(struct gw_provider *p, const struct gw_req *req, char *reason, size_t rlen)
 {
-	return gw_check_path(req, p->token, reason, rlen);
+	return gw_check_secret_path(req, p->token, reason, rlen);
 }
 
 const struct gw_provider_ops gw_provider_kannel = {
@@ -513,6 +533,7 @@ const struct gw_provider_ops gw_provider_kannel = {
 	.get_allowed = 1,
 	.open = kannel_open,
 	.close = kannel_close,
+	.webhooks = kannel_webhooks,
 	.check = kannel_check,
 	.parse_sms = kannel_parse_sms,
 	.sms_reply = kannel_sms_reply,

@@ -1,6 +1,7 @@
 /*
  * Twilio.
- *   inbound   POST /sms/twilio, form fields From, To, Body, MessageSid; X-Twilio-Signature must
+ *   inbound   POST /sms/twilio, form fields From, To, Body, MessageSid (required, the id it is
+ *             deduplicated on: SM or MM and 32 hexadecimal digits); X-Twilio-Signature must
  *             be the base64 HMAC-SHA1, keyed with the auth token, of the public URL followed by
  *             every POST field name and value in name order (403 otherwise). Answered with an
  *             empty TwiML <Response/>, so that replies go through the Messages API.
@@ -180,6 +181,27 @@ signed_form(struct gw_provider *p, const struct gw_req *req, struct gw_kv *kv, i
 	return n;
 }
 
+/*
+ * Whether s is a message sid as Twilio makes them: SM (SMS) or MM (MMS) and 32 hexadecimal
+ * digits. The signature is over names and values run together, so the bytes of a signed request
+ * can be split into other fields ("MessageSid=SM…a&To=…" as "MessageSid=SM…aT&o=…"); a
+ * sid of fixed length and form cannot be lengthened, shortened or dropped that way, and the
+ * message keeps the id it is deduplicated on.
+ */
+static int
+message_sid_ok(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 34 || (strncmp(s, "SM", 2) != 0 && strncmp(s, "MM", 2) != 0))
+		return 0;
+	for (i = 2; i < 34; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 twilio_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
     struct gw_webhook *wh, char *reason, size_t rlen)
@@ -193,6 +215,11 @@ twilio_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 	if (n < 0)
 		return status;
 	status = gw_kv_pick(kv, n, keys, f, reason, rlen);
+	if (status == 0 && (f[3] == NULL || !message_sid_ok(f[3]->value))) {
+		snprintf(reason, rlen, "MessageSid: Twilio's id of the message (SM and 32 "
+		    "hexadecimal digits) is needed");
+		status = 400;
+	}
 	if (status == 0)
 		status = gw_webhook_add(wh, f[0] ? f[0]->value : NULL, f[1] ? f[1]->value : NULL,
 		    f[2] ? f[2]->value : NULL, f[2] ? f[2]->vlen : 0, f[3] ? f[3]->value : NULL,

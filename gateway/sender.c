@@ -23,6 +23,7 @@
 #include "store/store.h"
 
 #include <curl/curl.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,8 +143,15 @@ record(struct gw_sender *s, const struct outcome *o)
 {
 	const struct store_msg *m = &o->m;
 	const struct gw_send_result *r = &o->r;
+	char error[sizeof(r->error)];
 	enum store_rc rc;
 
+	/*
+	 * The provider's words may name the recipient ("The 'To' number +86… is not valid"); what
+	 * is stored goes on to staff by SMS and into the history: numbers masked, as in the log.
+	 */
+	snprintf(error, sizeof(error), "%s", r->error);
+	log_mask_numbers(error);
 	switch (r->status) {
 	case GW_SEND_OK:
 		rc = store_outbox_sent(s->store, m->id, r->provider_id[0] ? r->provider_id : NULL,
@@ -151,17 +159,21 @@ record(struct gw_sender *s, const struct outcome *o)
 		break;
 	case GW_SEND_RETRY:
 		if (o->at - m->created_at >= s->max_age_ms)
-			rc = store_outbox_failed(s->store, m->id, r->error, o->at);
+			rc = store_outbox_failed(s->store, m->id, error, o->at);
 		else
 			rc = store_outbox_retry(s->store, m->id, o->at + gw_sender_backoff(
-			    s->retry_base_ms, s->retry_max_ms, m->attempts, &s->seed), r->error);
+			    s->retry_base_ms, s->retry_max_ms, m->attempts, &s->seed), error);
 		break;
 	case GW_SEND_FAIL:
 	default:
-		rc = store_outbox_failed(s->store, m->id, r->error, o->at);
+		rc = store_outbox_failed(s->store, m->id, error, o->at);
 		break;
 	}
-	if (rc == STORE_OK && r->opted_out)
+	/*
+	 * STORE_NOTFOUND: the row has moved on meanwhile (a delivery report came first): the
+	 * outcome changes nothing, and the message is not sent again.
+	 */
+	if ((rc == STORE_OK || rc == STORE_NOTFOUND) && r->opted_out)
 		rc = store_farmer_opt_out_phone(s->store, m->recipient);
 	return rc;
 }
@@ -309,6 +321,7 @@ start_one(struct gw_sender *s, struct store_msg *m)
 	out.to = m->recipient;
 	out.text = m->body;
 	out.segments = m->segments;
+	out.ref = m->report_ref;
 	memset(&r, 0, sizeof(r));
 	m->attempts++;		/* the one being made */
 	if (s->ops->send) {
@@ -389,6 +402,33 @@ finish_done(struct gw_sender *s)
 }
 
 /*
+ * A new report reference into *out (caller frees): 128 random bits from OpenSSL's generator as
+ * 32 hexadecimal digits, so that nobody can name a message in a forged report. 0, or -1 (*out
+ * untouched) when there is no randomness to be had.
+ */
+static int
+make_ref(char **out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	char *ref;
+	size_t i;
+
+	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+		return -1;
+	ref = malloc(sizeof(raw) * 2 + 1);
+	if (ref == NULL)
+		abort();
+	for (i = 0; i < sizeof(raw); i++) {
+		ref[2 * i] = hex[raw[i] >> 4];
+		ref[2 * i + 1] = hex[raw[i] & 15];
+	}
+	ref[sizeof(raw) * 2] = '\0';
+	*out = ref;
+	return 0;
+}
+
+/*
  * Start what is due, as far as free slots and the cap allow; returns how many started. The
  * messages are marked "sending" in one transaction before any request goes out.
  */
@@ -421,7 +461,14 @@ start_due(struct gw_sender *s)
 	}
 	rc = n ? store_begin(s->store) : STORE_OK;
 	for (i = 0; rc == STORE_OK && i < n; i++) {
-		rc = store_outbox_sending(s->store, rows[i].id, s->ops->name, now);
+		/* Its report reference is made once, on the first attempt, and kept. */
+		if (rows[i].report_ref == NULL && make_ref(&rows[i].report_ref) != 0) {
+			store_trouble(s, "make a report reference (no randomness)");
+			rc = STORE_ERR;
+			break;
+		}
+		rc = store_outbox_sending(s->store, rows[i].id, s->ops->name, rows[i].report_ref,
+		    now);
 		marked[i] = rc == STORE_OK;
 		if (rc == STORE_NOTFOUND)
 			rc = STORE_OK;	/* withdrawn or taken meanwhile */

@@ -331,6 +331,7 @@ gw_webhook_free(struct gw_webhook *wh)
 		free(wh->msgs[i].text);
 		free(wh->msgs[i].id);
 	}
+	free(wh->dlr.ref);
 	free(wh->dlr.provider_id);
 	free(wh->dlr.reason);
 	memset(wh, 0, sizeof(*wh));
@@ -358,20 +359,88 @@ gw_path_token_ok(const char *token)
  * digests in constant time, so that not even the length of the right one shows in the timing.
  */
 int
-gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+gw_token_equal(const char *given, const char *token)
 {
-	const char *given = req->tail && req->tail[0] == '/' ? req->tail + 1 : "";
 	unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
 	unsigned int alen = 0, blen = 0;
 
-	if (token[0] == '\0' ||
-	    !EVP_Digest(given, strlen(given), a, &alen, EVP_sha256(), NULL) ||
-	    !EVP_Digest(token, strlen(token), b, &blen, EVP_sha256(), NULL) ||
-	    alen != blen || CRYPTO_memcmp(a, b, alen) != 0) {
+	return token != NULL && token[0] != '\0' && given != NULL &&
+	    EVP_Digest(given, strlen(given), a, &alen, EVP_sha256(), NULL) &&
+	    EVP_Digest(token, strlen(token), b, &blen, EVP_sha256(), NULL) &&
+	    alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+int
+gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	const char *given = req->tail && req->tail[0] == '/' ? req->tail + 1 : "";
+
+	if (!gw_token_equal(given, token)) {
 		snprintf(reason, rlen, "missing or wrong token in the URL");
 		return 403;
 	}
 	return 0;
+}
+
+int
+gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	char given[256];	/* longer than any token the configuration takes */
+	const char *auth = gw_req_header(req, "Authorization");
+	size_t n;
+	int status = 403;
+
+	if (token == NULL || token[0] == '\0') {
+		snprintf(reason, rlen, "no such path");
+		status = 404;
+		goto out;
+	}
+	if (req->tail && req->tail[0]) {
+		status = gw_check_path_token(req, token, reason, rlen);
+		goto out;
+	}
+	while (auth && *auth == ' ')
+		auth++;
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+		snprintf(reason, rlen, "authentication needed: Authorization: Bearer <token>, or "
+		    "the token at the end of the path");
+		status = 401;
+		goto out;
+	}
+	for (auth += 7; *auth == ' '; auth++)
+		;
+	n = strlen(auth);
+	while (n > 0 && auth[n - 1] == ' ')
+		n--;
+	if (n < sizeof(given)) {
+		memcpy(given, auth, n);
+		given[n] = '\0';
+		if (gw_token_equal(given, token))
+			status = 0;
+	}
+	if (status)
+		snprintf(reason, rlen, "wrong token");
+out:
+	return status;
+}
+
+int
+gw_ref_ok(const char *ref)
+{
+	size_t n = strlen(ref);
+
+	return n >= WEBHOOK_MIN_TOKEN && n <= 64 &&
+	    strspn(ref, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
+}
+
+int
+gw_check_secret_path(const struct gw_req *req, const char *token, char *reason, size_t rlen)
+{
+	if (token == NULL || token[0] == '\0') {
+		snprintf(reason, rlen, "no such path");
+		return 404;
+	}
+	return gw_check_path_token(req, token, reason, rlen);
 }
 
 int

@@ -85,7 +85,7 @@ struct gw_msg {
 enum gw_dlr_status { DLR_PENDING = 0, DLR_DELIVERED, DLR_FAILED };
 
 struct gw_dlr {
-	int64_t our_id;		/* our message id, when the provider echoes it (Kannel) */
+	char *ref;		/* our report reference, when the provider echoes it (Kannel) */
 	char *provider_id;	/* else the provider's id for the message */
 	enum gw_dlr_status status;
 	char *reason;		/* why it failed, or NULL */
@@ -116,12 +116,26 @@ void gw_webhook_free(struct gw_webhook *wh);
  */
 int gw_check_path_token(const struct gw_req *req, const char *token, char *reason, size_t rlen);
 /*
+ * The check of a webhook whose secret is required: no token configured, 404 (off); a path
+ * ending in "/<token>", as gw_check_path_token; else "Authorization: Bearer <token>" (401
+ * without it, 403 when wrong). 0 when it matches.
+ */
+int gw_check_secret(const struct gw_req *req, const char *token, char *reason, size_t rlen);
+/* As gw_check_secret, but the token must be in the path (providers that cannot add headers). */
+int gw_check_secret_path(const struct gw_req *req, const char *token, char *reason,
+    size_t rlen);
+/* Whether given is token, compared as SHA-256 digests in constant time (empty never matches). */
+int gw_token_equal(const char *given, const char *token);
+/*
  * The path check of a provider whose token is optional: with a token (non-empty), as
  * gw_check_path_token; without, nothing may follow the provider's name (404).
  */
 int gw_check_path(const struct gw_req *req, const char *token, char *reason, size_t rlen);
 /* A configured token fit for a URL: empty (off), or 16+ letters, digits, '-' and '_'. */
 int gw_path_token_ok(const char *token);
+
+/* Whether ref looks like a report reference farmline makes: 16 to 64 letters and digits. */
+int gw_ref_ok(const char *ref);
 
 /* A string copy, or NULL for NULL. Aborts when memory runs out. */
 char *gw_strdup(const char *s);

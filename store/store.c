@@ -178,6 +178,15 @@ static const char *const migrations[] = {
 
 	/* 6: a person the bureau removed keeps their row (figures name them), marked removed. */
 	"ALTER TABLE experts ADD COLUMN removed_at INTEGER;",
+
+	/*
+	 * 7: the reference farmline makes up for an outbound message when it first hands it to a
+	 * provider (random, unguessable) and gives the provider to echo in its reports (Kannel's
+	 * dlr-url, the generic provider's "id"); a report names it or the provider's own id.
+	 */
+	"ALTER TABLE messages ADD COLUMN report_ref TEXT;"
+	"CREATE UNIQUE INDEX messages_out_report_ref ON messages(report_ref)"
+	"  WHERE report_ref IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

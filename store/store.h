@@ -85,6 +85,7 @@ struct store_msg {
 	int attempts;
 	int64_t created_at;
 	int64_t next_attempt_at;
+	char *report_ref;	/* the reference given to the provider (NULL: never sent yet) */
 };
 
 /* Connection, transactions. */
@@ -319,21 +320,38 @@ enum store_rc store_outbox_due(struct store *s, int64_t now, struct store_msg *r
     int *n);
 /* When the next queued message falls due (STORE_NOTFOUND when none is queued). */
 enum store_rc store_outbox_next_due(struct store *s, int64_t *at);
+/*
+ * The status of an outbound message only moves forward: queued → sending → sent →
+ * delivered | failed (a second try is a new row). Each call below names the one step it takes
+ * and changes nothing (STORE_NOTFOUND) when the row is not where that step starts, so that a
+ * late outcome never undoes a delivery report.
+ */
+/*
+ * queued → sending, handed to provider. ref (letters and digits, may be NULL) becomes the
+ * message's report reference unless it has one already (a retry keeps the first).
+ */
 enum store_rc store_outbox_sending(struct store *s, int64_t id, const char *provider,
-    int64_t now);
+    const char *ref, int64_t now);
+/* The provider took it: sending → sent; a report that came first (delivered, failed) stays. */
 enum store_rc store_outbox_sent(struct store *s, int64_t id, const char *provider_id,
     int64_t now);
+/* sending → queued again at next_at. */
 enum store_rc store_outbox_retry(struct store *s, int64_t id, int64_t next_at,
     const char *error);
+/* sending → failed. */
 enum store_rc store_outbox_failed(struct store *s, int64_t id, const char *error, int64_t now);
 /*
- * A delivery report: the outbound message with our id, or else with the provider's id, is now
- * "delivered" or "failed" (reason kept). *found is 0 when no message matches.
+ * A delivery report from provider: the message it names is now "delivered" or "failed" (reason
+ * kept). It names the message by ref, the reference farmline gave it (the message must be
+ * sending or sent), or else by provider_id, the provider's own id for it (the message must be
+ * sent). Either may be NULL. Nothing else changes: a message still queued or never handed to
+ * this provider, or one already delivered or failed, is left alone. *found is 1 when a message
+ * changed.
  */
-enum store_rc store_outbox_report(struct store *s, const char *provider, int64_t our_id,
+enum store_rc store_outbox_report(struct store *s, const char *provider, const char *ref,
     const char *provider_id, const char *status, const char *reason, int64_t now, int *found);
-/* The recipient of the outbound message a report is about (by our id, or else the provider's). */
-enum store_rc store_outbox_recipient(struct store *s, const char *provider, int64_t our_id,
+/* The recipient of the outbound message a report names (as store_outbox_report matches it). */
+enum store_rc store_outbox_recipient(struct store *s, const char *provider, const char *ref,
     const char *provider_id, char *phone, size_t len);
 /* A failed message nobody has acted on yet. */
 struct store_failed {

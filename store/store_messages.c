@@ -159,6 +159,7 @@ read_due(sqlite3_stmt *st, struct store_msg *rows, int max, int *n)
 		m->attempts = sqlite3_column_int(st, 9);
 		m->created_at = sqlite3_column_int64(st, 10);
 		m->next_attempt_at = sqlite3_column_int64(st, 11);
+		m->report_ref = store_col_dup(st, 12);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? SQLITE_DONE : rc;
@@ -166,7 +167,7 @@ read_due(sqlite3_stmt *st, struct store_msg *rows, int max, int *n)
 
 #define DUE_SQL(which) \
 	"SELECT id, provider, provider_id, consultation_id, kind, sender, recipient, body," \
-	" segments, attempts, created_at, next_attempt_at FROM messages" \
+	" segments, attempts, created_at, next_attempt_at, report_ref FROM messages" \
 	" WHERE direction = 'out' AND status = 'queued' AND next_attempt_at <= ?1" \
 	" AND broadcast_id " which " ORDER BY next_attempt_at, id LIMIT ?2"
 
@@ -219,39 +220,50 @@ store_outbox_next_due(struct store *s, int64_t *at)
 	return out;
 }
 
+/* The number of rows the last statement changed: STORE_OK for one or more, else NOTFOUND. */
+static enum store_rc
+changed(struct store *s, enum store_rc rc)
+{
+	if (rc)
+		return rc;
+	return sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOTFOUND;
+}
+
 enum store_rc
-store_outbox_sending(struct store *s, int64_t id, const char *provider, int64_t now)
+store_outbox_sending(struct store *s, int64_t id, const char *provider, const char *ref,
+    int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_SENDING,
 	    "UPDATE messages SET status = 'sending', provider = ?2, attempts = attempts + 1,"
-	    " sent_at = NULL WHERE id = ?1 AND status = 'queued'");
-	enum store_rc rc;
+	    " sent_at = NULL, report_ref = coalesce(report_ref, ?3)"
+	    " WHERE id = ?1 AND status = 'queued'");
 
 	(void)now;
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, provider);
-	rc = store_exec_stmt(s, st);
-	if (rc)
-		return rc;
-	return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOTFOUND;
+	store_bind_text(st, 3, ref);
+	return changed(s, store_exec_stmt(s, st));
 }
 
 enum store_rc
 store_outbox_sent(struct store *s, int64_t id, const char *provider_id, int64_t now)
 {
+	/* A report may have come before the provider's answer: its status and reason stay. */
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_SENT,
 	    "UPDATE messages SET status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END,"
-	    " provider_id = ?2, sent_at = ?3, last_error = NULL, next_attempt_at = NULL"
-	    " WHERE id = ?1");
+	    " provider_id = coalesce(?2, provider_id), sent_at = ?3,"
+	    " last_error = CASE WHEN status = 'sending' THEN NULL ELSE last_error END,"
+	    " next_attempt_at = NULL"
+	    " WHERE id = ?1 AND status IN ('sending', 'delivered', 'failed')");
 
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, provider_id);
 	sqlite3_bind_int64(st, 3, now);
-	return store_exec_stmt(s, st);
+	return changed(s, store_exec_stmt(s, st));
 }
 
 enum store_rc
@@ -259,14 +271,14 @@ store_outbox_retry(struct store *s, int64_t id, int64_t next_at, const char *err
 {
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_RETRY,
 	    "UPDATE messages SET status = 'queued', next_attempt_at = ?2, last_error = ?3"
-	    " WHERE id = ?1");
+	    " WHERE id = ?1 AND status = 'sending'");
 
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, next_at);
 	store_bind_text(st, 3, error);
-	return store_exec_stmt(s, st);
+	return changed(s, store_exec_stmt(s, st));
 }
 
 enum store_rc
@@ -274,14 +286,14 @@ store_outbox_failed(struct store *s, int64_t id, const char *error, int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_FAILED,
 	    "UPDATE messages SET status = 'failed', last_error = ?2, next_attempt_at = NULL,"
-	    " sent_at = ?3 WHERE id = ?1");
+	    " sent_at = ?3 WHERE id = ?1 AND status = 'sending'");
 
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, error);
 	sqlite3_bind_int64(st, 3, now);
-	return store_exec_stmt(s, st);
+	return changed(s, store_exec_stmt(s, st));
 }
 
 enum store_rc
@@ -307,6 +319,7 @@ store_msg_free(struct store_msg *m)
 	free(m->sender);
 	free(m->recipient);
 	free(m->body);
+	free(m->report_ref);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -357,35 +370,49 @@ store_msg_out_sent_since(struct store *s, const char *recipient, int64_t since, 
 }
 
 enum store_rc
-store_outbox_report(struct store *s, const char *provider, int64_t our_id,
+store_outbox_report(struct store *s, const char *provider, const char *ref,
     const char *provider_id, const char *status, const char *reason, int64_t now, int *found)
 {
 	sqlite3_stmt *st;
-	enum store_rc rc;
+	enum store_rc rc = STORE_OK;
+	int pass;
 
-	/* A report never turns "delivered" back into anything else. */
-	if (our_id)
-		st = store_stmt(s, ST_OUTBOX_REPORT_ID,
-		    "UPDATE messages SET status = ?3, last_error = coalesce(?4, last_error),"
-		    " report_at = ?5 WHERE id = ?1 AND direction = 'out' AND status <> 'delivered'"
-		    " AND (?2 IS NULL OR provider = ?2)");
-	else
-		st = store_stmt(s, ST_OUTBOX_REPORT_PID,
-		    "UPDATE messages SET status = ?3, last_error = coalesce(?4, last_error),"
-		    " report_at = ?5 WHERE provider_id = ?1 AND direction = 'out' AND provider = ?2"
-		    " AND status <> 'delivered'");
-	if (st == NULL)
-		return STORE_ERR;
-	if (our_id)
-		sqlite3_bind_int64(st, 1, our_id);
-	else
-		store_bind_text(st, 1, provider_id);
-	store_bind_text(st, 2, provider);
-	store_bind_text(st, 3, status);
-	store_bind_text(st, 4, reason);
-	sqlite3_bind_int64(st, 5, now);
-	rc = store_exec_stmt(s, st);
-	*found = rc == STORE_OK && sqlite3_changes(s->db) > 0;
+	/*
+	 * By our reference first: it was made up for this message and given to this provider
+	 * only, so the message may still be "sending" (a report can beat the provider's answer).
+	 * By the provider's id, only once the provider's answer gave it (sent). One row at most
+	 * either way.
+	 */
+	*found = 0;
+	for (pass = 0; rc == STORE_OK && !*found && pass < 2; pass++) {
+		const char *key = pass == 0 ? ref : provider_id;
+
+		if (key == NULL || key[0] == '\0')
+			continue;
+		if (pass == 0)
+			st = store_stmt(s, ST_OUTBOX_REPORT_REF,
+			    "UPDATE messages SET status = ?3,"
+			    " last_error = coalesce(?4, last_error),"
+			    " report_at = ?5 WHERE id = (SELECT id FROM messages"
+			    " WHERE report_ref = ?1 AND direction = 'out' AND provider = ?2"
+			    " AND status IN ('sending', 'sent') LIMIT 1)");
+		else
+			st = store_stmt(s, ST_OUTBOX_REPORT_PID,
+			    "UPDATE messages SET status = ?3,"
+			    " last_error = coalesce(?4, last_error),"
+			    " report_at = ?5 WHERE id = (SELECT id FROM messages"
+			    " WHERE provider_id = ?1 AND direction = 'out' AND provider = ?2"
+			    " AND status = 'sent' ORDER BY id LIMIT 1)");
+		if (st == NULL)
+			return STORE_ERR;
+		store_bind_text(st, 1, key);
+		store_bind_text(st, 2, provider);
+		store_bind_text(st, 3, status);
+		store_bind_text(st, 4, reason);
+		sqlite3_bind_int64(st, 5, now);
+		rc = store_exec_stmt(s, st);
+		*found = rc == STORE_OK && sqlite3_changes(s->db) > 0;
+	}
 	return rc;
 }
 
@@ -446,23 +473,34 @@ store_outbox_requeue(struct store *s, int64_t id, int64_t now, int64_t not_befor
 }
 
 enum store_rc
-store_outbox_recipient(struct store *s, const char *provider, int64_t our_id,
+store_outbox_recipient(struct store *s, const char *provider, const char *ref,
     const char *provider_id, char *phone, size_t len)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_RECIPIENT,
-	    "SELECT recipient FROM messages WHERE direction = 'out' AND provider = ?1"
-	    " AND ((?2 IS NOT NULL AND id = ?2) OR (?2 IS NULL AND provider_id = ?3)) LIMIT 1");
-	int rc;
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, pass;
 
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, provider);
-	store_bind_id(st, 2, our_id);
-	store_bind_text(st, 3, provider_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_col_copy(st, 0, phone, len);
-	sqlite3_reset(st);
+	for (pass = 0; rc == SQLITE_DONE && pass < 2; pass++) {
+		const char *key = pass == 0 ? ref : provider_id;
+
+		if (key == NULL || key[0] == '\0')
+			continue;
+		if (pass == 0)
+			st = store_stmt(s, ST_OUTBOX_RECIPIENT_REF,
+			    "SELECT recipient FROM messages WHERE report_ref = ?2"
+			    " AND direction = 'out' AND provider = ?1 LIMIT 1");
+		else
+			st = store_stmt(s, ST_OUTBOX_RECIPIENT,
+			    "SELECT recipient FROM messages WHERE direction = 'out'"
+			    " AND provider = ?1 AND provider_id = ?2 ORDER BY id LIMIT 1");
+		if (st == NULL)
+			return STORE_ERR;
+		store_bind_text(st, 1, provider);
+		store_bind_text(st, 2, key);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			store_col_copy(st, 0, phone, len);
+		sqlite3_reset(st);
+	}
 	if (rc == SQLITE_ROW)
 		return STORE_OK;
 	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);

@@ -27,6 +27,7 @@ const LIMIT = Number(process.env.DASHBOARD_TEST_LIMIT || 180);	// seconds, the w
 const WAIT = 20000;						// ms, the longest wait for one thing
 const TZ = 'Asia/Shanghai';					// farmline's default [general] timezone
 const TOKEN = randomBytes(12).toString('hex');
+const INBOUND_TOKEN = randomBytes(12).toString('hex');	// [http] inbound_token
 const SCREENSHOT = 'docs/dashboard.png';
 const PHONE_SCREENSHOT = 'tests/dashboard/out/phone.png';
 
@@ -213,6 +214,7 @@ async function startFarmline() {
 		'[http]',
 		'bind = 127.0.0.1',
 		`port = ${port}`,
+		`inbound_token = ${INBOUND_TOKEN}`,
 		'[store]',
 		`path = ${db}`,
 		'[provider]',
@@ -257,7 +259,8 @@ async function startFarmline() {
 	ok(`farmline serving on ${origin} (pid ${server.pid})`);
 
 	const r = await fetch(origin + '/sms/inbound', { method: 'POST',
-	    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+	    headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+		'Authorization': `Bearer ${INBOUND_TOKEN}` },
 	    body: new URLSearchParams(LIVE).toString() });
 	const body = await r.json();
 	if (!r.ok || body.action !== 'question')

@@ -311,7 +311,7 @@ fl_world_write_conf(struct world *w, int fake_port, int http_port, const char *e
 	char conf[8192];
 
 	snprintf(conf, sizeof(conf),
-	    "[http]\nbind = 127.0.0.1\nport = %d\n"
+	    "[http]\nbind = 127.0.0.1\nport = %d\ninbound_token = " H_INBOUND_TOKEN "\n"
 	    "[store]\npath = %s\n"
 	    "[routing]\nrules = config/categories.conf\n"
 	    "[provider]\ntype = http\nurl = http://127.0.0.1:%d%s\n"
@@ -391,6 +391,8 @@ fl_request(CURL *c, int port, const char *method, const char *path, const char *
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fl_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (h_wants_inbound_auth(path, extra))
+		headers = curl_slist_append(headers, H_AUTH_HEADER);
 	for (; extra && *extra; extra++)
 		headers = curl_slist_append(headers, *extra);
 	if (body) {

@@ -4,7 +4,9 @@
  * (silent, half a header, half a body, and ones that trickle a byte now and then), 10 MB
  * bodies (announced, chunked, announced without waiting), 10,000 form fields and query
  * arguments, invalid UTF-8, NUL bytes, a 1,000-digit phone number, JSON nested 10,000 deep,
- * wrong content types, unknown paths and methods, broken HTTP. Every invalid request gets a
+ * wrong content types, unknown paths and methods, broken HTTP; a request without its secret to
+ * every webhook of every provider and to the bureau's API, and delivery reports naming our
+ * sequential ids. Every invalid request gets a
  * 4xx and stores nothing; SQL injection, format strings and other awkward but valid text is
  * answered 200 and stored byte for byte, and the tables are intact; /healthz answers within
  * 100 ms throughout.
@@ -33,6 +35,19 @@
 #define BIG (10 << 20)
 #define EXPERT "+8613900000001"
 #define LIT(s) s, sizeof(s) - 1	/* a literal and its length, NULs and all */
+/* Every provider is on, each behind its own secret. */
+#define KTOKEN "hostile-kannel-token-0123456789"
+#define ATTOKEN "hostile-at-token-0123456789"
+#define TENCENT "hostile-tencent-token-0123456789"
+#define ALIYUN "hostile-aliyun-token-0123456789"
+#define API_TOKEN "hostile-api-token-0123456789"
+#define PROVIDERS "[kannel]\nusername = farmline\ntoken = " KTOKEN "\n" \
+	"[africastalking]\nusername = sandbox\ntoken = " ATTOKEN "\n" \
+	"[twilio]\nauth_token = hostile-twilio-auth-token\npublic_url = https://sms.example.org\n" \
+	"[tencent]\ntoken = " TENCENT "\n[aliyun]\ntoken = " ALIYUN "\n" \
+	"[bureau]\napi_token = " API_TOKEN "\n"
+
+#define FORM_TYPE "application/x-www-form-urlencoded"
 
 static struct fprov g_fp;
 static struct world *g_w;
@@ -409,6 +424,98 @@ repeat(const char *unit, int times, const char *prefix, const char *suffix, size
 	return out;
 }
 
+/*
+ * Without its secret, no door that can act for a person (ask, answer as an expert, rate,
+ * subscribe), make the gateway send, or change a row (a delivery report, a USSD step)
+ * takes anything: every webhook of every provider, and the bureau's API. A stranger's
+ * "answer" in an expert's name is the request each of them carries.
+ */
+static void
+doors_without_their_secret(void)
+{
+	static const char *const no_auth[] = { "Authorization:", NULL };
+	static const char *const wrong[] = { "Authorization: Bearer "
+	    "test-inbound-token-5f0c2a9X", NULL };
+	static const char *const prefix[] = { "Authorization: Bearer "
+	    "test-inbound-token-5f0c2a9", NULL };
+	static const char *const basic[] = { "Authorization: Basic " H_INBOUND_TOKEN, NULL };
+	static const char *const api_with_inbound[] = { H_AUTH_HEADER, NULL };
+	static const char *const twilio_bad[] = { "X-Twilio-Signature: "
+	    "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", NULL };
+	static const char answer[] = "from=%2B8613900000001&text=1+%E8%AF%B7%E8%BD%AC%E8%B4%A6";
+	static const char at_sms[] = "from=%2B8613900000001&to=10690000&text=1+hi&id=ATX1";
+	static const char ussd[] = "sessionId=h1&serviceCode=%2A384%23"
+	    "&phoneNumber=%2B8613700000001&text=2";
+	static const char twilio[] = "Body=1+hi&From=%2B8613900000001"
+	    "&MessageSid=SM0123456789abcdef0123456789abcdef";
+	static const char tencent[] = "{\"mobile\":\"13900000001\",\"nationcode\":\"86\","
+	    "\"text\":\"1 hi\",\"time\":1520000000}";
+	static const char aliyun[] = "[{\"phone_number\":\"13900000001\",\"content\":\"1 hi\","
+	    "\"sequence_id\":1}]";
+	static const struct {
+		const char *name, *method, *path;
+		const char *const *headers;
+		const char *ctype, *body;
+		long want;
+	} doors[] = {
+		{ "generic, no token", "POST", "/sms/inbound", no_auth, FORM_TYPE, answer, 401 },
+		{ "generic, a wrong token", "POST", "/sms/inbound", wrong, FORM_TYPE, answer,
+		    403 },
+		{ "generic, the token cut short", "POST", "/sms/inbound", prefix, FORM_TYPE,
+		    answer, 403 },
+		{ "generic, the token as Basic", "POST", "/sms/inbound", basic, FORM_TYPE, answer,
+		    401 },
+		{ "generic, a wrong token in the path", "POST",
+		    "/sms/inbound/test-inbound-token-5f0c2a9X", no_auth, FORM_TYPE, answer, 403 },
+		{ "generic, the token in the query", "POST",
+		    "/sms/inbound?token=" H_INBOUND_TOKEN, no_auth, FORM_TYPE, answer, 401 },
+		{ "generic /sms/http, no token", "POST", "/sms/http", no_auth, FORM_TYPE, answer,
+		    401 },
+		{ "generic report, no token", "POST", "/dlr/http", no_auth, FORM_TYPE,
+		    "id=1&status=delivered", 401 },
+		{ "generic report, a wrong token", "POST", "/dlr/http", wrong, FORM_TYPE,
+		    "ref=1&status=failed", 403 },
+		{ "Kannel, no token", "GET", "/sms/kannel?from=%2B8613900000001&text=1+hi&id=k1",
+		    NULL, NULL, NULL, 403 },
+		{ "Kannel, a wrong token", "GET", "/sms/kannel/hostile-kannel-token-012345678X"
+		    "?from=%2B8613900000001&text=1+hi&id=k2", NULL, NULL, NULL, 403 },
+		{ "Kannel report, no token", "GET",
+		    "/dlr/kannel?ref=0123456789abcdef0123456789abcdef&status=2", NULL, NULL, NULL,
+		    403 },
+		{ "Africa's Talking, no token", "POST", "/sms/africastalking", NULL, FORM_TYPE,
+		    at_sms, 403 },
+		{ "Africa's Talking report, no token", "POST", "/dlr/africastalking", NULL,
+		    FORM_TYPE, "id=ATX1&status=Failed", 403 },
+		{ "USSD, no token (reads a farmer's answers)", "POST", "/ussd/africastalking",
+		    NULL, FORM_TYPE, ussd, 403 },
+		{ "USSD, a wrong token", "POST", "/ussd/africastalking/hostile-at-token-X", NULL,
+		    FORM_TYPE, ussd, 403 },
+		{ "Twilio, unsigned", "POST", "/sms/twilio", NULL, FORM_TYPE, twilio, 403 },
+		{ "Twilio, signed by someone else", "POST", "/sms/twilio", twilio_bad, FORM_TYPE,
+		    twilio, 403 },
+		{ "Twilio report, unsigned", "POST", "/dlr/twilio", NULL, FORM_TYPE,
+		    "MessageSid=SM1&MessageStatus=failed", 403 },
+		{ "Tencent, no token", "POST", "/sms/tencent", NULL, "application/json", tencent,
+		    403 },
+		{ "Aliyun, a wrong token", "POST", "/sms/aliyun/hostile-aliyun-token-X", NULL,
+		    "application/json", aliyun, 403 },
+		{ "bureau API, no token", "GET", "/api/consultations", NULL, NULL, NULL, 401 },
+		{ "bureau API, the webhook token", "GET", "/api/stats", api_with_inbound, NULL,
+		    NULL, 401 },
+		{ "metrics, no token", "GET", "/metrics", NULL, NULL, NULL, 401 },
+	};
+	int before = t.invalid_4xx, n = (int)(sizeof(doors) / sizeof(doors[0])), k;
+
+	for (k = 0; k < n; k++)
+		bad(doors[k].name, doors[k].method, doors[k].path, doors[k].headers,
+		    doors[k].ctype, doors[k].body, doors[k].body ? strlen(doors[k].body) : 0,
+		    doors[k].want);
+	printf("hostile: %d requests without their secret, one to each door that acts: %d "
+	    "refused with the status expected\n", n, t.invalid_4xx - before);
+	if (fl_q(g_w->db, "SELECT count(*) FROM ussd_steps") != 0)
+		failure("a USSD step without the token was stored");
+}
+
 static int
 setup(void **state)
 {
@@ -420,7 +527,7 @@ setup(void **state)
 		return -1;
 	g_w = fl_world_new("hostile", g_fp.port, 0,
 	    "[http]\nconnection_timeout = 1s\nthreads = 2\nmax_body = 64k\n"
-	    "[consult]\nloop_limit = 1000\n");
+	    "[consult]\nloop_limit = 1000\n" PROVIDERS);
 	fl_watchdog(100, g_w);
 	if (h_run_cli(g_w, &out, "expert", "add", "--phone", EXPERT, "--name", "王专家",
 	    "--categories", "poultry", NULL) != 0)
@@ -689,6 +796,8 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 			failure("HTTP/9.9: %ld (want 505)", status);
 	}
 
+	doors_without_their_secret();
+
 	/* Nothing invalid was stored. */
 	in_after = fl_q(g_w->db, "SELECT count(*) FROM messages WHERE direction = 'in'");
 	if (in_after != in_before)
@@ -744,6 +853,36 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 		good("SQL in the id", "鸡瘟", strlen("鸡瘟"), 0, "1'OR'1'='1");
 		good("SQL in the id, JSON", "鸭瘟", strlen("鸭瘟"), 1,
 		    "';DROP/**/TABLE/**/messages;--");
+	}
+
+	/*
+	 * F3: even with the token, a delivery report cannot name a message by our sequential id:
+	 * one for every outbound row, "delivered" and "failed", changes none of them.
+	 */
+	{
+		long long nout, row, reported;
+		char form[96];
+		int forged = 0;
+
+		h_db_wait(g_w, "SELECT count(*) FROM messages WHERE direction = 'out' AND status"
+		    " IN ('queued', 'sending')", 0);
+		nout = fl_q(g_w->db, "SELECT max(id) FROM messages");
+		for (row = 1; row <= nout; row++) {
+			snprintf(form, sizeof(form), "id=%lld&status=%s", row,
+			    row % 2 ? "delivered" : "failed");
+			forged += fl_request(NULL, port, "POST", "/dlr/http", NULL, FORM_TYPE, form,
+			    strlen(form), NULL, NULL, NULL) == 200;
+			snprintf(form, sizeof(form), "ref=%lld&status=delivered", row);
+			forged += fl_request(NULL, port, "POST", "/dlr/http", NULL, FORM_TYPE, form,
+			    strlen(form), NULL, NULL, NULL) == 200;
+		}
+		reported = fl_q(g_w->db, "SELECT count(*) FROM messages WHERE report_at IS NOT NULL"
+		    " OR status IN ('delivered', 'failed')");
+		printf("hostile: %d reports naming our sequential ids (%lld rows), acknowledged;"
+		    " rows they changed: %lld\n", forged, nout, reported);
+		if (reported != 0)
+			failure("%lld outbound rows changed by reports naming sequential ids",
+			    reported);
 	}
 
 	/* Wait for the slow clients' fate, then how /healthz fared. */
@@ -822,6 +961,67 @@ test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast(void **st
 	assert_true(mon.max_ms < HEALTH_MAX_MS);
 }
 
+/*
+ * F4: the provider took a message and its delivery report came back while farmline's request
+ * was still waiting for the provider's answer, which then timed out. The late "try again"
+ * must not undo the report: the message stays delivered and is not sent a second time.
+ */
+static void
+test_a_report_before_a_timed_out_send_stays_and_nothing_goes_twice(void **state)
+{
+	struct fprov fp;
+	struct world *w;
+	char *ref, form[128], *reply = NULL;
+	long status;
+	int hits;
+
+	(void)state;
+	memset(&fp, 0, sizeof(fp));
+	assert_int_equal(fp_start(&fp, 0), 0);
+	fp.slow_ms = 4000;
+	fp_set_mode(&fp, FP_SLOW);
+	w = fl_world_new("late-outcome", fp.port, 0, "[provider]\ntimeout = 1s\n"
+	    "[sender]\nretry_base = 200ms\nretry_max = 400ms\npoll_interval = 50ms\n");
+	fl_watchdog(60, w);
+	h_gateway_restart(w);
+	assert_int_equal(fl_post_form(NULL, w->gw.port, "from=%2B8613700000042&text=%E9%B8%A1%E7%98"
+	    "%9F%E6%80%8E%E4%B9%88%E5%8A%9E", NULL), 200);
+	/* The acknowledgement is with the provider, which has not answered yet. */
+	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
+	    " status = 'sending'", 1), 1);
+	ref = fl_qs(w->db, "SELECT report_ref FROM messages WHERE direction = 'out' AND status ="
+	    " 'sending'");
+	assert_non_null(ref);
+	assert_int_equal(strlen(ref), 32);
+	snprintf(form, sizeof(form), "ref=%s&status=delivered", ref);
+	status = fl_request(NULL, w->gw.port, "POST", "/dlr/http", NULL, FORM_TYPE, form,
+	    strlen(form), &reply, NULL, NULL);
+	if (status != 200)
+		fail_msg("the report: %ld %s", status, reply ? reply : "");
+	free(reply);
+	assert_int_equal(fl_q(w->db, "SELECT count(*) FROM messages WHERE report_ref = %Q AND"
+	    " status = 'delivered'", ref), 1);
+	/* The request times out (1 s); a retry would go 200-400 ms later. Watch for 3 s. */
+	h_sleep_ms(3000);
+	{
+		struct fp_hit *snap;
+		char *now = fl_qs(w->db, "SELECT status FROM messages WHERE report_ref = %Q", ref);
+
+		hits = fp_snapshot(&fp, &snap);
+		free(snap);
+		printf("hostile: a report before a timed-out send: the message is %s, sent %d "
+		    "time(s)\n", now ? now : "(gone)", hits);
+		free(now);
+	}
+	assert_int_equal(fl_q(w->db, "SELECT count(*) FROM messages WHERE report_ref = %Q AND"
+	    " status = 'delivered' AND attempts = 1", ref), 1);
+	assert_int_equal(hits, 1);
+	free(ref);
+	fp_set_mode(&fp, FP_ACCEPT);
+	fl_world_free(w);
+	fp_free(&fp);
+}
+
 int
 main(void)
 {
@@ -829,6 +1029,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_hostile_requests_get_4xx_valid_text_round_trips_health_stays_fast, setup,
 		    teardown),
+		cmocka_unit_test(
+		    test_a_report_before_a_timed_out_send_stays_and_nothing_goes_twice),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -6,7 +6,8 @@
  * errors; a delivery report names a number; bad requests carry numbers (one written "vx" and
  * the number, as farmers give their WeChat, inside JSON a provider did not escape); the rules
  * are reloaded. Then the gateway's whole stderr is searched for a run of 11 or more digits
- * (a full number, with or without +86): there must be none.
+ * (a full number, with or without +86): there must be none; nor in the provider's words
+ * stored with the messages.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,9 +179,14 @@ test_no_full_phone_number_in_the_log(void **state)
 	sms(F7, "鸭子不下蛋是什么原因");
 	sms(F8, "鸽子拉绿色粪便");
 	got(F8, "编号");
-	/* A delivery report naming the number. */
-	snprintf(body, sizeof(body), "{\"id\":\"2\",\"status\":\"failed\",\"reason\":\"subscriber "
-	    "%s unreachable, tel%s\"}", F1, F1 + 3);
+	/* A delivery report naming the number, for message 2 by the reference it was sent with. */
+	{
+		char *ref = fl_qs(g_w->db, "SELECT report_ref FROM messages WHERE id = 2");
+
+		snprintf(body, sizeof(body), "{\"ref\":\"%s\",\"status\":\"failed\",\"reason\":"
+		    "\"subscriber %s unreachable, tel%s\"}", ref ? ref : "none", F1, F1 + 3);
+		free(ref);
+	}
 	fl_request(NULL, g_w->gw.port, "POST", "/dlr/http", NULL, "application/json", body,
 	    strlen(body), NULL, NULL, NULL);
 	snprintf(body, sizeof(body), "{\"id\":\"999999\",\"status\":\"delivered\","
@@ -235,6 +241,25 @@ test_no_full_phone_number_in_the_log(void **state)
 	free(log);
 	(void)t4;
 	assert_int_equal(found, 0);
+	/*
+	 * F7: the provider's words stored with a message (its refusal, a report's reason) go to
+	 * staff by SMS and into `farmline show`: the numbers in them are masked as in the log.
+	 */
+	{
+		static const char digits11[] = "'*[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"
+		    "[0-9]*'";
+		long long errors = fl_q(g_w->db, "SELECT count(*) FROM messages WHERE last_error IS"
+		    " NOT NULL"), whole = fl_q(g_w->db, "SELECT count(*) FROM messages WHERE"
+		    " last_error GLOB %s", digits11), details = fl_q(g_w->db, "SELECT count(*) FROM"
+		    " events WHERE detail GLOB %s", digits11), masked = fl_q(g_w->db, "SELECT"
+		    " count(*) FROM messages WHERE last_error LIKE '%%****%%'");
+
+		printf("logs: %lld stored provider errors, %lld naming a number masked, %lld with a "
+		    "whole number; %lld event details with one\n", errors, masked, whole, details);
+		assert_true(masked > 0);
+		assert_int_equal(whole, 0);
+		assert_int_equal(details, 0);
+	}
 }
 
 int

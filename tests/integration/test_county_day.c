@@ -208,6 +208,19 @@ test_a_county_day(void **state)
 	h_assert_contains(out, "提醒专家");
 	h_assert_contains(out, "超时转派");
 	h_assert_contains(out, "王专家");
+	/* F7: the commissioner's 代 message holds the farmer's number: masked too. */
+	h_assert_contains(out, "代138****0005 鸡冠发紫");
+	assert_null(strstr(out, "13800000005"));
+	free(out);
+	assert_int_equal(h_run_cli(w, &out, "show", "4", "--unmasked", NULL), 0);
+	h_assert_contains(out, "代13800000005 鸡冠发紫");
+	free(out);
+	assert_int_equal(h_run_cli(w, &out, "export", NULL), 0);
+	h_assert_contains(out, "代138****0005 鸡冠发紫");
+	assert_null(strstr(out, "13800000005"));
+	free(out);
+	assert_int_equal(h_run_cli(w, &out, "export", "--unmasked", NULL), 0);
+	h_assert_contains(out, "代13800000005 鸡冠发紫");
 	free(out);
 	(void)t2;
 	(void)t3;

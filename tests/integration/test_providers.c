@@ -18,6 +18,7 @@
 #define TWILIO_TOKEN "twilio-auth-token-for-tests"
 #define TENCENT "tencent-secret-0123456789"
 #define ALIYUN "aliyun-secret-0123456789"
+#define ATTOKEN "africastalking-secret-0123456789"
 
 static int
 setup(void **state)
@@ -26,7 +27,7 @@ setup(void **state)
 	    "[twilio]\naccount_sid = AC00000000000000000000000000000000\n"
 	    "auth_token = " TWILIO_TOKEN "\nfrom = +15005550006\n"
 	    "public_url = https://sms.example.org\n"
-	    "[africastalking]\nusername = sandbox\n"
+	    "[africastalking]\nusername = sandbox\ntoken = " ATTOKEN "\n"
 	    "[tencent]\ntoken = " TENCENT "\n"
 	    "[aliyun]\ntoken = " ALIYUN "\n");
 	return *state ? 0 : -1;
@@ -118,7 +119,7 @@ test_africas_talking_tencent_and_aliyun_store_each_question_once(void **state)
 
 	h_gateway_start(w);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(h_http(w, "POST", "/sms/africastalking",
+		assert_int_equal(h_http(w, "POST", "/sms/africastalking/" ATTOKEN,
 		    "application/x-www-form-urlencoded", at, strlen(at), NULL), 200);
 		assert_int_equal(h_http(w, "POST", "/sms/tencent/" TENCENT, "application/json",
 		    tencent, strlen(tencent), &reply), 200);
@@ -140,9 +141,10 @@ test_africas_talking_tencent_and_aliyun_store_each_question_once(void **state)
 	free(reply);
 	assert_int_equal(h_http(w, "POST", "/sms/aliyun/wrong-secret-0123456789", "application/json",
 	    aliyun, strlen(aliyun), NULL), 403);
-	/* Nothing may follow a provider that has no secret. */
+	assert_int_equal(h_http(w, "POST", "/sms/africastalking",
+	    "application/x-www-form-urlencoded", at, strlen(at), NULL), 403);
 	assert_int_equal(h_http(w, "POST", "/sms/africastalking/extra",
-	    "application/x-www-form-urlencoded", at, strlen(at), NULL), 404);
+	    "application/x-www-form-urlencoded", at, strlen(at), NULL), 403);
 	/* Kannel has no section here: its webhooks are off. */
 	assert_int_equal(h_http(w, "GET", "/sms/kannel?from=%2B8613800000009&text=hi", NULL, NULL,
 	    0, NULL), 404);
@@ -151,7 +153,57 @@ test_africas_talking_tencent_and_aliyun_store_each_question_once(void **state)
 	pthread_mutex_lock(&w->gw.lock);
 	assert_null(strstr(w->gw.log, TENCENT));
 	assert_null(strstr(w->gw.log, ALIYUN));
+	assert_null(strstr(w->gw.log, ATTOKEN));
 	pthread_mutex_unlock(&w->gw.lock);
+}
+
+/*
+ * F1, F2: a provider whose secret is not configured takes nothing: the generic provider
+ * without [http] inbound_token (even while it sends), Africa's Talking without its token
+ * (SMS, reports and USSD), Kannel without its token. Each is 404, and start-up says so.
+ */
+static void
+test_webhooks_without_their_secret_are_off(void **state)
+{
+	static const struct {
+		const char *method, *path, *ctype, *body;
+	} doors[] = {
+		{ "POST", "/sms/inbound", "application/x-www-form-urlencoded",
+		    "from=%2B8613800000001&text=hi" },
+		{ "POST", "/sms/inbound/" H_INBOUND_TOKEN, "application/x-www-form-urlencoded",
+		    "from=%2B8613800000001&text=hi" },
+		{ "POST", "/sms/http", "application/json",
+		    "{\"from\":\"+8613800000001\",\"text\":\"hi\"}" },
+		{ "POST", "/dlr/http", "application/x-www-form-urlencoded",
+		    "id=1&status=delivered" },
+		{ "POST", "/sms/africastalking", "application/x-www-form-urlencoded",
+		    "from=%2B8613800000001&text=hi&id=x1" },
+		{ "POST", "/dlr/africastalking", "application/x-www-form-urlencoded",
+		    "id=x1&status=Success" },
+		{ "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+		    "sessionId=s1&serviceCode=*384%23&phoneNumber=%2B8613800000001&text=2" },
+		{ "GET", "/sms/kannel?from=%2B8613800000001&text=hi&id=k1", NULL, NULL },
+		{ "GET", "/dlr/kannel?ref=0123456789abcdef0123456789abcdef&status=1", NULL, NULL },
+	};
+	struct world *w = h_world_new("webhooks-off", "[http]\ninbound_token =\n"
+	    "[africastalking]\nusername = sandbox\n[kannel]\nusername = farmline\n");
+	size_t i;
+
+	(void)state;
+	assert_non_null(w);
+	h_gateway_start(w);
+	for (i = 0; i < sizeof(doors) / sizeof(doors[0]); i++) {
+		long status = h_http(w, doors[i].method, doors[i].path, doors[i].ctype,
+		    doors[i].body, doors[i].body ? strlen(doors[i].body) : 0, NULL);
+
+		if (status != 404)
+			fail_msg("%s %s: %ld, want 404", doors[i].method, doors[i].path, status);
+	}
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages"), 0);
+	assert_int_equal(h_log_wait(w, "http webhooks off: [http] inbound_token is not set"), 1);
+	assert_int_equal(h_log_wait(w, "africastalking webhooks off"), 1);
+	assert_int_equal(h_log_wait(w, "kannel webhooks off"), 1);
+	h_world_free(w);
 }
 
 int
@@ -162,6 +214,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_africas_talking_tencent_and_aliyun_store_each_question_once, setup, teardown),
+		cmocka_unit_test(test_webhooks_without_their_secret_are_off),
 	};
 
 	return cmocka_run_group_tests_name("providers", tests, NULL, NULL);

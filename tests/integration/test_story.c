@@ -252,6 +252,75 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 	assert_int_equal(h_gateway_stop(w), 0);
 }
 
+/*
+ * F1: the generic webhook speaks for whoever is in "from" — an expert, a commissioner — so it
+ * takes nothing without [http] inbound_token: a stranger's "answer" is refused, stored nowhere
+ * and relayed to nobody.
+ */
+static void
+test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
+{
+	static const char answer[] = "from=" EXPERT "&text=1 请把鹅全部扑杀，联系13812345678转账";
+	static const struct {
+		const char *name, *path, *auth;
+		long want;
+	} tries[] = {
+		{ "no token", "/sms/inbound", "Authorization:", 401 },
+		{ "a wrong token", "/sms/inbound", "Authorization: Bearer wrong-token-0123456789",
+		    403 },
+		{ "the token as Basic", "/sms/inbound", "Authorization: Basic " H_INBOUND_TOKEN,
+		    401 },
+		{ "a wrong token in the path", "/sms/inbound/wrong-token-0123456789",
+		    "Authorization:", 403 },
+		{ "the other path, no token", "/sms/http", "Authorization:", 401 },
+	};
+	struct world *w = *state;
+	json_t *r;
+	char *out;
+	size_t i;
+
+	assert_int_equal(h_run_cli(w, &out, "expert", "add", "--phone", EXPERT, "--name", "王专家",
+	    "--categories", "poultry", NULL), 0);
+	free(out);
+	h_gateway_start(w);
+	assert_int_equal(h_post_form(w, "from=" FARMER "&text=鹅苗死亡很多怎么办", &r), 200);
+	json_decref(r);
+	assert_int_equal(h_fake_wait(&w->fake, 2), 2);
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		const char *const extra[] = { tries[i].auth, NULL };
+		long status = h_http_ex(w, "POST", tries[i].path, extra,
+		    "application/x-www-form-urlencoded", answer, strlen(answer), NULL, NULL);
+
+		if (status != tries[i].want)
+			fail_msg("%s: %ld, want %ld", tries[i].name, status, tries[i].want);
+	}
+	/* A forged delivery report, too. */
+	{
+		const char *const none[] = { "Authorization:", NULL };
+
+		assert_int_equal(h_http_ex(w, "POST", "/dlr/http", none,
+		    "application/x-www-form-urlencoded", "id=2&status=delivered", 21, NULL, NULL),
+		    401);
+	}
+	h_sleep_ms(300);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE direction ="
+	    " 'in'"), 1);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status ="
+	    " 'answered'"), 0);
+	assert_int_equal(h_fake_count_to(&w->fake, FARMER), 1);	/* the acknowledgement only */
+	/* With the token (the path form too), the expert's answer goes through. */
+	assert_int_equal(h_http(w, "POST", "/sms/inbound/" H_INBOUND_TOKEN,
+	    "application/x-www-form-urlencoded", "from=" EXPERT "&text=1 先隔离病鹅",
+	    strlen("from=" EXPERT "&text=1 先隔离病鹅"), NULL), 200);
+	assert_int_equal(h_fake_wait(&w->fake, 4), 4);
+	h_assert_contains(h_fake_find(&w->fake, FARMER, "先隔离病鹅"), "王专家");
+	/* The refusals were logged, never the token. */
+	assert_int_equal(h_log_wait(w, "refused with 401"), 1);
+	pthread_mutex_lock(&w->gw.lock);
+	assert_null(strstr(w->gw.log, H_INBOUND_TOKEN));
+	pthread_mutex_unlock(&w->gw.lock);
+}
+
 static void
 test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 {
@@ -280,6 +349,52 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	h_assert_contains(buf, "bad.conf:3: [http] threads: 0 out of range 1..64");
 	free(bad);
+
+	/* A secret shorter than 16 characters, and the walkthrough's token off loopback. */
+	{
+		static const struct {
+			const char *conf, *says;
+		} secrets[] = {
+			{ "[http]\nport = 0\ninbound_token = short-token\n",
+			    "secrets.conf:3: [http] inbound_token: 11 characters; a secret needs "
+			    "at least 16" },
+			{ "[kannel]\nusername = k\ntoken = 0123456789\n",
+			    "secrets.conf:3: [kannel] token: 10 characters" },
+			{ "[africastalking]\ntoken = abc\n",
+			    "secrets.conf:2: [africastalking] token:" },
+			{ "[tencent]\ntoken = 123456789012345\n",
+			    "secrets.conf:2: [tencent] token:" },
+			{ "[aliyun]\n\ntoken = x\n", "secrets.conf:3: [aliyun] token:" },
+			{ "[bureau]\napi_token = letmein\n",
+			    "secrets.conf:2: [bureau] api_token: 7 characters" },
+			{ "[http]\ninbound_token = has spaces in it, 32 chars\n",
+			    "secrets.conf:2: [http] inbound_token: only letters, digits, - and _" },
+			{ "[http]\nbind = 0.0.0.0\nport = 0\ninbound_token = "
+			    "local-walkthrough-token-change-me\n", "set a secret of your own" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++) {
+			char *conf;
+
+			free(tu_write_file(w->dir, "secrets.conf", secrets[k].conf));
+			if (asprintf(&conf, "%s/secrets.conf", w->dir) < 0)
+				fail();
+			out = NULL;
+			{
+				const char *saved = w->conf;
+
+				w->conf = conf;
+				status = h_run_cli(w, &out, "serve", NULL);
+				w->conf = (char *)saved;
+			}
+			if (status != 1 || strstr(out, secrets[k].says) == NULL)
+				fail_msg("%s: exit %d, said %s; want \"%s\"", secrets[k].conf,
+				    status, out, secrets[k].says);
+			free(out);
+			free(conf);
+		}
+	}
 
 	/* expert add with an unknown category says which ones exist. */
 	assert_int_equal(h_run_cli(w, &out, "expert", "add", "--phone", EXPERT, "--name", "王",
@@ -314,7 +429,8 @@ test_rules_reload_on_sighup_and_a_bad_file_keeps_the_old_ones(void **state)
 	if (asprintf(&rules, "%s/categories.conf", w->dir) < 0)
 		fail();
 	h_copy_file("config/categories.conf", rules);
-	snprintf(conf, sizeof(conf), "[store]\npath = %s\n[http]\nport = 0\n[routing]\nrules = %s\n"
+	snprintf(conf, sizeof(conf), "[store]\npath = %s\n[http]\nport = 0\ninbound_token = "
+	    H_INBOUND_TOKEN "\n[routing]\nrules = %s\n"
 	    "[provider]\ntype = http\nurl = http://127.0.0.1:%d/send\n", w->db, rules,
 	    w->fake.port);
 	free(w->conf);
@@ -359,6 +475,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_question_answer_restart_story, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_stranger_without_the_token_cannot_speak_for_an_expert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_stops_start_up_naming_file_line_and_key,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -18,7 +18,9 @@
 
 #define FARMER "+8613800000001"
 #define EXPERT "+8613900000002"
-#define AT_CONF "[africastalking]\nusername = sandbox\n"
+#define ATTOKEN "ussd-secret-0123456789abcdef"
+#define AT_CONF "[africastalking]\nusername = sandbox\ntoken = " ATTOKEN "\n"
+#define USSD_PATH "/ussd/africastalking/" ATTOKEN	/* its callback URL, with the secret */
 #define TOWNS "[townships]\n舜山镇 = 六郎村, 大坪村\n六郎镇 =\n"
 
 static int
@@ -48,7 +50,7 @@ ussd(struct world *w, const char *session, const char *phone, const char *text, 
 	if (asprintf(&form, "sessionId=%s&serviceCode=%%2A384%%2A1234%%23&phoneNumber=%s&text=%s"
 	    "&networkCode=46000", s, p, t) < 0)
 		abort();
-	status = h_http(w, "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+	status = h_http(w, "POST", USSD_PATH, "application/x-www-form-urlencoded",
 	    form, strlen(form), screen);
 	if (getenv("USSD_SHOW"))
 		printf("── %s text=\"%s\" → %ld\n%s\n\n", session, text, status, *screen);
@@ -195,19 +197,27 @@ test_bad_requests_are_refused_with_reasons(void **state)
 		long status;
 		const char *reason;
 	} cases[] = {
-		{ "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+		{ "POST", USSD_PATH, "application/x-www-form-urlencoded",
 		    "sessionId=s&serviceCode=%2A1%23&text=", 400, "phoneNumber is missing" },
-		{ "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+		{ "POST", USSD_PATH, "application/x-www-form-urlencoded",
 		    "serviceCode=%2A1%23&phoneNumber=13800000001&text=", 400, "sessionId is missing" },
-		{ "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+		{ "POST", USSD_PATH, "application/x-www-form-urlencoded",
 		    "sessionId=s&serviceCode=%2A1%23&phoneNumber=12&text=", 400,
 		    "phoneNumber is not a phone number" },
-		{ "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+		{ "POST", USSD_PATH, "application/x-www-form-urlencoded",
 		    "sessionId=s&serviceCode=%2A1%23&phoneNumber=13800000001&text=%C3%28", 400,
 		    "text is not valid UTF-8" },
-		{ "POST", "/ussd/africastalking", "application/json", "{\"sessionId\":\"s\"}", 415,
+		{ "POST", USSD_PATH, "application/json", "{\"sessionId\":\"s\"}", 415,
 		    "x-www-form-urlencoded" },
-		{ "GET", "/ussd/africastalking", NULL, NULL, 405, "use POST" },
+		{ "GET", USSD_PATH, NULL, NULL, 405, "use POST" },
+		/* F2: a step reads a farmer's questions and answers: nothing without the secret. */
+		{ "POST", "/ussd/africastalking", "application/x-www-form-urlencoded",
+		    "sessionId=s&serviceCode=%2A1%23&phoneNumber=13800000001&text=2", 403,
+		    "token" },
+		{ "POST", "/ussd/africastalking/ussd-secret-0123456789abcdeX",
+		    "application/x-www-form-urlencoded",
+		    "sessionId=s&serviceCode=%2A1%23&phoneNumber=13800000001&text=2", 403,
+		    "token" },
 		{ "POST", "/ussd/twilio", "application/x-www-form-urlencoded", "sessionId=s", 404,
 		    "not configured" },
 	};
@@ -230,13 +240,13 @@ test_bad_requests_are_refused_with_reasons(void **state)
 	strcpy(big, "sessionId=s&serviceCode=%2A1%23&phoneNumber=13800000001&text=");
 	memset(big + strlen(big), '1', 1025);
 	big[strlen("sessionId=s&serviceCode=%2A1%23&phoneNumber=13800000001&text=") + 1025] = '\0';
-	assert_int_equal(h_http(w, "POST", "/ussd/africastalking",
+	assert_int_equal(h_http(w, "POST", USSD_PATH,
 	    "application/x-www-form-urlencoded", big, strlen(big), &reply), 400);
 	h_assert_contains(reply, "text is longer than 1024 bytes");
 	free(reply);
 	memset(big, 'a', 70 * 1024 - 1);
 	big[70 * 1024 - 1] = '\0';
-	assert_int_equal(h_http(w, "POST", "/ussd/africastalking",
+	assert_int_equal(h_http(w, "POST", USSD_PATH,
 	    "application/x-www-form-urlencoded", big, strlen(big), &reply), 413);
 	free(reply);
 	free(big);

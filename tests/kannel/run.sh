@@ -186,6 +186,7 @@ rand() { od -An -N8 -tx1 /dev/urandom | tr -d ' \n'; }
 ADMIN_PASSWORD=$(rand)
 SENDSMS_USER=farmline
 SENDSMS_PASSWORD=$(rand)
+KANNEL_TOKEN=$(rand)$(rand)	# [kannel] token: the end of every webhook's path
 
 fill() {
 	sed -e "s|@DIR@|$TMP|g" \
@@ -193,7 +194,7 @@ fill() {
 	    -e "s|@SMSBOX_PORT@|$SMSBOX_PORT|g" -e "s|@FAKESMSC_PORT@|$FAKESMSC_PORT|g" \
 	    -e "s|@SENDSMS_PORT@|$SENDSMS_PORT|g" -e "s|@FARMLINE_PORT@|$FARMLINE_PORT|g" \
 	    -e "s|@SENDSMS_USER@|$SENDSMS_USER|g" -e "s|@SENDSMS_PASSWORD@|$SENDSMS_PASSWORD|g" \
-	    -e "s|@SERVICE_NUMBER@|$SERVICE|g" \
+	    -e "s|@SERVICE_NUMBER@|$SERVICE|g" -e "s|@KANNEL_TOKEN@|$KANNEL_TOKEN|g" \
 	    -e "s|@HTTP_RETRY@|20|g" -e "s|@HTTP_QUEUE_DELAY@|1|g" \
 	    -e "s|^@GET@|$([ "$MODE" = get-url ] || echo '# ')|" \
 	    -e "s|^@POST@|$([ "$MODE" = post-url ] || echo '# ')|" "$1" > "$2"
@@ -367,7 +368,7 @@ received "$EXPERT" "#$TICKET" || fail "the expert's notice does not carry #$TICK
 ok "the expert's notice carries #$TICKET"
 
 # ---- Kannel offers the same SMS again (what http-request-retry does): processed once
-URL=$(sed -n "s|.*Parsing URL \`\(http://127.0.0.1:$FARMLINE_PORT/sms/kannel?[^']*\)'.*|\1|p" \
+URL=$(sed -n "s|.*Parsing URL \`\(http://127.0.0.1:$FARMLINE_PORT/sms/kannel/$KANNEL_TOKEN?[^']*\)'.*|\1|p" \
     "$TMP/smsbox.log" | head -n 1)
 [ -n "$URL" ] || fail "the request smsbox made is not in smsbox.log"
 say "The same request again, as smsbox's retry would send it"
@@ -410,11 +411,32 @@ expect "outbound rows: provider, status, with a report time" \
     "SELECT count(*), group_concat(DISTINCT provider), group_concat(DISTINCT status),
      min(report_at IS NOT NULL) FROM messages WHERE direction = 'out'"
 # smsbox logs each dlr-url it calls: status 8 (the SMSC took it), then 1 (delivered)
-dlrs=$(grep -c "Parsing URL \`http://127.0.0.1:$FARMLINE_PORT/dlr/kannel?msgid=[0-9]*&status=1&" \
+dlrs=$(grep -c "Parsing URL \`http://127.0.0.1:$FARMLINE_PORT/dlr/kannel/$KANNEL_TOKEN?ref=[0-9a-f]\{32\}&status=1&" \
     "$TMP/smsbox.log" || true)
 [ "$dlrs" -ge "$(sql "SELECT count(*) FROM messages WHERE direction = 'out'")" ] ||
     fail "only $dlrs delivered reports (status=1) in smsbox.log"
-ok "$dlrs dlr-url calls with status=1 (delivered) seen in smsbox.log"
+ok "$dlrs dlr-url calls with status=1 (delivered) seen in smsbox.log, each naming its reference"
+expect "outbound rows with a reference of their own" \
+    "$(sql "SELECT count(*) FROM messages WHERE direction = 'out'")" \
+    "SELECT count(DISTINCT report_ref) FROM messages WHERE direction = 'out'
+     AND length(report_ref) = 32"
+
+# ---- forged reports: without the token, by our sequential id, by a made-up reference
+say "Reports farmline did not ask for"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    "http://127.0.0.1:$FARMLINE_PORT/dlr/kannel?ref=$(sql "SELECT report_ref FROM messages
+     WHERE direction = 'out' ORDER BY id LIMIT 1")&status=2") || true
+[ "$code" = 403 ] || fail "a report without the token is answered $code, not 403"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    "http://127.0.0.1:$FARMLINE_PORT/dlr/kannel/$KANNEL_TOKEN?msgid=2&status=2") || true
+[ "$code" = 400 ] || fail "a report by our sequential id is answered $code, not 400"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    "http://127.0.0.1:$FARMLINE_PORT/dlr/kannel/$KANNEL_TOKEN?ref=$(rand)$(rand)&status=2") || true
+[ "$code" = 200 ] || fail "a report naming no message is answered $code, not 200"
+expect "outbound rows still delivered after the forged reports" \
+    "$(sql "SELECT count(*) FROM messages WHERE direction = 'out'")" \
+    "SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'delivered'"
+ok "no token: 403; a sequential id: 400; an unknown reference: acknowledged, nothing changed"
 
 # ---- farmline down: smsbox keeps the SMS and offers it again until farmline takes it
 say "farmline stopped; a farmer asks meanwhile"

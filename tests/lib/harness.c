@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,6 +297,25 @@ collect_header(char *data, size_t size, size_t nmemb, void *arg)
 	return collect(data, size, nmemb, arg);
 }
 
+int
+h_wants_inbound_auth(const char *path, const char *const *extra)
+{
+	static const char *const generic[] = { "/sms/inbound", "/sms/http", "/dlr/http", NULL };
+	int i;
+
+	for (; extra && *extra; extra++) {
+		if (strncasecmp(*extra, "Authorization:", 14) == 0)
+			return 0;
+	}
+	for (i = 0; generic[i]; i++) {
+		size_t n = strlen(generic[i]);
+
+		if (strncmp(path, generic[i], n) == 0 && (path[n] == '\0' || path[n] == '?'))
+			return 1;
+	}
+	return 0;
+}
+
 /* An HTTP request to the gateway; returns the status, the body in *reply (caller frees). */
 long
 h_http_ex(struct world *w, const char *method, const char *path, const char *const *extra,
@@ -316,6 +336,8 @@ h_http_ex(struct world *w, const char *method, const char *path, const char *con
 	curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, collect_header);
 	curl_easy_setopt(w->curl, CURLOPT_HEADERDATA, &hb);
+	if (h_wants_inbound_auth(path, extra))
+		headers = curl_slist_append(headers, H_AUTH_HEADER);
 	for (; extra && *extra; extra++)
 		headers = curl_slist_append(headers, *extra);
 	if (body) {
@@ -405,7 +427,8 @@ h_world_new(const char *tag, const char *extra_conf)
 		return NULL;
 	w->fake.port = MHD_get_daemon_info(w->fake.d, MHD_DAEMON_INFO_BIND_PORT)->port;
 	snprintf(conf, sizeof(conf),
-	    "[http]\nbind = 127.0.0.1\nport = 0\nmax_body = 64k\n"
+	    "[http]\nbind = 127.0.0.1\nport = 0\nmax_body = 64k\ninbound_token = "
+	    H_INBOUND_TOKEN "\n"
 	    "[store]\npath = %s\n"
 	    "[routing]\nrules = config/categories.conf\n"
 	    "[provider]\ntype = http\nurl = http://127.0.0.1:%d/send\ntimeout = 5s\n"

@@ -52,6 +52,18 @@ struct world {
 	CURL *curl;
 };
 
+/*
+ * The generic provider's secret ([http] inbound_token) every test world's gateway is given
+ * (h_world_new, fl_world_new). h_http_ex and fl_request send it as "Authorization: Bearer" to
+ * /sms/inbound, /sms/http and /dlr/http unless the request names its own Authorization header
+ * ("Authorization:" alone sends none) or carries a token in its path. A test that writes its own
+ * [http] section or raw requests must add it itself.
+ */
+#define H_INBOUND_TOKEN "test-inbound-token-5f0c2a9e"
+#define H_AUTH_HEADER "Authorization: Bearer " H_INBOUND_TOKEN
+/* Whether a request to path with these extra headers gets H_AUTH_HEADER added. */
+int h_wants_inbound_auth(const char *path, const char *const *extra);
+
 int64_t h_now_ms(void);		/* monotonic */
 void h_sleep_ms(int ms);
 

@@ -60,6 +60,29 @@ test_a_whole_config_loads_with_console_provider_and_local_database(void **state)
 	assert_string_equal(cfg.signature, "【科技扶贫在线】");
 	assert_int_equal(cfg.max_body, 65536);
 	assert_int_equal(cfg.retry_base_ms, 10000);
+	/* The walkthrough's token: the generic webhook answers on 127.0.0.1 out of the box. */
+	assert_string_equal(cfg.inbound_token, CONFIG_WALKTHROUGH_TOKEN);
+	assert_string_equal(cfg.bind, "127.0.0.1");
+	config_free(&cfg);
+}
+
+static void
+test_secrets_of_16_characters_or_none_are_taken(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	assert_int_equal(load(*state, "[http]\ninbound_token = 1234567890abcdef\n[kannel]\n"
+	    "token = k-0123456789abcdef\n[bureau]\napi_token = any thing, 16+ long\n", &cfg, err,
+	    sizeof(err)), 0);
+	assert_string_equal(cfg.inbound_token, "1234567890abcdef");
+	assert_string_equal(cfg.kannel_token, "k-0123456789abcdef");
+	assert_string_equal(cfg.api_token, "any thing, 16+ long");
+	config_free(&cfg);
+	/* Empty: what the secret guards is off. */
+	assert_int_equal(load(*state, "[http]\ninbound_token =\n[bureau]\napi_token =\n", &cfg, err,
+	    sizeof(err)), 0);
+	assert_string_equal(cfg.inbound_token, "");
 	config_free(&cfg);
 }
 
@@ -109,6 +132,17 @@ test_mistakes_name_file_line_and_key(void **state)
 		  "farmline.conf:2: [appraisal] pass_rating: \"nan\" is not a number" },
 		{ "[appraisal]\nexcellent_rating = -NAN(1)\n",
 		  "farmline.conf:2: [appraisal] excellent_rating: \"-NAN(1)\" is not a number" },
+		/* Secrets: 16 characters at least; in a URL path, letters, digits, - and _ only. */
+		{ "[http]\ninbound_token = 123456789012345\n",
+		  "farmline.conf:2: [http] inbound_token: 15 characters; a secret needs at least 16" },
+		{ "[http]\ninbound_token = 1234567890123456/\n",
+		  "farmline.conf:2: [http] inbound_token: only letters, digits, - and _" },
+		{ "[kannel]\ntoken = kannel\n", "farmline.conf:2: [kannel] token: 6 characters" },
+		{ "[africastalking]\n\ntoken = x\n",
+		  "farmline.conf:3: [africastalking] token: 1 characters" },
+		{ "[tencent]\ntoken = short-secret\n", "farmline.conf:2: [tencent] token: 12 characters" },
+		{ "[aliyun]\ntoken = aly_8c1e5f0a7b3\n", "farmline.conf:2: [aliyun] token: 15 characters" },
+		{ "[bureau]\napi_token = x\n", "farmline.conf:2: [bureau] api_token: 1 characters" },
 	};
 	struct config cfg;
 	char err[512];
@@ -175,6 +209,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_whole_config_loads_with_console_provider_and_local_database),
 		cmocka_unit_test(test_values_land_with_their_types),
+		cmocka_unit_test(test_secrets_of_16_characters_or_none_are_taken),
 		cmocka_unit_test(test_mistakes_name_file_line_and_key),
 		cmocka_unit_test(test_a_line_too_long_for_the_parser_is_refused_not_cut),
 		cmocka_unit_test(test_a_missing_file_is_named),

@@ -378,6 +378,8 @@ test_without_a_provider_id_the_same_text_again_soon_is_a_repeat(void **state)
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE direction = 'in'"), 2);
 }
 
+static void provider_took(struct fixture *f, long long id, const char *provider_id);
+
 /* Mark every SMS queued so far as handed to the provider (the sender's part). */
 static void
 all_sent(struct fixture *f)
@@ -387,8 +389,7 @@ all_sent(struct fixture *f)
 
 	assert_int_equal(store_outbox_due(f->s, f->now + 1000 * HOUR, rows, 64, &n), STORE_OK);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(store_outbox_sending(f->s, rows[i].id, "http", f->now), STORE_OK);
-		assert_int_equal(store_outbox_sent(f->s, rows[i].id, NULL, f->now), STORE_OK);
+		provider_took(f, rows[i].id, NULL);
 		store_msg_free(&rows[i]);
 	}
 }
@@ -1099,14 +1100,14 @@ test_reminder_then_reassignment_then_triage_and_the_bureau(void **state)
 static void
 provider_took(struct fixture *f, long long id, const char *provider_id)
 {
-	assert_int_equal(store_outbox_sending(f->s, id, "http", f->now), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, id, "http", NULL, f->now), STORE_OK);
 	assert_int_equal(store_outbox_sent(f->s, id, provider_id, f->now), STORE_OK);
 }
 
 static int
 report(struct fixture *f, const char *provider_id, enum consult_report status, const char *why)
 {
-	struct report_in r = { "http", 0, provider_id, status, why, 0 };
+	struct report_in r = { "http", NULL, provider_id, status, why, 0 };
 	int found = -1;
 
 	assert_int_equal(store_begin(f->s), STORE_OK);
@@ -1157,8 +1158,8 @@ test_an_undelivered_answer_is_tried_once_more_then_the_expert_and_triage_are_tol
 	assert_int_equal(count_to(f, WANG, "notice"), 1);
 	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE kind = 'answer'"
 	    " AND direction = 'out'"), 2);
-	/* A delivered message stays delivered whatever report comes after. */
-	assert_int_equal(report(f, "prov-2", REPORT_DELIVERED, NULL), 1);
+	/* Failed (or delivered) is final: a report that comes after changes nothing. */
+	assert_int_equal(report(f, "prov-2", REPORT_DELIVERED, NULL), 0);
 	assert_int_equal(report(f, "prov-2", REPORT_FAILED, "late"), 0);
 }
 
@@ -1166,7 +1167,7 @@ static void
 test_a_report_that_the_farmer_opted_out_stops_broadcasts_to_them(void **state)
 {
 	struct fixture *f = *state;
-	struct report_in r = { "http", 0, "prov-9", REPORT_FAILED, "21610 unsubscribed", 1 };
+	struct report_in r = { "http", NULL, "prov-9", REPORT_FAILED, "21610 unsubscribed", 1 };
 	long long ack;
 	int found = 0;
 

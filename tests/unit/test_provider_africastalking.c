@@ -280,7 +280,8 @@ static void
 test_messaging_api_request(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+254711082300", "Ukungu: nyunyiza dawa & 天麻", 1 };
+	struct gw_outbound m = { 7, "10690000", "+254711082300", "Ukungu: nyunyiza dawa & 天麻", 1,
+	    NULL };
 	struct gw_out_request req;
 	char err[256];
 
@@ -301,7 +302,7 @@ static void
 test_without_a_sender_the_account_default_is_used(void **state)
 {
 	const struct gw_provider_ops *ops = gw_provider_find("africastalking");
-	struct gw_outbound m = { 8, "10690000", "+254711082300", "hi", 1 };
+	struct gw_outbound m = { 8, "10690000", "+254711082300", "hi", 1, NULL };
 	struct gw_out_request req;
 	struct gw_provider *p;
 	struct config cfg;
@@ -403,6 +404,60 @@ test_configuration(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * F2: a USSD step (and an SMS, a report) acts for the farmer it names and shows their answers:
+ * without [africastalking] token the webhooks are off, with it every one needs it in its path.
+ */
+static void
+test_webhooks_are_off_without_the_token_and_need_it_with_it(void **state)
+{
+	static const struct {
+		const char *path, *tail;
+		int status;
+	} cases[] = {
+		{ "/ussd/africastalking", "", 403 },
+		{ "/ussd/africastalking/at-secret-0123456789", "/at-secret-0123456789", 0 },
+		{ "/ussd/africastalking/at-secret-012345678", "/at-secret-012345678", 403 },
+		{ "/sms/africastalking/nope", "/nope", 403 },
+		{ "/dlr/africastalking/at-secret-0123456789", "/at-secret-0123456789", 0 },
+	};
+	const struct gw_provider_ops *ops = gw_provider_find("africastalking");
+	struct gw_provider *p;
+	struct config cfg;
+	struct gw_req r;
+	char err[256], what[256];
+	int unconfigured = 0;
+	size_t i;
+
+	(void)state;
+	configure(&cfg, "");
+	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+	assert_non_null(p);	/* it still sends */
+	assert_int_equal(ops->webhooks(p, what, sizeof(what)), 0);
+	assert_non_null(strstr(what, "/ussd/africastalking"));
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.path = "/ussd/africastalking";
+	r.tail = "";
+	assert_int_equal(ops->check(p, &r, err, sizeof(err)), 404);
+	ops->close(p);
+	config_set_string(&cfg.at_token, "at-secret-0123456789");
+	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(ops->webhooks(p, what, sizeof(what)), 1);
+	assert_null(strstr(what, "at-secret"));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.path = cases[i].path;
+		r.tail = cases[i].tail;
+		err[0] = '\0';
+		if (ops->check(p, &r, err, sizeof(err)) != cases[i].status)
+			fail_msg("%s: %s, want %d", cases[i].path, err, cases[i].status);
+		assert_null(strstr(err, "at-secret"));
+	}
+	ops->close(p);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -414,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_without_a_sender_the_account_default_is_used),
 		cmocka_unit_test(test_messaging_api_answers_map_to_sent_retry_or_fail),
 		cmocka_unit_test(test_configuration),
+		cmocka_unit_test(test_webhooks_are_off_without_the_token_and_need_it_with_it),
 	};
 
 	return cmocka_run_group_tests_name("provider_africastalking", tests, setup, teardown);

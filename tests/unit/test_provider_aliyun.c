@@ -245,6 +245,53 @@ test_a_push_larger_than_a_batch_is_refused(void **state)
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 413);
 	assert_non_null(strstr(reason, "more than"));
 	assert_int_equal(wh->nmsgs, 0);
+	/*
+	 * F16: refused before it is parsed: one item past the cap followed by what no parser would
+	 * take (a flat array of 16 MB would be hundreds of MB of JSON nodes) is 413, not 400.
+	 */
+	{
+		static const char junk[] = ",{\"x\":\"],[,\\\"\"}, !!! not JSON at all";
+
+		memcpy(body + len, junk, sizeof(junk));
+	}
+	in.body = body;
+	build_req(&in, &b);
+	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 413);
+	assert_non_null(strstr(reason, "more than"));
+	assert_int_equal(wh->nmsgs, 0);
+	free(body);
+	free(wh);
+}
+
+/* Commas inside strings and nested values are not items: a full batch of them is taken. */
+static void
+test_commas_inside_items_do_not_count_as_items(void **state)
+{
+	struct fixture *f = *state;
+	struct gw_webhook *wh = calloc(1, sizeof(*wh));
+	struct req_in in = { "/" TOKEN, JSON, NULL };
+	struct built b;
+	char reason[256], *body, item[200];
+	size_t len = 0;
+	int i;
+
+	assert_non_null(wh);
+	body = malloc(WEBHOOK_MAX_BATCH * sizeof(item) + 3);
+	assert_non_null(body);
+	for (i = 0; i < WEBHOOK_MAX_BATCH; i++) {
+		snprintf(item, sizeof(item), "%s {\"phone_number\":\"13800000001\",\"content\":"
+		    "\"a,b,\\\",c\",\"x\":[1,2,{\"y\":\",\"}],\"sequence_id\":%d}", i ? "," : "[",
+		    i + 1);
+		memcpy(body + len, item, strlen(item));
+		len += strlen(item);
+	}
+	memcpy(body + len, " ]", 3);
+	in.body = body;
+	build_req(&in, &b);
+	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 0);
+	assert_int_equal(wh->nmsgs, WEBHOOK_MAX_BATCH);
+	assert_string_equal(wh->msgs[0].text, "a,b,\",c");
+	gw_webhook_free(wh);
 	free(body);
 	free(wh);
 }
@@ -292,6 +339,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pushes_parse_or_fail_as_the_table_says),
 		cmocka_unit_test(test_a_push_larger_than_a_batch_is_refused),
+		cmocka_unit_test(test_commas_inside_items_do_not_count_as_items),
 		cmocka_unit_test(test_the_answer_is_what_aliyun_expects),
 		cmocka_unit_test(test_the_token_is_configured_or_the_webhook_is_off),
 	};

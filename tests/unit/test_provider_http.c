@@ -284,29 +284,33 @@ struct dlr_case {
 	const char *name;
 	struct req_in in;
 	int status;
-	long long our_id;
+	const char *ref, *id;	/* our reference, the provider's id: what it names */
 	enum gw_dlr_status dlr;
 	const char *reason;	/* the stored reason, or part of the error */
 };
 
 static const struct dlr_case dlr_cases[] = {
-	{ "form delivered", { NULL, FORM, "id=7&status=delivered", 0 }, 0, 7, DLR_DELIVERED,
-	    NULL },
-	{ "json failed with a reason", { NULL, JSON,
-	    "{\"id\":\"8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0, 8,
-	    DLR_FAILED, "absent subscriber" },
-	{ "a reason with control characters is cleaned", { NULL, FORM,
-	    "id=9&status=failed&reason=a%0Ab%1B", 0 }, 0, 9, DLR_FAILED, "a?b?" },
-	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0, 10,
-	    DLR_DELIVERED, NULL },
-	{ "missing id", { NULL, FORM, "status=delivered", 0 }, 400, 0, 0, "id:" },
-	{ "id not a number", { NULL, FORM, "id=abc&status=delivered", 0 }, 400, 0, 0, "id:" },
-	{ "id zero", { NULL, FORM, "id=0&status=delivered", 0 }, 400, 0, 0, "id:" },
-	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, 0, 0, "status:" },
-	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, 0, 0,
-	    "given twice" },
-	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, 0, 0,
-	    "Content-Type" },
+	{ "form delivered, by our reference", { NULL, FORM,
+	    "ref=0123456789abcdef0123456789abcdef&status=delivered", 0 }, 0,
+	    "0123456789abcdef0123456789abcdef", NULL, DLR_DELIVERED, NULL },
+	{ "json failed with a reason, by the provider's id", { NULL, JSON,
+	    "{\"id\":\"prov-8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0,
+	    NULL, "prov-8", DLR_FAILED, "absent subscriber" },
+	{ "both", { NULL, FORM, "ref=r0123456789abcdef&id=9&status=failed&reason=a%0Ab%1B", 0 },
+	    0, "r0123456789abcdef", "9", DLR_FAILED, "a?b?" },
+	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0,
+	    NULL, "10", DLR_DELIVERED, NULL },
+	{ "neither", { NULL, FORM, "status=delivered", 0 }, 400, NULL, NULL, 0, "ref" },
+	{ "an empty id", { NULL, FORM, "id=&status=delivered", 0 }, 400, NULL, NULL, 0, "ref" },
+	{ "a ref with a space", { NULL, FORM, "ref=a+b&status=delivered", 0 }, 400, NULL, NULL, 0,
+	    "ref" },
+	{ "an id with a NUL", { NULL, FORM, "id=a%00b&status=delivered", 0 }, 400, NULL, NULL, 0,
+	    "ref" },
+	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, NULL, NULL, 0, "status:" },
+	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, NULL,
+	    NULL, 0, "given twice" },
+	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, NULL,
+	    NULL, 0, "Content-Type" },
 };
 
 static void
@@ -330,9 +334,15 @@ test_delivery_reports_parse_as_the_table_says(void **state)
 			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
 		if (status == 0) {
 			assert_true(wh.has_dlr);
-			assert_int_equal(wh.dlr.our_id, c->our_id);
+			if (c->ref)
+				assert_string_equal(wh.dlr.ref, c->ref);
+			else
+				assert_null(wh.dlr.ref);
+			if (c->id)
+				assert_string_equal(wh.dlr.provider_id, c->id);
+			else
+				assert_null(wh.dlr.provider_id);
 			assert_int_equal(wh.dlr.status, c->dlr);
-			assert_null(wh.dlr.provider_id);
 			if (c->reason)
 				assert_string_equal(wh.dlr.reason, c->reason);
 			else
@@ -348,7 +358,8 @@ static void
 test_request_is_the_json_of_design_md(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1 };
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1,
+	    "0123456789abcdef0123456789abcdef" };
 	struct gw_out_request req;
 	char err[256];
 	json_t *body;
@@ -363,8 +374,11 @@ test_request_is_the_json_of_design_md(void **state)
 	assert_int_equal(req.len, strlen(req.body));
 	body = json_loadb(req.body, req.len, 0, NULL);
 	assert_non_null(body);
-	assert_int_equal(json_object_size(body), 4);
+	assert_int_equal(json_object_size(body), 5);
 	assert_string_equal(json_string_value(json_object_get(body, "id")), "7");
+	/* The report reference: what a report names it by, and nobody can guess. */
+	assert_string_equal(json_string_value(json_object_get(body, "ref")),
+	    "0123456789abcdef0123456789abcdef");
 	assert_string_equal(json_string_value(json_object_get(body, "from")), "10690000");
 	assert_string_equal(json_string_value(json_object_get(body, "to")), "+8613800000001");
 	assert_string_equal(json_string_value(json_object_get(body, "text")), "鹅苗死亡很多怎么办");
@@ -376,7 +390,7 @@ static void
 test_text_that_is_not_utf8_fails_to_build(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1 };
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1, NULL };
 	struct gw_out_request req;
 	char err[256];
 
@@ -431,27 +445,164 @@ test_provider_answers_map_to_sent_retry_or_fail(void **state)
 	}
 }
 
+#define SECRET "inbound-secret-0123456789"
+
+/* Open the generic provider with type, inbound_token and bind; NULL with the reason in err. */
+static struct gw_provider *
+open_with(const char *type, const char *token, const char *bind, int *unconfigured, char *err,
+    size_t errlen)
+{
+	const struct gw_provider_ops *ops = gw_provider_find("http");
+	struct gw_provider *p;
+	struct config cfg;
+
+	config_defaults(&cfg);
+	config_set_string(&cfg.provider_type, type);
+	config_set_string(&cfg.provider_url, "http://127.0.0.1:9/sms");
+	config_set_string(&cfg.inbound_token, token);
+	config_set_string(&cfg.bind, bind);
+	err[0] = '\0';
+	*unconfigured = 0;
+	p = ops->open(&cfg, unconfigured, err, errlen);
+	config_free(&cfg);
+	return p;
+}
+
 static void
-test_inbound_only_needs_no_url_but_sending_does(void **state)
+test_inbound_needs_its_token_and_sending_needs_a_url(void **state)
 {
 	const struct gw_provider_ops *ops = gw_provider_find("http");
 	struct config cfg;
 	struct gw_provider *p;
-	char err[256];
-	int unconfigured = 1;
+	char err[256], what[256];
+	int unconfigured = 0;
 
 	(void)state;
-	config_defaults(&cfg);
-	config_set_string(&cfg.provider_type, "console");
-	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+	/* Neither sending nor a token: not opened at all, its webhooks stay off. */
+	assert_null(open_with("console", "", "127.0.0.1", &unconfigured, err, sizeof(err)));
+	assert_true(unconfigured);
+	/* A token alone: receiving only. */
+	p = open_with("console", SECRET, "0.0.0.0", &unconfigured, err, sizeof(err));
 	assert_non_null(p);
-	assert_false(unconfigured);
+	assert_int_equal(ops->webhooks(p, what, sizeof(what)), 1);
+	assert_non_null(strstr(what, "/sms/inbound"));
+	assert_null(strstr(what, SECRET));
 	ops->close(p);
+	/* Sending without a token: opened to send, the webhooks off. */
+	p = open_with("http", "", "0.0.0.0", &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(ops->webhooks(p, what, sizeof(what)), 0);
+	assert_non_null(strstr(what, "inbound_token"));
+	ops->close(p);
+
+	config_defaults(&cfg);
 	config_set_string(&cfg.provider_type, "http");
 	config_set_string(&cfg.provider_url, "ftp://example.cn/sms");
 	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
 	assert_non_null(strstr(err, "[provider] url"));
 	config_free(&cfg);
+}
+
+static void
+test_the_shipped_token_works_only_on_loopback(void **state)
+{
+	static const struct {
+		const char *bind;
+		int ok;
+	} cases[] = {
+		{ "127.0.0.1", 1 }, { "127.1.2.3", 1 }, { "::1", 1 }, { "::ffff:127.0.0.1", 1 },
+		{ "0.0.0.0", 0 }, { "10.0.0.5", 0 }, { "::", 0 }, { "192.168.1.2", 0 },
+	};
+	struct gw_provider *p;
+	char err[512];
+	int unconfigured;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = open_with("console", CONFIG_WALKTHROUGH_TOKEN, cases[i].bind, &unconfigured,
+		    err, sizeof(err));
+		if ((p != NULL) != cases[i].ok)
+			fail_msg("bind %s: %s (%s)", cases[i].bind, p ? "opened" : "refused", err);
+		if (p == NULL) {
+			assert_non_null(strstr(err, "[http] inbound_token"));
+			assert_non_null(strstr(err, "set a secret of your own"));
+		}
+		gw_provider_find("http")->close(p);
+	}
+	/* A token of one's own is fine on any address. */
+	p = open_with("console", SECRET, "0.0.0.0", &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	gw_provider_find("http")->close(p);
+}
+
+static void
+test_every_webhook_needs_the_token_as_the_table_says(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *path, *tail, *auth;	/* auth: the Authorization header, or NULL */
+		int status;
+	} cases[] = {
+		{ "no token at all", "/sms/inbound", "", NULL, 401 },
+		{ "the right bearer token", "/sms/inbound", "", "Bearer " SECRET, 0 },
+		{ "bearer in lower case, spaces around", "/sms/http", "", "  bearer  " SECRET "  ",
+		    0 },
+		{ "a report with the right token", "/dlr/http", "", "Bearer " SECRET, 0 },
+		{ "a report without it", "/dlr/http", "", NULL, 401 },
+		{ "a wrong bearer token", "/sms/inbound", "", "Bearer inbound-secret-0123456788",
+		    403 },
+		{ "the token cut short", "/sms/inbound", "", "Bearer inbound-secret-012345678",
+		    403 },
+		{ "the token and more", "/sms/inbound", "", "Bearer " SECRET "x", 403 },
+		{ "an empty bearer", "/sms/inbound", "", "Bearer ", 403 },
+		{ "basic authentication", "/sms/inbound", "", "Basic " SECRET, 401 },
+		{ "the token alone, no scheme", "/sms/inbound", "", SECRET, 401 },
+		{ "the token in the path", "/sms/inbound/" SECRET, "/" SECRET, NULL, 0 },
+		{ "a wrong token in the path", "/sms/inbound/nope", "/nope", NULL, 403 },
+		{ "a wrong path token beats a right header", "/sms/inbound/nope", "/nope",
+		    "Bearer " SECRET, 403 },
+	};
+	const struct gw_provider_ops *ops = gw_provider_find("http");
+	struct gw_provider *p;
+	struct gw_kv hdr[1];
+	struct gw_req r;
+	char err[256], reason[256];
+	int unconfigured, status;
+	size_t i;
+
+	(void)state;
+	p = open_with("console", SECRET, "127.0.0.1", &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.method = "POST";
+		r.path = cases[i].path;
+		r.tail = cases[i].tail;
+		if (cases[i].auth) {
+			hdr[0].key = (char *)"authorization";
+			hdr[0].value = (char *)cases[i].auth;
+			hdr[0].vlen = strlen(cases[i].auth);
+			r.headers = hdr;
+			r.nheaders = 1;
+		}
+		reason[0] = '\0';
+		status = ops->check(p, &r, reason, sizeof(reason));
+		if (status != cases[i].status)
+			fail_msg("%s: %d (%s), want %d", cases[i].name, status, reason,
+			    cases[i].status);
+		assert_null(strstr(reason, SECRET));
+	}
+	ops->close(p);
+	/* Opened to send only: every webhook is refused as if it did not exist. */
+	p = open_with("http", "", "127.0.0.1", &unconfigured, err, sizeof(err));
+	assert_non_null(p);
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.path = "/sms/inbound";
+	r.tail = "";
+	assert_int_equal(ops->check(p, &r, reason, sizeof(reason)), 404);
+	ops->close(p);
 }
 
 static void
@@ -485,7 +636,9 @@ main(void)
 		cmocka_unit_test(test_request_is_the_json_of_design_md),
 		cmocka_unit_test(test_text_that_is_not_utf8_fails_to_build),
 		cmocka_unit_test(test_provider_answers_map_to_sent_retry_or_fail),
-		cmocka_unit_test(test_inbound_only_needs_no_url_but_sending_does),
+		cmocka_unit_test(test_inbound_needs_its_token_and_sending_needs_a_url),
+		cmocka_unit_test(test_the_shipped_token_works_only_on_loopback),
+		cmocka_unit_test(test_every_webhook_needs_the_token_as_the_table_says),
 		cmocka_unit_test(test_backoff_doubles_up_to_the_cap_with_a_little_jitter),
 	};
 

@@ -80,6 +80,10 @@ built_free(struct built *b)
 	gw_kv_free(b->query, b->nq);
 }
 
+#define KTOKEN "kannel-secret-0123456789"	/* [kannel] token */
+#define REF "0123456789abcdef0123456789abcdef"	/* a report reference the sender made */
+#define REF2 "fedcba9876543210fedcba9876543210"
+
 struct fixture {
 	struct config cfg;
 	const struct gw_provider_ops *ops;
@@ -98,6 +102,7 @@ open_with(struct config *cfg, const char *sendsms, const char *dlr, const char *
 	config_set_string(&cfg->kannel_password, "p&ss w");
 	config_set_string(&cfg->kannel_dlr_url, dlr);
 	config_set_string(&cfg->kannel_smsc, smsc);
+	config_set_string(&cfg->kannel_token, KTOKEN);
 	return gw_provider_find("kannel")->open(cfg, &unconfigured, err, sizeof(err));
 }
 
@@ -111,7 +116,7 @@ setup(void **state)
 	config_defaults(&f->cfg);
 	f->ops = gw_provider_find("kannel");
 	f->p = open_with(&f->cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
-	    "http://127.0.0.1:8080/dlr/kannel", "");
+	    "http://127.0.0.1:8080/dlr/kannel/" KTOKEN, "");
 	if (f->ops == NULL || f->p == NULL)
 		return -1;
 	*state = f;
@@ -304,45 +309,48 @@ struct dlr_case {
 	const char *name;
 	struct req_in in;
 	int status;
-	long long our_id;
+	const char *ref;
 	enum gw_dlr_status dlr;
 	const char *reason;	/* the stored reason (NULL: none), or part of the error */
 };
 
 static const struct dlr_case dlr_cases[] = {
-	/* dlr-url = "http://…/dlr/kannel?msgid=<id>&status=%d&answer=%A" */
-	{ "1 delivered", { NULL, NULL, NULL, 0, "msgid=7&status=1&answer=id%3A1+stat%3ADELIVRD",
-	    NULL }, 0, 7, DLR_DELIVERED, NULL },
+	/* dlr-url = "http://…/dlr/kannel/<token>?ref=<reference>&status=%d&answer=%A" */
+	{ "1 delivered", { NULL, NULL, NULL, 0, "ref=" REF "&status=1&answer=id%3A1+stat%3ADELIVRD",
+	    NULL }, 0, REF, DLR_DELIVERED, NULL },
 	{ "2 failed, with the SMSC's words", { NULL, NULL, NULL, 0,
-	    "msgid=8&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL }, 0, 8,
-	    DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address" },
-	{ "16 rejected by the SMSC, no answer", { NULL, NULL, NULL, 0, "msgid=9&status=16", NULL },
-	    0, 9, DLR_FAILED, "Kannel 16" },
-	{ "4 buffered", { NULL, NULL, NULL, 0, "msgid=10&status=4&answer=", NULL }, 0, 10,
+	    "ref=" REF2 "&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL },
+	    0, REF2, DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address" },
+	{ "16 rejected by the SMSC, no answer", { NULL, NULL, NULL, 0, "ref=" REF "&status=16",
+	    NULL }, 0, REF, DLR_FAILED, "Kannel 16" },
+	{ "4 buffered", { NULL, NULL, NULL, 0, "ref=" REF "&status=4&answer=", NULL }, 0, REF,
 	    DLR_PENDING, NULL },
-	{ "8 accepted by the SMSC", { NULL, NULL, NULL, 0, "msgid=11&status=8&answer=ACK%2F",
-	    NULL }, 0, 11, DLR_PENDING, NULL },
+	{ "8 accepted by the SMSC", { NULL, NULL, NULL, 0, "ref=" REF "&status=8&answer=ACK%2F",
+	    NULL }, 0, REF, DLR_PENDING, NULL },
 	{ "an answer with control characters is cleaned", { NULL, NULL, NULL, 0,
-	    "msgid=12&status=2&answer=err%0D%0A%FFx", NULL }, 0, 12, DLR_FAILED,
+	    "ref=" REF "&status=2&answer=err%0D%0A%FFx", NULL }, 0, REF, DLR_FAILED,
 	    "Kannel 2: err???x" },
-	{ "a form POST", { "POST", FORM, "msgid=13&status=1", 0, NULL, NULL }, 0, 13,
+	{ "a form POST", { "POST", FORM, "ref=" REF "&status=1", 0, NULL, NULL }, 0, REF,
 	    DLR_DELIVERED, NULL },
-	{ "a POST with its fields in the URL", { "POST", NULL, NULL, 0, "msgid=14&status=1",
-	    NULL }, 0, 14, DLR_DELIVERED, NULL },
-	{ "status 0", { NULL, NULL, NULL, 0, "msgid=7&status=0", NULL }, 400, 0, 0, "status:" },
-	{ "status not a number", { NULL, NULL, NULL, 0, "msgid=7&status=%25d", NULL }, 400, 0, 0,
+	{ "a POST with its fields in the URL", { "POST", NULL, NULL, 0, "ref=" REF "&status=1",
+	    NULL }, 0, REF, DLR_DELIVERED, NULL },
+	{ "status 0", { NULL, NULL, NULL, 0, "ref=" REF "&status=0", NULL }, 400, NULL, 0,
 	    "status:" },
-	{ "status with a sign", { NULL, NULL, NULL, 0, "msgid=7&status=%2B1", NULL }, 400, 0, 0,
-	    "status:" },
-	{ "no msgid", { NULL, NULL, NULL, 0, "status=1", NULL }, 400, 0, 0, "msgid:" },
-	{ "a negative msgid", { NULL, NULL, NULL, 0, "msgid=-7&status=1", NULL }, 400, 0, 0,
-	    "msgid:" },
-	{ "a msgid past 64 bits", { NULL, NULL, NULL, 0,
-	    "msgid=99999999999999999999&status=1", NULL }, 400, 0, 0, "msgid:" },
-	{ "msgid twice", { NULL, NULL, NULL, 0, "msgid=7&msgid=8&status=1", NULL }, 400, 0, 0,
-	    "given twice" },
-	{ "a JSON POST", { "POST", "application/json", "{}", 0, "msgid=7&status=1", NULL }, 415,
-	    0, 0, "POST form" },
+	{ "status not a number", { NULL, NULL, NULL, 0, "ref=" REF "&status=%25d", NULL }, 400,
+	    NULL, 0, "status:" },
+	{ "status with a sign", { NULL, NULL, NULL, 0, "ref=" REF "&status=%2B1", NULL }, 400,
+	    NULL, 0, "status:" },
+	{ "no ref", { NULL, NULL, NULL, 0, "status=1", NULL }, 400, NULL, 0, "ref:" },
+	/* Our sequential id, as farmline once sent: guessable, so no longer taken. */
+	{ "the old msgid", { NULL, NULL, NULL, 0, "msgid=7&status=1", NULL }, 400, NULL, 0,
+	    "ref:" },
+	{ "a short ref", { NULL, NULL, NULL, 0, "ref=7&status=1", NULL }, 400, NULL, 0, "ref:" },
+	{ "a ref with other characters", { NULL, NULL, NULL, 0,
+	    "ref=0123456789abcdef0123456789abcde%27&status=1", NULL }, 400, NULL, 0, "ref:" },
+	{ "ref twice", { NULL, NULL, NULL, 0, "ref=" REF "&ref=" REF2 "&status=1", NULL }, 400,
+	    NULL, 0, "given twice" },
+	{ "a JSON POST", { "POST", "application/json", "{}", 0, "ref=" REF "&status=1", NULL },
+	    415, NULL, 0, "POST form" },
 };
 
 static void
@@ -366,7 +374,7 @@ test_delivery_reports_parse_as_the_table_says(void **state)
 			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
 		if (status == 0) {
 			assert_true(wh.has_dlr);
-			assert_int_equal(wh.dlr.our_id, c->our_id);
+			assert_string_equal(wh.dlr.ref, c->ref);
 			assert_int_equal(wh.dlr.status, c->dlr);
 			assert_null(wh.dlr.provider_id);
 			if (c->reason)
@@ -412,7 +420,7 @@ static void
 test_sendsms_request_for_gsm_text(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "Reply 1024 [ok] €5", 1 };
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "Reply 1024 [ok] €5", 1, REF };
 	struct gw_out_request req;
 	char err[256];
 
@@ -425,8 +433,8 @@ test_sendsms_request_for_gsm_text(void **state)
 	assert_string_equal(req.url, "http://127.0.0.1:13013/cgi-bin/sendsms?username=farmline"
 	    "&password=p%26ss%20w&from=10690000&to=%2B8613800000001"
 	    "&text=Reply%201024%20%5Bok%5D%20%E2%82%AC5&coding=0&dlr-mask=31"
-	    "&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fdlr%2Fkannel%3Fmsgid%3D7%26status%3D%25d"
-	    "%26answer%3D%25A");
+	    "&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fdlr%2Fkannel%2F" KTOKEN "%3Fref%3D" REF
+	    "%26status%3D%25d%26answer%3D%25A");
 	gw_out_request_free(&req);
 }
 
@@ -447,7 +455,7 @@ test_sendsms_request_for_chinese_is_ucs2_without_a_charset(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct gw_outbound m = { 8, "10690000", "+8613800000001", cases[i].text, 1 };
+		struct gw_outbound m = { 8, "10690000", "+8613800000001", cases[i].text, 1, REF2 };
 		char *dlr;
 
 		memset(&req, 0, sizeof(req));
@@ -457,7 +465,7 @@ test_sendsms_request_for_chinese_is_ucs2_without_a_charset(void **state)
 		assert_null(strstr(req.url, "charset"));
 		dlr = query_arg(req.url, "dlr-url");
 		assert_string_equal(dlr,
-		    "http://127.0.0.1:8080/dlr/kannel?msgid=8&status=%d&answer=%A");
+		    "http://127.0.0.1:8080/dlr/kannel/" KTOKEN "?ref=" REF2 "&status=%d&answer=%A");
 		free(dlr);
 		gw_out_request_free(&req);
 	}
@@ -466,7 +474,7 @@ test_sendsms_request_for_chinese_is_ucs2_without_a_charset(void **state)
 static void
 test_sendsms_request_follows_the_configuration(void **state)
 {
-	struct gw_outbound m = { 9, "10690000", "+8613800000001", "hi", 1 };
+	struct gw_outbound m = { 9, "10690000", "+8613800000001", "hi", 1, REF };
 	struct gw_out_request req;
 	struct config cfg;
 	struct gw_provider *p;
@@ -489,13 +497,20 @@ test_sendsms_request_follows_the_configuration(void **state)
 
 	/* A dlr_url with a query of its own. */
 	p = open_with(&cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
-	    "http://127.0.0.1:8080/dlr/kannel?k=v", "");
+	    "http://127.0.0.1:8080/dlr/kannel/" KTOKEN "?k=v", "");
 	assert_non_null(p);
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(gw_provider_find("kannel")->build(p, &m, &req, err, sizeof(err)), 0);
 	v = query_arg(req.url, "dlr-url");
-	assert_string_equal(v, "http://127.0.0.1:8080/dlr/kannel?k=v&msgid=9&status=%d&answer=%A");
+	assert_string_equal(v, "http://127.0.0.1:8080/dlr/kannel/" KTOKEN "?k=v&ref=" REF
+	    "&status=%d&answer=%A");
 	free(v);
+	gw_out_request_free(&req);
+	/* A message with no reference asks for no report: nothing could name it. */
+	m.ref = NULL;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(gw_provider_find("kannel")->build(p, &m, &req, err, sizeof(err)), 0);
+	assert_null(strstr(req.url, "dlr-"));
 	gw_out_request_free(&req);
 	gw_provider_find("kannel")->close(p);
 	config_free(&cfg);
@@ -505,7 +520,7 @@ static void
 test_text_that_is_not_utf8_fails_to_build(void **state)
 {
 	struct fixture *f = *state;
-	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1 };
+	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1, NULL };
 	struct gw_out_request req;
 	char err[256];
 
@@ -545,6 +560,14 @@ test_configuration_that_cannot_work_is_refused(void **state)
 	assert_non_null(strstr(err, "sendsms_url"));
 	/* A dlr-url smsbox would refuse. */
 	assert_null(open_with(&cfg, "http://127.0.0.1:13013/cgi-bin/sendsms", "/dlr/kannel", ""));
+	/* Reports without the token in their URL, or no token at all: they would be refused. */
+	assert_null(open_with(&cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
+	    "http://127.0.0.1:8080/dlr/kannel", ""));
+	config_set_string(&cfg.kannel_token, "");
+	config_set_string(&cfg.kannel_dlr_url, "http://127.0.0.1:8080/dlr/kannel/" KTOKEN);
+	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
+	assert_non_null(strstr(err, "[kannel] dlr_url"));
+	assert_non_null(strstr(err, "token"));
 	config_free(&cfg);
 }
 
@@ -616,16 +639,26 @@ test_a_token_in_the_path_guards_every_webhook(void **state)
 	req.tail = "/a-secret-of-24-characters";
 	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 0);
 	ops->close(p);
-	/* Without a token, nothing may follow /sms/kannel. */
-	config_set_string(&cfg.kannel_token, "");
-	config_set_string(&cfg.kannel_username, "farmline");
-	p = ops->open(&cfg, &unconfigured, err, sizeof(err));
-	assert_non_null(p);
-	req.tail = "";
-	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 0);
-	req.tail = "/extra";
-	assert_int_equal(ops->check(p, &req, err, sizeof(err)), 404);
-	ops->close(p);
+	{
+		char what[256];
+
+		p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+		assert_int_equal(ops->webhooks(p, what, sizeof(what)), 1);
+		assert_null(strstr(what, "a-secret"));
+		ops->close(p);
+		/* Without a token (a Kannel only sent through), its webhooks are off. */
+		config_set_string(&cfg.kannel_token, "");
+		config_set_string(&cfg.kannel_username, "farmline");
+		p = ops->open(&cfg, &unconfigured, err, sizeof(err));
+		assert_non_null(p);
+		assert_int_equal(ops->webhooks(p, what, sizeof(what)), 0);
+		assert_non_null(strstr(what, "[kannel] token"));
+		req.tail = "";
+		assert_int_equal(ops->check(p, &req, err, sizeof(err)), 404);
+		req.tail = "/extra";
+		assert_int_equal(ops->check(p, &req, err, sizeof(err)), 404);
+		ops->close(p);
+	}
 	config_free(&cfg);
 }
 

@@ -136,16 +136,16 @@ test_outbox_message_lives_queued_sending_retry_sent(void **state)
 	assert_string_equal(rows[0].body, "你好");
 	store_msg_free(&rows[0]);
 
-	assert_int_equal(store_outbox_sending(f->s, id, "http", 1001), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, id, "http", NULL, 1001), STORE_OK);
 	/* Taken once: a second sender finds nothing to take. */
-	assert_int_equal(store_outbox_sending(f->s, id, "http", 1001), STORE_NOTFOUND);
+	assert_int_equal(store_outbox_sending(f->s, id, "http", NULL, 1001), STORE_NOTFOUND);
 	assert_int_equal(store_outbox_due(f->s, 5000, rows, 4, &n), STORE_OK);
 	assert_int_equal(n, 0);
 
 	/* A crash while sending: the message goes back to the queue. */
 	assert_int_equal(store_outbox_recover(f->s, &recovered), STORE_OK);
 	assert_int_equal(recovered, 1);
-	assert_int_equal(store_outbox_sending(f->s, id, "http", 1002), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, id, "http", NULL, 1002), STORE_OK);
 	assert_int_equal(store_outbox_retry(f->s, id, 9000, "HTTP 503"), STORE_OK);
 	assert_int_equal(store_outbox_next_due(f->s, &at), STORE_OK);
 	assert_int_equal(at, 9000);
@@ -155,7 +155,7 @@ test_outbox_message_lives_queued_sending_retry_sent(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(rows[0].attempts, 2);
 	store_msg_free(&rows[0]);
-	assert_int_equal(store_outbox_sending(f->s, id, "http", 9000), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, id, "http", NULL, 9000), STORE_OK);
 	assert_int_equal(store_outbox_sent(f->s, id, "prov-7", 9001), STORE_OK);
 	assert_int_equal(store_outbox_next_due(f->s, &at), STORE_NOTFOUND);
 	assert_int_equal(tu_query_int(f->path, "SELECT attempts FROM messages WHERE status = 'sent' "
@@ -170,10 +170,113 @@ test_outbound_provider_ids_need_not_be_unique(void **state)
 
 	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "x", 1, 1, 0, &a);
 	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "y", 1, 1, 0, &b);
-	assert_int_equal(store_outbox_sending(f->s, a, "http", 2), STORE_OK);
-	assert_int_equal(store_outbox_sending(f->s, b, "http", 2), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, a, "http", NULL, 2), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, b, "http", NULL, 2), STORE_OK);
 	assert_int_equal(store_outbox_sent(f->s, a, "ok", 3), STORE_OK);
 	assert_int_equal(store_outbox_sent(f->s, b, "ok", 3), STORE_OK);
+}
+
+#define REF_A "0123456789abcdef0123456789abcdef"
+#define REF_B "fedcba9876543210fedcba9876543210"
+
+static long long
+status_is(struct fixture *f, int64_t id, const char *status)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE id = %lld AND status = '%s'",
+	    (long long)id, status);
+	return tu_query_int(f->path, sql);
+}
+
+static int
+report(struct fixture *f, const char *provider, const char *ref, const char *pid,
+    const char *status)
+{
+	int found = -1;
+
+	assert_int_equal(store_outbox_report(f->s, provider, ref, pid, status, "why", 50, &found),
+	    STORE_OK);
+	return found;
+}
+
+/* F3: a report changes only a message this provider took, named by what only it knows. */
+static void
+test_delivery_reports_change_only_what_the_provider_took(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a, b;
+
+	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000001", "x", 1, 1, 0, &a);
+	store_outbox_add(f->s, "http", 0, "ack", "1", "+8613800000002", "y", 1, 1, 0, &b);
+	/* Queued, never sent: no report reaches it, by any name. */
+	assert_false(report(f, "http", REF_A, NULL, "delivered"));
+	assert_false(report(f, "http", NULL, "1", "delivered"));
+	assert_int_equal(status_is(f, a, "queued"), 1);
+
+	/* Handed over with its reference: a report naming it (the answer still on its way) counts,
+	 * from that provider only. */
+	assert_int_equal(store_outbox_sending(f->s, a, "http", REF_A, 2), STORE_OK);
+	assert_false(report(f, "kannel", REF_A, NULL, "delivered"));
+	assert_false(report(f, "http", "0123456789abcdef0123456789abcdee", NULL, "delivered"));
+	assert_true(report(f, "http", REF_A, NULL, "delivered"));
+	assert_int_equal(status_is(f, a, "delivered"), 1);
+	/* Final: nothing turns it back. */
+	assert_false(report(f, "http", REF_A, NULL, "failed"));
+	assert_int_equal(status_is(f, a, "delivered"), 1);
+
+	/* By the provider's own id: only once its answer gave that id (sent). */
+	assert_int_equal(store_outbox_sending(f->s, b, "http", REF_B, 2), STORE_OK);
+	assert_false(report(f, "http", NULL, "prov-b", "failed"));
+	assert_int_equal(store_outbox_sent(f->s, b, "prov-b", 3), STORE_OK);
+	assert_false(report(f, "twilio", NULL, "prov-b", "failed"));
+	assert_true(report(f, "http", NULL, "prov-b", "failed"));
+	assert_int_equal(status_is(f, b, "failed"), 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE last_error ="
+	    " 'why' AND report_at = 50 AND provider_id = 'prov-b'"), 1);
+	assert_false(report(f, "http", NULL, "prov-b", "delivered"));
+	assert_int_equal(status_is(f, b, "failed"), 1);
+}
+
+/* F4: the sender's late outcome never undoes a report, so nothing is sent twice. */
+static void
+test_a_late_send_outcome_never_undoes_a_report(void **state)
+{
+	struct fixture *f = *state;
+	struct store_msg rows[4];
+	int64_t a, b, c;
+	int n;
+
+	store_outbox_add(f->s, "http", 0, "answer", "1", "+8613800000001", "x", 1, 1, 0, &a);
+	store_outbox_add(f->s, "http", 0, "answer", "1", "+8613800000002", "y", 1, 1, 0, &b);
+	store_outbox_add(f->s, "http", 0, "answer", "1", "+8613800000003", "z", 1, 1, 0, &c);
+	assert_int_equal(store_outbox_sending(f->s, a, "http", REF_A, 2), STORE_OK);
+	assert_int_equal(store_outbox_sending(f->s, b, "http", REF_B, 2), STORE_OK);
+	assert_true(report(f, "http", REF_A, NULL, "delivered"));
+	assert_true(report(f, "http", REF_B, NULL, "failed"));
+	/* The request timed out (retry) or was refused (failed) after the report came. */
+	assert_int_equal(store_outbox_retry(f->s, a, 10, "timeout"), STORE_NOTFOUND);
+	assert_int_equal(store_outbox_failed(f->s, a, "HTTP 400", 10), STORE_NOTFOUND);
+	assert_int_equal(status_is(f, a, "delivered"), 1);
+	assert_int_equal(store_outbox_due(f->s, 1000, rows, 4, &n), STORE_OK);
+	assert_int_equal(n, 1);		/* c only: a is not sent again */
+	assert_int_equal(rows[0].id, c);
+	store_msg_free(&rows[0]);
+	/* Accepted after all: the provider's id is kept, the report's status and reason too. */
+	assert_int_equal(store_outbox_sent(f->s, b, "prov-b", 11), STORE_OK);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM messages WHERE status ="
+	    " 'failed' AND provider_id = 'prov-b' AND last_error = 'why'"), 1);
+	/* A retry keeps the first reference: a report for the first attempt still names it. */
+	assert_int_equal(store_outbox_sending(f->s, c, "http", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    2), STORE_OK);
+	assert_int_equal(store_outbox_retry(f->s, c, 3, "HTTP 503"), STORE_OK);
+	assert_int_equal(store_outbox_due(f->s, 1000, rows, 4, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].report_ref, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	store_msg_free(&rows[0]);
+	assert_int_equal(store_outbox_sending(f->s, c, "http", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	    4), STORE_OK);
+	assert_true(report(f, "http", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, "delivered"));
 }
 
 static void
@@ -242,6 +345,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_message_lives_queued_sending_retry_sent,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_reports_change_only_what_the_provider_took,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_late_send_outcome_never_undoes_a_report, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_provider_ids_need_not_be_unique, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_experts_are_registered_once_with_their_categories,
