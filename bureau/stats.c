@@ -6,6 +6,7 @@
 #include "bureau/stats.h"
 
 #include "bureau/table.h"
+#include "common/utf8.h"
 #include "routing/classify.h"
 
 #include <jansson.h>
@@ -264,15 +265,8 @@ status_label(const char *status)
 static void
 excerpt(const char *q, char *buf, size_t len)
 {
-	size_t used = 0;
-	int chars = 0;
+	size_t used = (size_t)(utf8_skip(q, 20) - q);
 
-	while (q[used] && chars < 20) {
-		used++;
-		while ((q[used] & 0xc0) == 0x80)
-			used++;
-		chars++;
-	}
 	snprintf(buf, len, "%.*s%s", (int)used, q, q[used] ? "…" : "");
 }
 

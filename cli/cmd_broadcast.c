@@ -42,7 +42,7 @@ cmd_broadcast(struct cli_globals *g, int argc, char **argv)
 			return cli_bad_usage();
 		}
 	}
-	if (text == NULL || *text == '\0' || !sms_utf8_valid(text, strlen(text)))
+	if (text == NULL || *text == '\0' || !utf8_valid(text, strlen(text)))
 		return cli_fail(2, "broadcast: --text is needed, as UTF-8 text");
 	switch (bureau_broadcast_prepare(&g->cfg, township, text, &b, err, sizeof(err))) {
 	case BUREAU_BC_OK:

@@ -41,7 +41,7 @@ cmd_classify(struct cli_globals *g, int argc, char **argv)
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
-		if (len > CLASSIFY_MAX_LINE || !sms_utf8_valid(line, (size_t)len)) {
+		if (len > CLASSIFY_MAX_LINE || !utf8_valid(line, (size_t)len)) {
 			/* Still one line out for each line in, so that the output lines up. */
 			cli_fail(1, "line %ld is not UTF-8 text or longer than %d bytes: not "
 			    "classified", lineno, CLASSIFY_MAX_LINE);

@@ -326,13 +326,13 @@ setting_apply(struct config *cfg, const struct setting *st, const char *value, i
 		config_set_string((char **)(base + st->offset), value);
 		return 0;
 	case SET_TEXT:
-		if (!sms_utf8_valid(value, strlen(value))) {
+		if (!utf8_valid(value, strlen(value))) {
 			snprintf(err, errlen, "not UTF-8 text");
 			return -1;
 		}
-		if (sms_utf8_chars(value) > st->max || sms_utf8_chars(value) < st->min) {
+		if (utf8_chars(value) > st->max || utf8_chars(value) < st->min) {
 			snprintf(err, errlen, "%d characters; it must have %lld..%lld",
-			    sms_utf8_chars(value), (long long)st->min, (long long)st->max);
+			    utf8_chars(value), (long long)st->min, (long long)st->max);
 			return -1;
 		}
 		config_set_string((char **)(base + st->offset), value);

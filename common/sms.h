@@ -1,9 +1,11 @@
 /*
- * SMS text rules in one place: UTF-8 checks, GSM-7 or UCS-2, and how many segments a text takes
+ * SMS text rules in one place: GSM-7 or UCS-2, and how many segments a text takes
  * (GSM-7: 160 septets alone, 153 a part; UCS-2: 70 units alone, 67 a part).
  */
 #ifndef FL_SMS_H
 #define FL_SMS_H
+
+#include "common/utf8.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,21 +18,6 @@ struct sms_count {
 	int chars;	/* Unicode code points */
 	int segments;
 };
-
-/*
- * 1 if s[0..len) is well-formed UTF-8 text: no NUL, no overlong forms, no surrogates, nothing
- * past U+10FFFF.
- */
-int sms_utf8_valid(const char *s, size_t len);
-
-/*
- * Decode one code point at s (which must be valid UTF-8); returns its length in bytes and the
- * code point in *cp.
- */
-int sms_utf8_decode(const char *s, uint32_t *cp);
-
-/* Number of code points in a valid UTF-8 string. */
-int sms_utf8_chars(const char *s);
 
 /* How a valid UTF-8 text is sent and how many segments it takes. */
 void sms_count(const char *text, struct sms_count *out);

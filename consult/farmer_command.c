@@ -4,6 +4,8 @@
  */
 #include "consult/farmer_command.h"
 
+#include "common/utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -67,12 +69,8 @@ prefixed(const char *s, size_t len, const char *keyword, char *arg, size_t argle
 		s++;
 		len--;
 	}
-	if (len >= arglen) {
-		/* Cut between characters: not before a UTF-8 continuation byte. */
-		len = arglen - 1;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-			len--;
-	}
+	if (len >= arglen)
+		len = utf8_floor(s, arglen - 1);	/* cut between characters */
 	snprintf(arg, arglen, "%.*s", (int)len, s);
 	return 1;
 }

@@ -319,12 +319,8 @@ find_category(const struct consult *c, const char *text, size_t len)
 	size_t i, k;
 	int cut = 1;
 
-	if (len >= sizeof(key)) {
-		/* Quoted back: cut between characters, not inside one. */
-		len = sizeof(key) - 1;
-		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-			len--;
-	}
+	if (len >= sizeof(key))
+		len = utf8_floor(text, sizeof(key) - 1);	/* quoted back: whole characters */
 	snprintf(key, sizeof(key), "%.*s", (int)len, text);
 	if ((cat = route_rules_find(c->rules, key)) != NULL)
 		return cat;
@@ -423,12 +419,8 @@ cmd_route(struct consult *c, const struct store_expert *e, const struct expert_c
 		char key[64];
 		size_t klen = cmd->arg_len;
 
-		if (klen >= sizeof(key)) {
-			klen = sizeof(key) - 1;
-			while (klen > 0 &&
-			    ((unsigned char)text[cmd->arg_off + klen] & 0xc0) == 0x80)
-				klen--;
-		}
+		if (klen >= sizeof(key))
+			klen = utf8_floor(text + cmd->arg_off, sizeof(key) - 1);
 		snprintf(key, sizeof(key), "%.*s", (int)klen, text + cmd->arg_off);
 		return reject(c, e, res, "没有“%s”这个类别。%s", key, USAGE_ROUTE);
 	}

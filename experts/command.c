@@ -18,7 +18,7 @@ fold_cp(const char *p, uint32_t *cp)
 		*cp = 0;
 		return 0;
 	}
-	n = sms_utf8_decode(p, cp);
+	n = utf8_decode(p, cp);
 	if (*cp >= 0xff01 && *cp <= 0xff5e)
 		*cp -= 0xfee0;
 	else if (*cp == 0x3000)
@@ -341,7 +341,7 @@ expert_cmd_parse(const char *text, struct expert_cmd *out)
 		out->ticket = 0;
 	}
 	/* "这个我不会，转交吧": a short message that asks for a pass anywhere in it. */
-	if (sms_utf8_chars(p) <= 16 && (strstr(p, "转交") || strstr(p, "轉交"))) {
+	if (utf8_chars(p) <= 16 && (strstr(p, "转交") || strstr(p, "轉交"))) {
 		out->kind = ECMD_PASS;
 		return;
 	}

@@ -139,7 +139,7 @@ expert_prepare(const struct expert_known *known, const struct expert_input *in,
 		return -1;
 	}
 	if (in->name == NULL || *in->name == '\0' || strlen(in->name) > 64 ||
-	    !sms_utf8_valid(in->name, strlen(in->name))) {
+	    !utf8_valid(in->name, strlen(in->name))) {
 		snprintf(err, errlen, "a name (at most 64 bytes of UTF-8) is required");
 		return -1;
 	}
@@ -174,7 +174,7 @@ expert_prepare(const struct expert_known *known, const struct expert_input *in,
 	err[0] = '\0';
 
 	b.out[0] = '\0';
-	if (in->townships && (!sms_utf8_valid(in->townships, strlen(in->townships)) ||
+	if (in->townships && (!utf8_valid(in->townships, strlen(in->townships)) ||
 	    split_list(in->townships, add_township, &b) != 0)) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "a township in the list is too long or not UTF-8");
@@ -321,7 +321,7 @@ csv_field(void *data, size_t len, void *arg)
 		csv_fail(im, "too many columns");
 		return;
 	}
-	if (!sms_utf8_valid(text, len)) {
+	if (!utf8_valid(text, len)) {
 		csv_fail(im, "not UTF-8 text (save the file as CSV UTF-8)");
 		return;
 	}

@@ -275,12 +275,12 @@ clean_text(const char *s)
 {
 	const char *p = s;
 
-	if (!sms_utf8_valid(s, strlen(s)))
+	if (!utf8_valid(s, strlen(s)))
 		return 0;
 	while (*p) {
 		uint32_t cp;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			return 0;
 	}
@@ -306,12 +306,12 @@ check_msg(const struct gw_msg *m, int max_chars)
 
 	FUZZ_CHECK(phone_ok(m->from));
 	FUZZ_CHECK(m->text != NULL);
-	FUZZ_CHECK(sms_utf8_valid(m->text, strlen(m->text)));
-	FUZZ_CHECK(sms_utf8_chars(m->text) <= max_chars);
+	FUZZ_CHECK(utf8_valid(m->text, strlen(m->text)));
+	FUZZ_CHECK(utf8_chars(m->text) <= max_chars);
 	for (p = m->text; *p; ) {
 		uint32_t cp;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (!(cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000))
 			blank = 0;
 	}
@@ -341,7 +341,7 @@ check_ussd(const struct ussd_in *u)
 	FUZZ_CHECK(u->service_code && printable_ascii(u->service_code, 128));
 	FUZZ_CHECK(phone_ok(u->phone));
 	FUZZ_CHECK(u->text && strlen(u->text) <= USSD_MAX_TEXT &&
-	    sms_utf8_valid(u->text, strlen(u->text)));
+	    utf8_valid(u->text, strlen(u->text)));
 }
 
 int
@@ -386,9 +386,9 @@ fuzz_webhook(const struct gw_provider_ops *ops, struct gw_provider *p,
 		 * json_pack fails and the provider gets no answer at all), nothing taken. */
 		FUZZ_CHECK(status >= 400 && status <= 499);
 		FUZZ_CHECK(reason[0] != '\0');
-		if (!sms_utf8_valid(reason, strlen(reason)))
+		if (!utf8_valid(reason, strlen(reason)))
 			fuzz_report("fuzz: status %d, reason \"%s\"\n", status, reason);
-		FUZZ_CHECK(sms_utf8_valid(reason, strlen(reason)));
+		FUZZ_CHECK(utf8_valid(reason, strlen(reason)));
 		FUZZ_CHECK(wh.nmsgs == 0 && !wh.has_dlr);
 		FUZZ_CHECK(u.session == NULL && u.service_code == NULL && u.text == NULL);
 	} else if (req->kind == FUZZ_SMS) {
@@ -463,7 +463,7 @@ fuzz_outbound(const struct gw_provider_ops *ops, struct gw_provider *p, const ui
 		char err[256] = "";
 		const char *u;
 
-		if (ops->build == NULL || (nl && !sms_utf8_valid((const char *)nl + 1, len)))
+		if (ops->build == NULL || (nl && !utf8_valid((const char *)nl + 1, len)))
 			return 0;
 		body = malloc(len + 1);
 		if (body == NULL)

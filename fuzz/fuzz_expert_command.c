@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 	size_t len;
 
-	if (!sms_utf8_valid((const char *)data, size))
+	if (!utf8_valid((const char *)data, size))
 		return 0;
 	text = fuzz_cstr(data, size);
 	len = strlen(text);
@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(cmd.phone));
 	FUZZ_CHECK(cmd.arg_off <= len && cmd.arg_len <= len - cmd.arg_off);
 	/* What is relayed is text + arg_off for arg_len bytes: whole characters. */
-	FUZZ_CHECK(sms_utf8_valid(text + cmd.arg_off, cmd.arg_len));
+	FUZZ_CHECK(utf8_valid(text + cmd.arg_off, cmd.arg_len));
 	FUZZ_CHECK(cmd.arg_off == len || ((unsigned char)text[cmd.arg_off] & 0xc0) != 0x80);
 	if (cmd.arg_off + cmd.arg_len < len)
 		FUZZ_CHECK(((unsigned char)text[cmd.arg_off + cmd.arg_len] & 0xc0) != 0x80);

@@ -55,7 +55,7 @@ check(const struct farmer_cmd *cmd, int utf8)
 	    cmd->kind == FCMD_REGISTER);
 	/* The argument is the farmer's words, quoted back and matched: whole characters. */
 	if (utf8)
-		FUZZ_CHECK(sms_utf8_valid(cmd->arg, strlen(cmd->arg)));
+		FUZZ_CHECK(utf8_valid(cmd->arg, strlen(cmd->arg)));
 }
 
 int
@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct farmer_cmd cmd;
 	char *text = fuzz_cstr(data, size), *normalized;
-	int utf8 = sms_utf8_valid((const char *)data, size);
+	int utf8 = utf8_valid((const char *)data, size);
 
 	farmer_cmd_parse(text, &cmd);
 	check(&cmd, utf8);

@@ -68,13 +68,13 @@ check_folded(const char *in, const char *out)
 	const char *p = out;
 	uint32_t prev = 0;
 
-	FUZZ_CHECK(sms_utf8_valid(out, strlen(out)));
+	FUZZ_CHECK(utf8_valid(out, strlen(out)));
 	FUZZ_CHECK(strlen(out) <= strlen(in));
 	FUZZ_CHECK(out[0] != ' ');
 	while (*p) {
 		uint32_t cp;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		FUZZ_CHECK(!(cp >= 'A' && cp <= 'Z'));
 		FUZZ_CHECK(!(cp >= 0xff01 && cp <= 0xff5e));
 		FUZZ_CHECK(!(cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000 || cp == 0xa0));
@@ -112,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text, *folded, *again, *normalized, *converted, what[160];
 
-	if (!sms_utf8_valid((const char *)data, size))
+	if (!utf8_valid((const char *)data, size))
 		return 0;
 	text = fuzz_cstr(data, size);
 
@@ -125,7 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	normalized = route_normalize(norm, text);
 	FUZZ_CHECK(normalized != NULL);
-	FUZZ_CHECK(sms_utf8_valid(normalized, strlen(normalized)));
+	FUZZ_CHECK(utf8_valid(normalized, strlen(normalized)));
 	converted = opencc_convert_utf8(cc, folded, strlen(folded));
 	FUZZ_CHECK(converted != NULL);
 	if (strcmp(converted, normalized) != 0) {

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness: the SMS text rules (common/sms.c): sms_utf8_valid on any bytes, then, on
+ * libFuzzer harness: the SMS text rules (common/sms.c): utf8_valid on any bytes, then, on
  * valid text, the coding and segment count (sms_count, sms_segments, sms_units) and the cut of
  * a text into parts (sms_fit), checked against each other: the counts agree, a cut never
  * splits a character, takes at most the units given and stops only where the next character
@@ -26,7 +26,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Code points in s, counted by decoding (not by lead bytes as sms_utf8_chars does). */
+/* Code points in s, counted by decoding (not by lead bytes as utf8_chars does). */
 static int
 decoded_chars(const char *s)
 {
@@ -35,7 +35,7 @@ decoded_chars(const char *s)
 	while (*s) {
 		uint32_t cp;
 
-		s += sms_utf8_decode(s, &cp);
+		s += utf8_decode(s, &cp);
 		FUZZ_CHECK(cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff));
 		n++;
 	}
@@ -49,7 +49,7 @@ check_fit(const char *text, enum sms_coding coding, int units)
 	char *head;
 
 	FUZZ_CHECK(len <= total);
-	FUZZ_CHECK(sms_utf8_valid(text, len));	/* no character cut in two */
+	FUZZ_CHECK(utf8_valid(text, len));	/* no character cut in two */
 	head = malloc(len + 1);
 	if (head == NULL)
 		abort();
@@ -60,7 +60,7 @@ check_fit(const char *text, enum sms_coding coding, int units)
 	if (len < total) {
 		/* It stopped because the next character would not fit. */
 		uint32_t cp;
-		int n = sms_utf8_decode(text + len, &cp);
+		int n = utf8_decode(text + len, &cp);
 
 		head = malloc(len + (size_t)n + 1);
 		if (head == NULL)
@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sms_count c;
 	char *text;
 	size_t i;
-	int valid = sms_utf8_valid((const char *)data, size);
+	int valid = utf8_valid((const char *)data, size);
 
 	/* Whatever the length given, validity is that of the bytes within it. */
 	FUZZ_CHECK(!valid || memchr(data, '\0', size) == NULL);
@@ -93,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sms_count(text, &c);
 	FUZZ_CHECK(c.coding == SMS_GSM7 || c.coding == SMS_UCS2);
-	FUZZ_CHECK(c.chars == sms_utf8_chars(text) && c.chars == decoded_chars(text));
+	FUZZ_CHECK(c.chars == utf8_chars(text) && c.chars == decoded_chars(text));
 	FUZZ_CHECK(c.units == sms_units(text, c.coding));
 	FUZZ_CHECK(c.units >= c.chars || c.coding == SMS_GSM7);
 	FUZZ_CHECK(c.segments == sms_segments(text));

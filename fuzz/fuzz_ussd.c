@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	status = at->parse_ussd(NULL, &r, &in, reason, sizeof(reason));
 	if (status) {
 		FUZZ_CHECK(status == 400 || status == 415);
-		FUZZ_CHECK(reason[0] && sms_utf8_valid(reason, strlen(reason)));
+		FUZZ_CHECK(reason[0] && utf8_valid(reason, strlen(reason)));
 		FUZZ_CHECK(in.session == NULL && in.service_code == NULL && in.text == NULL);
 		free(body);
 		return 0;
@@ -80,10 +80,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(gw_ussd_step(w->c, w->menu, &in, w->now, &reply) == STORE_OK);
 	FUZZ_CHECK(reply != NULL);
 	FUZZ_CHECK(strncmp(reply, "CON ", 4) == 0 || strncmp(reply, "END ", 4) == 0);
-	FUZZ_CHECK(sms_utf8_valid(reply, strlen(reply)));
-	if (sms_utf8_chars(reply) > USSD_MAX_SCREEN)
-		fuzz_report("fuzz: a screen of %d characters: %s\n", sms_utf8_chars(reply), reply);
-	FUZZ_CHECK(sms_utf8_chars(reply) <= USSD_MAX_SCREEN);
+	FUZZ_CHECK(utf8_valid(reply, strlen(reply)));
+	if (utf8_chars(reply) > USSD_MAX_SCREEN)
+		fuzz_report("fuzz: a screen of %d characters: %s\n", utf8_chars(reply), reply);
+	FUZZ_CHECK(utf8_chars(reply) <= USSD_MAX_SCREEN);
 	fuzz_world_check_outbox(w);
 	FUZZ_CHECK(store_rollback(w->s) == STORE_OK);
 

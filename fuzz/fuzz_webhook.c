@@ -39,12 +39,12 @@ clean(const char *s)
 {
 	const char *p = s;
 
-	if (!sms_utf8_valid(s, strlen(s)))
+	if (!utf8_valid(s, strlen(s)))
 		return 0;
 	while (*p) {
 		uint32_t cp;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			return 0;
 	}
@@ -135,7 +135,7 @@ add(const struct gw_kv *from, const struct gw_kv *to, const struct gw_kv *text,
 		    reason, sizeof(reason));
 		FUZZ_CHECK(rc == 0 || rc == 400);
 		if (rc) {
-			FUZZ_CHECK(reason[0] && sms_utf8_valid(reason, strlen(reason)));
+			FUZZ_CHECK(reason[0] && utf8_valid(reason, strlen(reason)));
 			break;
 		}
 	}
@@ -143,8 +143,8 @@ add(const struct gw_kv *from, const struct gw_kv *to, const struct gw_kv *text,
 		const struct gw_msg *m = &wh.msgs[i];
 
 		FUZZ_CHECK(m->from[0] == '+');
-		FUZZ_CHECK(sms_utf8_valid(m->text, strlen(m->text)) && m->text[0] != '\0');
-		FUZZ_CHECK(sms_utf8_chars(m->text) <= 70);
+		FUZZ_CHECK(utf8_valid(m->text, strlen(m->text)) && m->text[0] != '\0');
+		FUZZ_CHECK(utf8_chars(m->text) <= 70);
 	}
 	gw_webhook_free(&wh);
 }

@@ -173,9 +173,9 @@ fuzz_world_check_outbox(struct fuzz_world *w)
 	for (i = 0; i < n; i++) {
 		const struct store_msg *m = &rows[i];
 
-		if (m->body && !sms_utf8_valid(m->body, strlen(m->body)))
+		if (m->body && !utf8_valid(m->body, strlen(m->body)))
 			fuzz_report("fuzz: to %s: \"%s\"\n", m->recipient, m->body);
-		FUZZ_CHECK(m->body && sms_utf8_valid(m->body, strlen(m->body)));
+		FUZZ_CHECK(m->body && utf8_valid(m->body, strlen(m->body)));
 		FUZZ_CHECK(m->body[0] != '\0');
 		FUZZ_CHECK(m->segments == sms_segments(m->body));
 		if (m->segments > w->o.max_segments)

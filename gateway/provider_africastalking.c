@@ -335,7 +335,7 @@ form_field(const struct gw_kv *kv, int n, const char *key, size_t max, char *rea
 		snprintf(reason, rlen, "%s is longer than %zu bytes", key, max);
 		return NULL;
 	}
-	if (!sms_utf8_valid(f->value, f->vlen)) {
+	if (!utf8_valid(f->value, f->vlen)) {
 		snprintf(reason, rlen, "%s is not valid UTF-8", key);
 		return NULL;
 	}

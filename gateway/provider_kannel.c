@@ -301,7 +301,7 @@ kannel_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 			rc = 400;
 			goto out;
 		}
-	} else if (text && charset_in(charset, other_names) && !sms_utf8_valid(text, text_len)) {
+	} else if (text && charset_in(charset, other_names) && !utf8_valid(text, text_len)) {
 		utf8 = to_utf8(charset, text, text_len, &utf8_len);
 	}
 	if (utf8) {
@@ -389,7 +389,7 @@ ucs2_escaped(const char *text)
 		uint16_t units[2];
 		int n = 1, i;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (cp > 0xffff) {
 			cp -= 0x10000;
 			units[0] = (uint16_t)(0xd800 + (cp >> 10));
@@ -429,7 +429,7 @@ kannel_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_r
 	FILE *fp;
 	int bad = 0;
 
-	if (m->text == NULL || !sms_utf8_valid(m->text, strlen(m->text))) {
+	if (m->text == NULL || !utf8_valid(m->text, strlen(m->text))) {
 		snprintf(err, errlen, "the text is not valid UTF-8");
 		return -1;
 	}

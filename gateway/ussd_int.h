@@ -54,8 +54,6 @@ void gw_ussd_buf_printf(struct buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
 char *gw_ussd_buf_take(struct buf *b);
 /* s cut to at most max characters, "…" ending what was cut (max 0: not cut). */
 void gw_ussd_buf_ellipsized(struct buf *b, const char *s, int max);
-/* The start of the character after the first n characters of s (valid UTF-8). */
-const char *gw_ussd_utf8_skip(const char *s, int n);
 
 /* A text of the menu with its {…} filled in, each cut to its longest. */
 struct vars {

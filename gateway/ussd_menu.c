@@ -138,7 +138,7 @@ text_measure(enum key k, const char *text, char *err, size_t errlen)
 	while (*p) {
 		if (*p != '{') {
 			width++;
-			p = gw_ussd_utf8_skip(p, 1);
+			p = utf8_skip(p, 1);
 			continue;
 		}
 		close = strchr(p, '}');
@@ -194,7 +194,7 @@ menu_handler(void *user, const char *section, const char *name, const char *valu
 		    section, name, m->line[k]);
 		goto out;
 	}
-	if (*value == '\0' || !sms_utf8_valid(value, strlen(value))) {
+	if (*value == '\0' || !utf8_valid(value, strlen(value))) {
 		snprintf(err, errlen, "[%s] %s: %s", section, name, *value ? "not valid UTF-8" :
 		    "empty");
 		goto out;

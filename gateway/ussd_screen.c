@@ -65,28 +65,15 @@ gw_ussd_buf_take(struct buf *b)
 	return p;
 }
 
-/* The start of the character after the first n characters of s (valid UTF-8). */
-const char *
-gw_ussd_utf8_skip(const char *s, int n)
-{
-	while (*s && n > 0) {
-		s++;
-		while (((unsigned char)*s & 0xc0) == 0x80)
-			s++;
-		n--;
-	}
-	return s;
-}
-
 /* s cut to at most max characters, "…" ending what was cut (max 0: not cut). */
 void
 gw_ussd_buf_ellipsized(struct buf *b, const char *s, int max)
 {
-	if (max <= 0 || sms_utf8_chars(s) <= max) {
+	if (max <= 0 || utf8_chars(s) <= max) {
 		gw_ussd_buf_str(b, s);
 		return;
 	}
-	gw_ussd_buf_add(b, s, (size_t)(gw_ussd_utf8_skip(s, max - 1) - s));
+	gw_ussd_buf_add(b, s, (size_t)(utf8_skip(s, max - 1) - s));
 	gw_ussd_buf_str(b, "…");
 }
 
@@ -106,7 +93,7 @@ digits(int n)
 void
 gw_ussd_list_layout(const struct ussd_menu *m, struct list *l)
 {
-	int room = USSD_MAX_SCREEN - PREFIX_CHARS - m->hint_line - sms_utf8_chars(l->title) - 1 -
+	int room = USSD_MAX_SCREEN - PREFIX_CHARS - m->hint_line - utf8_chars(l->title) - 1 -
 	    m->footer, used = 0, i;
 
 	l->starts = calloc((size_t)l->n + 2, sizeof(*l->starts));
@@ -114,7 +101,7 @@ gw_ussd_list_layout(const struct ussd_menu *m, struct list *l)
 		abort();
 	l->npages = 1;
 	for (i = 0; i < l->n; i++) {
-		int cost = 1 + digits(i + 1) + 1 + sms_utf8_chars(l->items[i]) + l->mark;
+		int cost = 1 + digits(i + 1) + 1 + utf8_chars(l->items[i]) + l->mark;
 
 		if (used > 0 && used + cost > room) {
 			l->starts[l->npages++] = i;
@@ -150,7 +137,7 @@ view_room(const struct ussd_menu *m)
 int
 gw_ussd_view_pages(const struct ussd_menu *m, const char *text)
 {
-	int chars = sms_utf8_chars(text), room = view_room(m);
+	int chars = utf8_chars(text), room = view_room(m);
 
 	return chars == 0 ? 1 : (chars + room - 1) / room;
 }
@@ -225,8 +212,8 @@ render_view(struct step *sp, const struct state *st, struct buf *b)
 	if (rc)
 		return rc;
 	pages = gw_ussd_view_pages(sp->m, text);
-	from = gw_ussd_utf8_skip(text, (st->page < pages ? st->page : pages - 1) * room);
-	gw_ussd_buf_add(b, from, (size_t)(gw_ussd_utf8_skip(from, room) - from));
+	from = utf8_skip(text, (st->page < pages ? st->page : pages - 1) * room);
+	gw_ussd_buf_add(b, from, (size_t)(utf8_skip(from, room) - from));
 	render_footer(sp->m, b, st->page + 1 < pages);
 	free(text);
 	return STORE_OK;
@@ -291,9 +278,9 @@ gw_ussd_screen_fit(char *screen)
 {
 	struct buf b = { NULL, 0, 0 };
 
-	if (sms_utf8_chars(screen) <= USSD_MAX_SCREEN)
+	if (utf8_chars(screen) <= USSD_MAX_SCREEN)
 		return screen;
-	log_warnx("ussd: a screen of %d characters was cut to %d", sms_utf8_chars(screen),
+	log_warnx("ussd: a screen of %d characters was cut to %d", utf8_chars(screen),
 	    USSD_MAX_SCREEN);
 	gw_ussd_buf_ellipsized(&b, screen, USSD_MAX_SCREEN);
 	free(screen);

@@ -396,7 +396,7 @@ static enum store_rc
 ask(struct step *sp, struct state *st, const char *question, int act)
 {
 	const struct route_category *cat = route_rules_category(sp->rules, st->sel);
-	int chars = sms_utf8_chars(question);
+	int chars = utf8_chars(question);
 	int64_t ticket = 0;
 	struct vars v;
 	enum store_rc rc = STORE_OK;

@@ -150,10 +150,10 @@ gw_clean_text(char *dst, size_t dstlen, const char *src, size_t srclen)
 		size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
 		    c >= 0xf0 && c <= 0xf4 ? 4 : 0;
 		uint32_t cp = 0;
-		int keep = n > 0 && i + n <= srclen && sms_utf8_valid(src + i, n);
+		int keep = n > 0 && i + n <= srclen && utf8_valid(src + i, n);
 
 		if (keep) {
-			sms_utf8_decode(src + i, &cp);
+			utf8_decode(src + i, &cp);
 			keep = cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0);
 		} else {
 			n = 1;
@@ -252,7 +252,7 @@ only_blank(const char *s)
 	while (*p) {
 		uint32_t cp;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (!(cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000))
 			return 0;
 	}
@@ -289,12 +289,12 @@ gw_webhook_add(struct gw_webhook *wh, const char *from, const char *to, const ch
 	}
 	m = &wh->msgs[wh->nmsgs];
 	memset(m, 0, sizeof(*m));
-	if (!sms_utf8_valid(from, strlen(from)) || phone_normalize(from, m->from,
+	if (!utf8_valid(from, strlen(from)) || phone_normalize(from, m->from,
 	    sizeof(m->from)) != 0) {
 		snprintf(reason, rlen, "from: not a phone number");
 		return 400;
 	}
-	if (!sms_utf8_valid(text, text_len)) {
+	if (!utf8_valid(text, text_len)) {
 		snprintf(reason, rlen, "text is not valid UTF-8 text");
 		return 400;
 	}
@@ -302,7 +302,7 @@ gw_webhook_add(struct gw_webhook *wh, const char *from, const char *to, const ch
 		snprintf(reason, rlen, "text is empty");
 		return 400;
 	}
-	if (sms_utf8_chars(text) > max_chars) {
+	if (utf8_chars(text) > max_chars) {
 		snprintf(reason, rlen, "text is longer than %d characters", max_chars);
 		return 400;
 	}

@@ -58,7 +58,7 @@ is_emoji(uint32_t cp)
 
 /*
  * One code point of UTF-8 at p into *cp; returns its length (a sequence cut short by the end
- * gives U+FFFD). Unlike sms_utf8_decode (common/sms.h), it takes text that may end inside a
+ * gives U+FFFD). Unlike utf8_decode (common/sms.h), it takes text that may end inside a
  * character.
  */
 static int

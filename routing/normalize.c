@@ -43,7 +43,7 @@ has_t2s_key(const struct route_norm *n, const char *text)
 			p++;
 			continue;
 		}
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (cp < BMP) {
 			if (n->key_bmp[cp >> 3] & (1u << (cp & 7)))
 				return 1;
@@ -142,7 +142,7 @@ route_fold(const char *text)
 	while (*p) {
 		uint32_t cp;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (cp >= 0xff01 && cp <= 0xff5e)
 			cp -= 0xfee0;	/* full-width ASCII */
 		if (is_space(cp)) {
@@ -187,7 +187,7 @@ route_norm_unseen(struct route_norm *n, const char *text, char *what, size_t len
 
 	for (p = text; *p; ) {
 		uint32_t cp;
-		size_t k = sms_utf8_decode(p, &cp);
+		size_t k = utf8_decode(p, &cp);
 
 		if ((cp >= 0xff01 && cp <= 0xff5e) || (cp >= 0x80 && is_space(cp))) {
 			snprintf(what, len, "%.*s (questions are matched with half-width characters "
@@ -204,7 +204,7 @@ route_norm_unseen(struct route_norm *n, const char *text, char *what, size_t len
 	/* The first character that differs, and what OpenCC made of it. */
 	for (p = text, q = converted; *p && *q; ) {
 		uint32_t a, b;
-		size_t ka = sms_utf8_decode(p, &a), kb = sms_utf8_decode(q, &b);
+		size_t ka = utf8_decode(p, &a), kb = utf8_decode(q, &b);
 
 		if (a != b) {
 			snprintf(what, len, "%.*s (questions are matched in simplified characters: "

@@ -72,7 +72,7 @@ next_cp(struct parser *ps)
 {
 	uint32_t cp;
 
-	ps->p += sms_utf8_decode(ps->p, &cp);
+	ps->p += utf8_decode(ps->p, &cp);
 	return cp;
 }
 
@@ -483,7 +483,7 @@ prefilter_candidates(const struct prefilter *pf, const char *text, uint64_t *bit
 		uint32_t cp;
 		const uint64_t *set;
 
-		p += sms_utf8_decode(p, &cp);
+		p += utf8_decode(p, &cp);
 		if (cp >= BMP || pf->slot[cp] == 0)
 			continue;
 		set = pf->sets + (pf->slot[cp] - 1) * (size_t)pf->words;

@@ -612,7 +612,7 @@ test_an_unknown_long_category_is_quoted_back_in_whole_characters(void **state)
 	assert_string_equal(sms(f, TRIAGE, "分1 a鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡").action,
 	    "rejected");
 	triage = outbox_to(f, TRIAGE);
-	assert_true(sms_utf8_valid(triage, strlen(triage)));
+	assert_true(utf8_valid(triage, strlen(triage)));
 	assert_contains(triage, "没有“a鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡鸡”这个类别");
 	free(triage);
 }
@@ -703,9 +703,9 @@ test_acknowledgement_fits_one_segment_in_the_worst_case(void **state)
 		for (outcome = ASSIGN_EXPERT; outcome <= ASSIGN_QUEUED; outcome++) {
 			consult_ack_text(f->c, 9999999999LL, names[i], outcome, text, sizeof(text));
 			snprintf(full, sizeof(full), "【某某县科技扶贫在线服务平台站】%s", text);
-			assert_int_equal(sms_utf8_chars("【某某县科技扶贫在线服务平台站】"), 16);
+			assert_int_equal(utf8_chars("【某某县科技扶贫在线服务平台站】"), 16);
 			if (sms_segments(full) != 1)
-				fail_msg("%d characters: %s", sms_utf8_chars(full), full);
+				fail_msg("%d characters: %s", utf8_chars(full), full);
 		}
 	}
 }

@@ -93,10 +93,10 @@ test_utf8_validation_rejects_malformed_text(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (sms_utf8_valid(cases[i].s, cases[i].len) != cases[i].valid)
+		if (utf8_valid(cases[i].s, cases[i].len) != cases[i].valid)
 			fail_msg("case %zu: want %d", i, cases[i].valid);
 	}
-	assert_int_equal(sms_utf8_chars("鹅苗a"), 3);
+	assert_int_equal(utf8_chars("鹅苗a"), 3);
 }
 
 static void

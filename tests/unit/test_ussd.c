@@ -178,12 +178,12 @@ step_from(struct fixture *f, const char *session, const char *phone, const char 
 	assert_non_null(reply);
 	if (getenv("USSD_SHOW"))
 		printf("── %s text=\"%s\" (%d characters)\n%s\n\n", session, text,
-		    sms_utf8_chars(reply), reply);
+		    utf8_chars(reply), reply);
 	if (strncmp(reply, "CON ", 4) != 0 && strncmp(reply, "END ", 4) != 0)
 		fail_msg("not a USSD screen: \"%s\"", reply);
-	assert_true(sms_utf8_valid(reply, strlen(reply)));
-	if (sms_utf8_chars(reply) > USSD_MAX_SCREEN)
-		fail_msg("%d characters (at most %d): \"%s\"", sms_utf8_chars(reply),
+	assert_true(utf8_valid(reply, strlen(reply)));
+	if (utf8_chars(reply) > USSD_MAX_SCREEN)
+		fail_msg("%d characters (at most %d): \"%s\"", utf8_chars(reply),
 		    USSD_MAX_SCREEN, reply);
 	f->screens++;
 	return reply;
