@@ -6,6 +6,7 @@
 
 #include "common/sms.h"
 #include "routing/classify.h"
+#include "common/xmalloc.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -32,8 +33,7 @@ bureau_broadcast_prepare(const struct config *cfg, const char *township, const c
 		}
 	}
 	b->township = township;
-	if (asprintf(&b->body, "%s%s", cfg->signature, text) < 0)
-		abort();
+	b->body = xasprintf("%s%s", cfg->signature, text);
 	b->segments = sms_segments(b->body);
 	if (b->segments > cfg->max_segments) {
 		snprintf(err, errlen, "the text takes %d SMS segments with the signature; at "

@@ -5,6 +5,7 @@
 #include "bureau/figures.h"
 
 #include "common/config.h"
+#include "common/xmalloc.h"
 #include "routing/classify.h"
 
 #include <stdio.h>
@@ -19,25 +20,6 @@ const struct fig_band fig_response_bands[FIG_RESPONSE_BANDS] = {
 	{ "4–8小时", 28800000 }, { "8–24小时", 86400000 }, { "1–3天", 259200000 },
 	{ "3天以上", 0 },
 };
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *c = strdup(s ? s : "");
-
-	if (c == NULL)
-		abort();
-	return c;
-}
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -98,7 +80,7 @@ group(struct fig_groups *gs, const char *key)
 		if (strcmp(gs->g[i - 1].key, key) == 0)
 			return &gs->g[i - 1];
 	}
-	gs->g = xrealloc(gs->g, (gs->n + 1) * sizeof(*gs->g));
+	gs->g = xreallocarray(gs->g, gs->n + 1, sizeof(*gs->g));
 	memset(&gs->g[gs->n], 0, sizeof(gs->g[0]));
 	gs->g[gs->n].key = xstrdup(key);
 	return &gs->g[gs->n++];
@@ -110,7 +92,7 @@ group_add(struct fig_group *g, const struct store_fig_consult *c, int64_t respon
 	g->consultations++;
 	if (c->first_answered_at) {
 		g->answered++;
-		g->response_ms = xrealloc(g->response_ms, (size_t)(g->nresponse + 1) *
+		g->response_ms = xreallocarray(g->response_ms, (size_t)(g->nresponse + 1),
 		    sizeof(int64_t));
 		g->response_ms[g->nresponse++] = response_ms;
 	}
@@ -249,10 +231,10 @@ on_consult(void *arg, const struct store_fig_consult *c)
 	group_add(group(&f->by_township, c->township ? c->township : ""), c, resp);
 	group_add(group(&f->by_channel, c->channel), c, resp);
 
-	w->farmer_ids = xrealloc(w->farmer_ids, (w->nfarmers + 1) * sizeof(int64_t));
+	w->farmer_ids = xreallocarray(w->farmer_ids, w->nfarmers + 1, sizeof(int64_t));
 	w->farmer_ids[w->nfarmers++] = c->farmer_id;
 	if (c->farmer_since >= w->o->from) {
-		w->new_ids = xrealloc(w->new_ids, (w->nnew + 1) * sizeof(int64_t));
+		w->new_ids = xreallocarray(w->new_ids, w->nnew + 1, sizeof(int64_t));
 		w->new_ids[w->nnew++] = c->farmer_id;
 	}
 	return 0;
@@ -267,7 +249,7 @@ on_open(void *arg, const struct store_fig_consult *c)
 
 	if (f->nbacklog == BACKLOG_MAX)
 		return 0;
-	f->backlog = xrealloc(f->backlog, (f->nbacklog + 1) * sizeof(*f->backlog));
+	f->backlog = xreallocarray(f->backlog, f->nbacklog + 1, sizeof(*f->backlog));
 	o = &f->backlog[f->nbacklog++];
 	o->id = c->id;
 	o->category = xstrdup(c->category);
@@ -318,12 +300,12 @@ on_person(void *arg, const struct store_expert *e)
 
 	if (e->role != ROLE_EXPERT)
 		return 0;
-	f->experts = xrealloc(f->experts, (f->nexperts + 1) * sizeof(*f->experts));
+	f->experts = xreallocarray(f->experts, f->nexperts + 1, sizeof(*f->experts));
 	x = &f->experts[f->nexperts++];
 	memset(x, 0, sizeof(*x));
 	x->id = e->id;
 	x->name = xstrdup(e->name);
-	x->categories = xstrdup(e->categories);
+	x->categories = xstrdup(e->categories ? e->categories : "");
 	x->townships = e->townships ? xstrdup(e->townships) : NULL;
 	x->on_duty = e->on_duty;
 	return 0;
@@ -352,7 +334,7 @@ on_assignment(void *arg, const struct store_fig_assignment *a)
 	x->assigned++;
 	if (a->outcome && strcmp(a->outcome, "answered") == 0) {
 		x->answered++;
-		x->response_ms = xrealloc(x->response_ms, (size_t)(x->nresponse + 1) *
+		x->response_ms = xreallocarray(x->response_ms, (size_t)(x->nresponse + 1),
 		    sizeof(int64_t));
 		x->response_ms[x->nresponse++] = response_time(w->o, a->assigned_at, a->ended_at);
 	} else if (a->outcome && strcmp(a->outcome, "passed") == 0) {
@@ -417,7 +399,7 @@ on_broadcast(void *arg, const struct store_broadcast *b)
 	struct figures *f = ((struct walk *)arg)->f;
 	struct fig_broadcast *x;
 
-	f->broadcasts = xrealloc(f->broadcasts, (f->nbroadcasts + 1) * sizeof(*f->broadcasts));
+	f->broadcasts = xreallocarray(f->broadcasts, f->nbroadcasts + 1, sizeof(*f->broadcasts));
 	x = &f->broadcasts[f->nbroadcasts++];
 	x->id = b->id;
 	x->category = b->category ? xstrdup(b->category) : NULL;

@@ -8,6 +8,7 @@
 #include "bureau/stats.h"
 #include "common/log.h"
 #include "routing/classify.h"
+#include "common/xmalloc.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -29,11 +30,9 @@ add(struct paras *ps, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&more, fmt, ap) < 0)
-		abort();
+	more = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (asprintf(&joined, "%s%s", ps->p[ps->n - 1] ? ps->p[ps->n - 1] : "", more) < 0)
-		abort();
+	joined = xasprintf("%s%s", ps->p[ps->n - 1] ? ps->p[ps->n - 1] : "", more);
 	free(more);
 	free(ps->p[ps->n - 1]);
 	ps->p[ps->n - 1] = joined;
@@ -69,11 +68,9 @@ cmp_volume(const void *a, const void *b)
 static const struct fig_group **
 by_volume(const struct fig_groups *gs)
 {
-	const struct fig_group **v = calloc(gs->n + 1, sizeof(*v));
+	const struct fig_group **v = xcalloc(gs->n + 1, sizeof(*v));
 	size_t i;
 
-	if (v == NULL)
-		abort();
 	for (i = 0; i < gs->n; i++)
 		v[i] = &gs->g[i];
 	qsort(v, gs->n, sizeof(*v), cmp_volume);

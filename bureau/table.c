@@ -4,6 +4,7 @@
 #include "bureau/table.h"
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 
 #include <locale.h>
 #include <stdlib.h>
@@ -16,16 +17,6 @@ struct table {
 	char ***rows;
 	int nrows, cap;
 };
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
 
 struct table *
 table_new(int ncols, const int *right)
@@ -47,15 +38,11 @@ table_add(struct table *t, const char *const *cells)
 
 	if (t->nrows == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
-		t->rows = realloc(t->rows, (size_t)t->cap * sizeof(*t->rows));
-		if (t->rows == NULL)
-			abort();
+		t->rows = xreallocarray(t->rows, (size_t)t->cap * sizeof(*t->rows), 1);
 	}
 	row = xcalloc((size_t)t->ncols, sizeof(char *));
 	for (i = 0; i < t->ncols; i++) {
-		row[i] = strdup(cells[i] ? cells[i] : "");
-		if (row[i] == NULL)
-			abort();
+		row[i] = xstrdup(cells[i] ? cells[i] : "");
 	}
 	t->rows[t->nrows++] = row;
 }
@@ -190,9 +177,7 @@ table_masked_text(const char *text)
 
 	if (text == NULL)
 		return NULL;
-	copy = strdup(text);
-	if (copy == NULL)
-		abort();
+	copy = xstrdup(text);
 	log_mask_numbers(copy);	/* only ever shortens: in place */
 	return copy;
 }

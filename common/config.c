@@ -7,6 +7,7 @@
 
 #include "common/inifile.h"
 #include "common/sms.h"
+#include "common/xmalloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -297,10 +298,8 @@ parse_size(const char *s, int64_t *out)
 void
 config_set_string(char **slot, const char *value)
 {
-	char *copy = strdup(value);
+	char *copy = xstrdup(value);
 
-	if (copy == NULL)
-		abort();
 	free(*slot);
 	*slot = copy;
 }
@@ -449,9 +448,7 @@ add_township(struct config *cfg, const char *name, const char *villages, char *e
 			return -1;
 		}
 	}
-	t = realloc(cfg->townships, (size_t)(cfg->ntownships + 1) * sizeof(*t));
-	if (t == NULL)
-		abort();
+	t = xreallocarray(cfg->townships, (size_t)cfg->ntownships + 1, sizeof(*t));
 	cfg->townships = t;
 	t = &cfg->townships[cfg->ntownships++];
 	t->name = NULL;

@@ -11,6 +11,7 @@
 #include "common/sms.h"
 #include "routing/classify.h"
 #include "routing/normalize.h"
+#include "common/xmalloc.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -60,10 +61,8 @@ struct consult *
 consult_new(struct store *s, const struct route_rules *rules, struct route_norm *norm,
     const struct consult_opts *opts)
 {
-	struct consult *c = calloc(1, sizeof(*c));
+	struct consult *c = xcalloc(1, sizeof(*c));
 
-	if (c == NULL)
-		abort();
 	c->s = s;
 	c->rules = rules;
 	c->norm = norm;
@@ -124,8 +123,7 @@ queue_parts(struct consult *c, const char *to, const char *kind, int64_t cid,
 	int capacity, overhead, n = 2, parts, i;
 	const char *p;
 
-	if (asprintf(&whole, "%s%s", c->o.signature, body) < 0)
-		abort();
+	whole = xasprintf("%s%s", c->o.signature, body);
 	sms_count(whole, &count);
 	if (count.segments <= c->o.max_segments) {
 		rc = queue_one(c, to, kind, cid, not_before, whole);
@@ -148,8 +146,7 @@ queue_parts(struct consult *c, const char *to, const char *kind, int64_t cid,
 	for (i = 1, p = body; *p; i++) {
 		size_t len = sms_fit(p, count.coding, capacity - overhead);
 
-		if (asprintf(&part, "%s(%d/%d)%.*s", c->o.signature, i, parts, (int)len, p) < 0)
-			abort();
+		part = xasprintf("%s(%d/%d)%.*s", c->o.signature, i, parts, (int)len, p);
 		rc = queue_one(c, to, kind, cid, not_before, part);
 		free(part);
 		if (rc)
@@ -168,8 +165,7 @@ consult_queue(struct consult *c, const char *to, const char *kind, int64_t cid,
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&body, fmt, ap) < 0)
-		abort();
+	body = xvasprintf(fmt, ap);
 	va_end(ap);
 	rc = queue_parts(c, to, kind, cid, when == SEND_DAYTIME ?
 	    quiet_release(&c->o.quiet, c->now) : c->now, body);
@@ -277,8 +273,7 @@ consult_tell_bureau(struct consult *c, int64_t cid, const char *fmt, ...)
 	if (c->o.bureau_contact[0] == '\0')
 		return STORE_OK;
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	rc = consult_queue(c, c->o.bureau_contact, "alert", cid, SEND_DAYTIME, "%s", text);
 	free(text);
@@ -294,8 +289,7 @@ consult_tell_staff(struct consult *c, int64_t cid, const char *kind, const char 
 	int n = 0, i;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	rc = store_staff_phones(c->s, ROLE_TRIAGE, phones, STAFF_MAX, &n);
 	for (i = 0; rc == STORE_OK && i < n; i++)

@@ -11,6 +11,7 @@
 #include "routing/classify.h"
 #include "routing/courtesy.h"
 #include "routing/normalize.h"
+#include "common/xmalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,8 +30,7 @@ reject(struct consult *c, const struct store_expert *e, struct consult_result *r
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	snprintf(res->action, sizeof(res->action), "rejected");
 	rc = consult_queue(c, e->phone, "reply", res->ticket, SEND_NOW, "%s", text);
@@ -139,10 +139,8 @@ relay_answer(struct consult *c, const struct store_expert *e, const struct store
 		rc = store_consult_answered(c->s, con->id, e->id, c->now);
 	}
 	if (rc == STORE_OK) {
-		char *answer = strndup(text, len);
+		char *answer = xstrndup(text, len);
 
-		if (answer == NULL)
-			abort();
 		rc = store_event_add(c->s, con->id, c->now, "answered", e->id, answer);
 		free(answer);
 	}
@@ -383,8 +381,7 @@ tell_holder(struct consult *c, int64_t holder, int64_t cid, const char *fmt, ...
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	memset(&h, 0, sizeof(h));
 	rc = store_expert_get(c->s, holder, &h);
@@ -564,9 +561,7 @@ cmd_for(struct consult *c, const struct store_expert *e, const struct expert_cmd
 
 	if (phone_normalize(cmd->phone, phone, sizeof(phone)) != 0)
 		return reject(c, e, res, "“%s”不是有效的手机号。%s", cmd->phone, USAGE_FOR);
-	question = strndup(text + cmd->arg_off, cmd->arg_len);
-	if (question == NULL)
-		abort();
+	question = xstrndup(text + cmd->arg_off, cmd->arg_len);
 	memset(&f, 0, sizeof(f));
 	rc = store_farmer_ensure(c->s, phone, c->now, &f);
 	if (rc == STORE_OK) {

@@ -9,21 +9,12 @@
 #include "common/sms.h"
 #include "routing/classify.h"
 #include "store/store_ussd.h"
+#include "common/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define SUBSCRIPTIONS_MAX (ROUTE_MAX_CATEGORIES * 200)	/* codes are one INI line at most */
-
-static char *
-xstrdup(const char *s)
-{
-	char *copy = strdup(s ? s : "");
-
-	if (copy == NULL)
-		abort();
-	return copy;
-}
 
 struct store *
 consult_ussd_store(struct consult *c)
@@ -175,9 +166,7 @@ subscriptions(struct consult *c, int64_t farmer_id, char **list)
 {
 	enum store_rc rc;
 
-	*list = calloc(1, SUBSCRIPTIONS_MAX);
-	if (*list == NULL)
-		abort();
+	*list = xcalloc(1, SUBSCRIPTIONS_MAX);
 	rc = store_subscriptions(c->s, farmer_id, *list, SUBSCRIPTIONS_MAX);
 	if (rc) {
 		free(*list);

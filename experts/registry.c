@@ -6,6 +6,7 @@
 #include "common/phone.h"
 #include "common/sms.h"
 #include "routing/classify.h"
+#include "common/xmalloc.h"
 
 #include <csv.h>
 #include <stdio.h>
@@ -143,9 +144,7 @@ expert_prepare(const struct expert_known *known, const struct expert_input *in,
 		snprintf(err, errlen, "a name (at most 64 bytes of UTF-8) is required");
 		return -1;
 	}
-	out->name = strdup(in->name);
-	if (out->name == NULL)
-		abort();
+	out->name = xstrdup(in->name);
 	if (in->role && *in->role) {
 		role = store_role_parse(in->role);
 		if (role < 0) {

@@ -20,6 +20,7 @@
 #include "gateway/http_bureau.h"
 #include "gateway/provider.h"
 #include "gateway/ussd.h"
+#include "common/xmalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -288,7 +289,7 @@ collect_kv(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 		return MHD_NO;
 	}
 	kv = &c->kv[c->n++];
-	kv->key = gw_strdup(key);
+	kv->key = xstrdup(key);
 	kv->value = malloc(value_size + 1);
 	if (kv->value == NULL)
 		abort();

@@ -20,6 +20,7 @@
 #include "common/config.h"
 #include "common/sms.h"
 #include "gateway/ussd.h"
+#include "common/xmalloc.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -59,14 +60,12 @@ at_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 		snprintf(err, errlen, "[africastalking] api_key: needed to send");
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
-	p->username = gw_strdup(cfg->at_username);
-	p->api_key = gw_strdup(cfg->at_api_key);
-	p->from = cfg->at_from[0] ? gw_strdup(cfg->at_from) : NULL;
-	p->api_url = gw_strdup(cfg->at_api_url);
-	p->token = cfg->at_token[0] ? gw_strdup(cfg->at_token) : NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->username = xstrdup(cfg->at_username);
+	p->api_key = xstrdup(cfg->at_api_key);
+	p->from = cfg->at_from[0] ? xstrdup(cfg->at_from) : NULL;
+	p->api_url = xstrdup(cfg->at_api_url);
+	p->token = cfg->at_token[0] ? xstrdup(cfg->at_token) : NULL;
 	return p;
 }
 
@@ -123,7 +122,7 @@ at_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_reply
 	(void)wh;
 	out->status = 200;
 	out->content_type = "text/plain";
-	out->body = gw_strdup("");
+	out->body = xstrdup("");
 }
 
 /* Whether s is 1 to WEBHOOK_MAX_ID printable ASCII characters. */
@@ -167,7 +166,7 @@ at_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhook 
 		goto out;
 	}
 	wh->has_dlr = 1;
-	wh->dlr.provider_id = gw_strdup(id);
+	wh->dlr.provider_id = xstrdup(id);
 	wh->dlr.status = DLR_PENDING;	/* Sent, Submitted, Buffered */
 	if (strcmp(st, "Success") == 0)
 		wh->dlr.status = DLR_DELIVERED;
@@ -178,8 +177,7 @@ at_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhook 
 	if (wh->dlr.status == DLR_FAILED) {
 		gw_clean_text(stat, sizeof(stat), st, f[1]->vlen);
 		gw_clean_text(why, sizeof(why), f[2] ? f[2]->value : "", f[2] ? f[2]->vlen : 0);
-		if (asprintf(&wh->dlr.reason, "%s%s%s", stat, why[0] ? ": " : "", why) < 0)
-			abort();
+		wh->dlr.reason = xasprintf("%s%s%s", stat, why[0] ? ": " : "", why);
 		/* the recipient is on the blacklist (they sent STOP to the sender) */
 		wh->dlr.opted_out = strcmp(why, "UserInBlackList") == 0 ||
 		    strcmp(why, "UserInBlacklist") == 0;
@@ -206,12 +204,11 @@ at_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_reque
 		rc = -1;
 		goto out;
 	}
-	if (asprintf(&req->body, "username=%s&to=%s&message=%s%s%s", user, to, text,
-	    from ? "&from=" : "", from ? from : "") < 0 || asprintf(&key, "apiKey: %s",
-	    p->api_key) < 0)
-		abort();
+	req->body = xasprintf("username=%s&to=%s&message=%s%s%s", user, to, text,
+	    from ? "&from=" : "", from ? from : "");
+	key = xasprintf("apiKey: %s", p->api_key);
 	req->len = strlen(req->body);
-	req->url = gw_strdup(p->api_url);
+	req->url = xstrdup(p->api_url);
 	req->headers = curl_slist_append(NULL, "Accept: application/json");
 	req->headers = curl_slist_append(req->headers,
 	    "Content-Type: application/x-www-form-urlencoded");
@@ -378,9 +375,9 @@ at_parse_ussd(struct gw_provider *p, const struct gw_req *req, struct ussd_in *o
 		snprintf(reason, rlen, "text holds control characters");
 		goto out;
 	}
-	out->session = gw_strdup(session);
-	out->service_code = gw_strdup(code);
-	out->text = gw_strdup(text);
+	out->session = xstrdup(session);
+	out->service_code = xstrdup(code);
+	out->text = xstrdup(text);
 	status = 0;
 out:
 	if (status)

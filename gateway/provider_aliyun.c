@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "gateway/provider_cloudcn.h"
+#include "common/xmalloc.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -38,10 +39,8 @@ aliyun_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 		    WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
-	p->token = gw_strdup(cfg->aliyun_token);
+	p = xcalloc(1, sizeof(*p));
+	p->token = xstrdup(cfg->aliyun_token);
 	return p;
 }
 
@@ -216,7 +215,7 @@ aliyun_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_r
 	(void)wh;
 	out->status = 200;
 	out->content_type = "application/json; charset=utf-8";
-	out->body = gw_strdup("{\"code\":0,\"msg\":\"接收成功\"}");
+	out->body = xstrdup("{\"code\":0,\"msg\":\"接收成功\"}");
 }
 
 const struct gw_provider_ops gw_provider_aliyun = {

@@ -2,6 +2,7 @@
  * The console provider: prints each outbound SMS on standard output and calls it sent.
  * The default for a local run, so that a new user sees what farmers and experts would get.
  */
+#include "common/xmalloc.h"
 #include "gateway/provider.h"
 
 #include "common/phone.h"
@@ -16,14 +17,12 @@ struct gw_provider {
 static struct gw_provider *
 console_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 {
-	struct gw_provider *p = calloc(1, sizeof(*p));
+	struct gw_provider *p = xcalloc(1, sizeof(*p));
 
 	(void)cfg;
 	(void)err;
 	(void)errlen;
 	*unconfigured = 0;
-	if (p == NULL)
-		abort();
 	p->out = stdout;
 	return p;
 }

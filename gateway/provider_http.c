@@ -12,6 +12,7 @@
 #include "gateway/provider.h"
 
 #include "common/config.h"
+#include "common/xmalloc.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -75,11 +76,9 @@ http_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 		    cfg->bind, WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
-	p->url = gw_strdup(cfg->provider_url);
-	p->token = token[0] ? gw_strdup(token) : NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->url = xstrdup(cfg->provider_url);
+	p->token = token[0] ? xstrdup(token) : NULL;
 	return p;
 }
 
@@ -187,13 +186,11 @@ read_fields(const struct gw_req *req, struct fields *f, char *reason, size_t rle
 			continue;
 		if (json_is_string(v)) {
 			f->len[j] = json_string_length(v);
-			f->v[j] = malloc(f->len[j] + 1);
-			if (f->v[j] == NULL)
-				abort();
+			f->v[j] = xmalloc(f->len[j] + 1);
 			memcpy(f->v[j], json_string_value(v), f->len[j] + 1);
 		} else if (j == F_ID && json_is_integer(v)) {
 			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-			f->v[j] = gw_strdup(num);
+			f->v[j] = xstrdup(num);
 			f->len[j] = strlen(num);
 		} else {
 			snprintf(reason, rlen, "field %s must be a string", field_names[j]);
@@ -266,8 +263,8 @@ http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhoo
 		    "%d printable characters", WEBHOOK_MAX_ID);
 		goto out;
 	}
-	wh->dlr.ref = gw_strdup(f.v[F_REF]);
-	wh->dlr.provider_id = gw_strdup(f.v[F_ID]);
+	wh->dlr.ref = xstrdup(f.v[F_REF]);
+	wh->dlr.provider_id = xstrdup(f.v[F_ID]);
 	if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "delivered") == 0) {
 		wh->dlr.status = DLR_DELIVERED;
 	} else if (f.v[F_STATUS] && strcmp(f.v[F_STATUS], "failed") == 0) {
@@ -280,7 +277,7 @@ http_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webhoo
 		char why[200];
 
 		gw_clean_text(why, sizeof(why), f.v[F_REASON], f.len[F_REASON]);
-		wh->dlr.reason = gw_strdup(why);
+		wh->dlr.reason = xstrdup(why);
 	}
 	wh->has_dlr = 1;
 	rc = 0;
@@ -311,7 +308,7 @@ http_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_req
 		return -1;
 	}
 	req->len = strlen(req->body);
-	req->url = gw_strdup(p->url);
+	req->url = xstrdup(p->url);
 	req->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
 	return 0;
 }

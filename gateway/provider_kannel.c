@@ -27,6 +27,7 @@
 
 #include "common/config.h"
 #include "common/sms.h"
+#include "common/xmalloc.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -82,15 +83,13 @@ kannel_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 		    "the URL ends in it: http://<farmline>/dlr/kannel/<token>");
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
-	p->sendsms_url = gw_strdup(cfg->kannel_sendsms_url);
-	p->username = gw_strdup(cfg->kannel_username);
-	p->password = gw_strdup(cfg->kannel_password);
-	p->dlr_url = cfg->kannel_dlr_url[0] ? gw_strdup(cfg->kannel_dlr_url) : NULL;
-	p->smsc = cfg->kannel_smsc[0] ? gw_strdup(cfg->kannel_smsc) : NULL;
-	p->token = cfg->kannel_token[0] ? gw_strdup(cfg->kannel_token) : NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->sendsms_url = xstrdup(cfg->kannel_sendsms_url);
+	p->username = xstrdup(cfg->kannel_username);
+	p->password = xstrdup(cfg->kannel_password);
+	p->dlr_url = cfg->kannel_dlr_url[0] ? xstrdup(cfg->kannel_dlr_url) : NULL;
+	p->smsc = cfg->kannel_smsc[0] ? xstrdup(cfg->kannel_smsc) : NULL;
+	p->token = cfg->kannel_token[0] ? xstrdup(cfg->kannel_token) : NULL;
 	return p;
 }
 
@@ -144,9 +143,7 @@ to_utf8(const char *charset, const char *in, size_t len, size_t *outlen)
 	cd = iconv_open("UTF-8", charset);
 	if (cd == (iconv_t)-1)
 		return NULL;
-	out = malloc(cap + 1);
-	if (out == NULL)
-		abort();
+	out = xmalloc(cap + 1);
 	dst = out;
 	room = cap;
 	while (iconv(cd, &src, &left, &dst, &room) == (size_t)-1) {
@@ -157,9 +154,7 @@ to_utf8(const char *charset, const char *in, size_t len, size_t *outlen)
 		}
 		done = (size_t)(dst - out);
 		cap *= 2;
-		grown = realloc(out, cap + 1);
-		if (grown == NULL)
-			abort();
+		grown = xreallocarray(out, cap + 1, 1);
 		out = grown;
 		dst = out + done;
 		room = cap - done;
@@ -325,7 +320,7 @@ kannel_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_r
 	(void)wh;
 	out->status = 200;
 	out->content_type = "text/plain";
-	out->body = gw_strdup("");
+	out->body = xstrdup("");
 }
 
 static int
@@ -355,7 +350,7 @@ kannel_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
 		snprintf(reason, rlen, "status: Kannel's %%d, a delivery report type");
 		goto out;
 	}
-	wh->dlr.ref = gw_strdup(ref);
+	wh->dlr.ref = xstrdup(ref);
 	wh->has_dlr = 1;
 	if (type & 1)
 		wh->dlr.status = DLR_DELIVERED;
@@ -365,8 +360,7 @@ kannel_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
 		wh->dlr.status = DLR_PENDING;	/* 4 buffered, 8 accepted by the SMSC */
 	if (wh->dlr.status == DLR_FAILED) {
 		gw_clean_text(why, sizeof(why), answer ? answer : "", answer ? k.len[K_ANSWER] : 0);
-		if (asprintf(&wh->dlr.reason, "Kannel %ld%s%s", type, why[0] ? ": " : "", why) < 0)
-			abort();
+		wh->dlr.reason = xasprintf("Kannel %ld%s%s", type, why[0] ? ": " : "", why);
 	}
 	rc = 0;
 out:
@@ -380,10 +374,8 @@ ucs2_escaped(const char *text)
 {
 	const char *p = text;
 	size_t cap = strlen(text) * 6 + 1, o = 0;	/* at most 12 out for 4 bytes in */
-	char *out = malloc(cap);
+	char *out = xmalloc(cap);
 
-	if (out == NULL)
-		abort();
 	while (*p) {
 		uint32_t cp;
 		uint16_t units[2];
@@ -454,9 +446,8 @@ kannel_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_r
 		bad |= append_arg(fp, "smsc", p->smsc, 0);
 	/* The report names the message by its reference, which nobody else can know. */
 	if (p->dlr_url && m->ref && gw_ref_ok(m->ref)) {
-		if (asprintf(&dlr, "%s%cref=%s&status=%%d&answer=%%A", p->dlr_url,
-		    strchr(p->dlr_url, '?') ? '&' : '?', m->ref) < 0)
-			abort();
+		dlr = xasprintf("%s%cref=%s&status=%%d&answer=%%A", p->dlr_url,
+		    strchr(p->dlr_url, '?') ? '&' : '?', m->ref);
 		fprintf(fp, "&dlr-mask=%d", KANNEL_DLR_MASK);
 		bad |= append_arg(fp, "dlr-url", dlr, 0);
 	}

@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "gateway/provider_cloudcn.h"
+#include "common/xmalloc.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -35,10 +36,8 @@ tencent_open(const struct config *cfg, int *unconfigured, char *err, size_t errl
 		    WEBHOOK_MIN_TOKEN);
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
-	p->token = gw_strdup(cfg->tencent_token);
+	p = xcalloc(1, sizeof(*p));
+	p->token = xstrdup(cfg->tencent_token);
 	return p;
 }
 
@@ -135,7 +134,7 @@ tencent_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_
 	(void)wh;
 	out->status = 200;
 	out->content_type = "application/json";
-	out->body = gw_strdup("{\"result\":0,\"errmsg\":\"OK\"}");
+	out->body = xstrdup("{\"result\":0,\"errmsg\":\"OK\"}");
 }
 
 const struct gw_provider_ops gw_provider_tencent = {

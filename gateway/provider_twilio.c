@@ -17,6 +17,7 @@
 #include "gateway/provider.h"
 
 #include "common/config.h"
+#include "common/xmalloc.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -39,7 +40,7 @@ struct gw_provider {
 static char *
 nonempty(const char *s)
 {
-	return s && *s ? gw_strdup(s) : NULL;
+	return s && *s ? xstrdup(s) : NULL;
 }
 
 static struct gw_provider *
@@ -69,20 +70,17 @@ twilio_open(const struct config *cfg, int *unconfigured, char *err, size_t errle
 		    "needed to send");
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
+	p = xcalloc(1, sizeof(*p));
 	p->sid = nonempty(cfg->twilio_account_sid);
-	p->token = gw_strdup(cfg->twilio_auth_token);
+	p->token = xstrdup(cfg->twilio_auth_token);
 	p->from = nonempty(cfg->twilio_from);
 	p->service = nonempty(cfg->twilio_messaging_service_sid);
-	p->public_url = gw_strdup(cfg->twilio_public_url);
-	p->api_url = gw_strdup(cfg->twilio_api_url);
+	p->public_url = xstrdup(cfg->twilio_public_url);
+	p->api_url = xstrdup(cfg->twilio_api_url);
 	/* The public URL ends where farmline's paths begin. */
 	while (*p->public_url && p->public_url[strlen(p->public_url) - 1] == '/')
 		p->public_url[strlen(p->public_url) - 1] = '\0';
-	if (asprintf(&p->status_callback, "%s/dlr/twilio", p->public_url) < 0)
-		abort();
+	p->status_callback = xasprintf("%s/dlr/twilio", p->public_url);
 	return p;
 }
 
@@ -235,7 +233,7 @@ twilio_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_r
 	(void)wh;
 	out->status = 200;
 	out->content_type = "text/xml";
-	out->body = gw_strdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+	out->body = xstrdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
 }
 
 /* Whether s is 1 to WEBHOOK_MAX_ID letters and digits (a Twilio sid). */
@@ -279,7 +277,7 @@ twilio_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
 		goto out;
 	}
 	wh->has_dlr = 1;
-	wh->dlr.provider_id = gw_strdup(sid);
+	wh->dlr.provider_id = xstrdup(sid);
 	wh->dlr.status = DLR_PENDING;	/* queued, accepted, sending, sent… */
 	for (i = 0; delivered[i]; i++) {
 		if (strcmp(st, delivered[i]) == 0)
@@ -291,8 +289,7 @@ twilio_parse_dlr(struct gw_provider *p, const struct gw_req *req, struct gw_webh
 	}
 	if (code && *code && strlen(code) < 16) {
 		gw_clean_text(why, sizeof(why), st, strlen(st));
-		if (asprintf(&wh->dlr.reason, "Twilio %s %s", why, code) < 0)
-			abort();
+		wh->dlr.reason = xasprintf("Twilio %s %s", why, code);
 		wh->dlr.opted_out = atol(code) == TWILIO_OPTED_OUT;
 	}
 	status = 0;
@@ -316,11 +313,10 @@ twilio_build(struct gw_provider *p, const struct gw_outbound *m, struct gw_out_r
 		rc = -1;
 		goto out;
 	}
-	if (asprintf(&req->body, "To=%s&%s=%s&Body=%s&StatusCallback=%s", to,
-	    p->service ? "MessagingServiceSid" : "From", from, body, cb) < 0 ||
-	    asprintf(&req->url, "%s/2010-04-01/Accounts/%s/Messages.json", p->api_url, p->sid) < 0 ||
-	    asprintf(&req->userpwd, "%s:%s", p->sid, p->token) < 0)
-		abort();
+	req->body = xasprintf("To=%s&%s=%s&Body=%s&StatusCallback=%s", to,
+	    p->service ? "MessagingServiceSid" : "From", from, body, cb);
+	req->url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json", p->api_url, p->sid);
+	req->userpwd = xasprintf("%s:%s", p->sid, p->token);
 	req->len = strlen(req->body);
 	req->headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
 out:

@@ -21,6 +21,7 @@
 #include "common/phone.h"
 #include "gateway/provider.h"
 #include "store/store.h"
+#include "common/xmalloc.h"
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -126,9 +127,7 @@ add_outcome(struct gw_sender *s, struct store_msg *m, const struct gw_send_resul
 
 	if (s->noutcomes == s->capoutcomes) {
 		s->capoutcomes = s->capoutcomes ? s->capoutcomes * 2 : 64;
-		s->outcomes = realloc(s->outcomes, (size_t)s->capoutcomes * sizeof(*s->outcomes));
-		if (s->outcomes == NULL)
-			abort();
+		s->outcomes = xreallocarray(s->outcomes, (size_t)s->capoutcomes * sizeof(*s->outcomes), 1);
 	}
 	o = &s->outcomes[s->noutcomes++];
 	o->m = *m;
@@ -416,9 +415,7 @@ make_ref(char **out)
 
 	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
 		return -1;
-	ref = malloc(sizeof(raw) * 2 + 1);
-	if (ref == NULL)
-		abort();
+	ref = xmalloc(sizeof(raw) * 2 + 1);
 	for (i = 0; i < sizeof(raw); i++) {
 		ref[2 * i] = hex[raw[i] >> 4];
 		ref[2 * i + 1] = hex[raw[i] & 15];
@@ -451,10 +448,8 @@ start_due(struct gw_sender *s)
 		room = i;
 	if (room <= 0)
 		return 0;
-	rows = calloc((size_t)room, sizeof(*rows));
-	marked = calloc((size_t)room, 1);
-	if (rows == NULL || marked == NULL)
-		abort();
+	rows = xcalloc((size_t)room, sizeof(*rows));
+	marked = xcalloc((size_t)room, 1);
 	if (store_outbox_due(s->store, now, rows, room, &n) != STORE_OK) {
 		store_trouble(s, "read the outbox");
 		n = 0;

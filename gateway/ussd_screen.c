@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/sms.h"
 #include "routing/classify.h"
+#include "common/xmalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ gw_ussd_buf_take(struct buf *b)
 	char *p = b->p;
 
 	if (p == NULL)
-		p = gw_strdup("");
+		p = xstrdup("");
 	memset(b, 0, sizeof(*b));
 	return p;
 }

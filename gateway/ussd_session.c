@@ -20,6 +20,7 @@
 #include "common/sms.h"
 #include "routing/classify.h"
 #include "store/store_ussd.h"
+#include "common/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,7 @@ village_dup(const char *villages, int i)
 
 	memset(&l, 0, sizeof(l));
 	villages_add(&l, villages, 0);
-	name = gw_strdup(i >= 0 && i < l.n ? l.items[i] : "");
+	name = xstrdup(i >= 0 && i < l.n ? l.items[i] : "");
 	gw_ussd_list_free(&l);
 	return name;
 }
@@ -152,7 +153,7 @@ gw_ussd_list_build(struct step *sp, enum screen sc, int sel, struct list *l)
 	switch (sc) {
 	case SC_ASK_CAT:
 	case SC_SUB:
-		l->title = gw_strdup(m->text[sc == SC_SUB ? K_SUB_TITLE : K_ASK_CHOOSE]);
+		l->title = xstrdup(m->text[sc == SC_SUB ? K_SUB_TITLE : K_ASK_CHOOSE]);
 		l->mark = sc == SC_SUB ? m->width[K_SUB_MARK] : 0;
 		for (i = 0; i < route_rules_count(sp->rules); i++) {
 			const char *name = route_rules_category(sp->rules, i)->name;
@@ -161,7 +162,7 @@ gw_ussd_list_build(struct step *sp, enum screen sc, int sel, struct list *l)
 		}
 		break;
 	case SC_MINE:
-		l->title = gw_strdup(m->text[K_MINE_TITLE]);
+		l->title = xstrdup(m->text[K_MINE_TITLE]);
 		rc = load_recent(sp);
 		for (i = 0; rc == STORE_OK && i < sp->nrecent; i++) {
 			v.ticket = sp->recent[i].ticket;
@@ -174,7 +175,7 @@ gw_ussd_list_build(struct step *sp, enum screen sc, int sel, struct list *l)
 		}
 		break;
 	case SC_TOWN:
-		l->title = gw_strdup(m->text[K_REG_TOWNSHIP]);
+		l->title = xstrdup(m->text[K_REG_TOWNSHIP]);
 		for (i = 0; i < sp->ntowns; i++)
 			list_add(l, sp->towns[i].name, strlen(sp->towns[i].name), ITEM_MAX_CHARS);
 		break;
@@ -184,7 +185,7 @@ gw_ussd_list_build(struct step *sp, enum screen sc, int sel, struct list *l)
 		villages_add(l, sp->towns[sel].villages, ITEM_MAX_CHARS);
 		break;
 	default:
-		l->title = gw_strdup("");
+		l->title = xstrdup("");
 		break;
 	}
 	gw_ussd_list_layout(m, l);
@@ -212,7 +213,7 @@ gw_ussd_view_text(struct step *sp, int sel, char **text)
 		return rc;
 	memset(&v, 0, sizeof(v));
 	if (sel < 0 || sel >= sp->nrecent) {
-		*text = gw_strdup("");
+		*text = xstrdup("");
 		return STORE_OK;
 	}
 	it = &sp->recent[sel];

@@ -5,6 +5,7 @@
 #include "gateway/webhook.h"
 
 #include "common/sms.h"
+#include "common/xmalloc.h"
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -13,19 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-char *
-gw_strdup(const char *s)
-{
-	char *c;
-
-	if (s == NULL)
-		return NULL;
-	c = strdup(s);
-	if (c == NULL)
-		abort();
-	return c;
-}
 
 const char *
 gw_req_query(const struct gw_req *r, const char *key)
@@ -191,9 +179,7 @@ gw_form_parse(const char *s, size_t len, struct gw_kv *kv, int max, char *reason
 	char *copy, *pair, *save = NULL;
 	int n = 0;
 
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		abort();
+	copy = xmalloc(len + 1);
 	memcpy(copy, s, len);
 	copy[len] = '\0';
 	if (strlen(copy) != len) {
@@ -229,10 +215,8 @@ gw_form_parse(const char *s, size_t len, struct gw_kv *kv, int max, char *reason
 			free(copy);
 			return -1;
 		}
-		kv[n].key = malloc(klen + 1);
-		kv[n].value = malloc(vlen + 1);
-		if (kv[n].key == NULL || kv[n].value == NULL)
-			abort();
+		kv[n].key = xmalloc(klen + 1);
+		kv[n].value = xmalloc(vlen + 1);
 		memcpy(kv[n].key, pair, klen);
 		kv[n].key[klen] = '\0';
 		memcpy(kv[n].value, value, vlen);
@@ -314,9 +298,9 @@ gw_webhook_add(struct gw_webhook *wh, const char *from, const char *to, const ch
 		snprintf(reason, rlen, "id: 1 to %d printable ASCII characters", WEBHOOK_MAX_ID);
 		return 400;
 	}
-	m->to = to && *to ? gw_strdup(to) : NULL;
-	m->text = gw_strdup(text);
-	m->id = id ? gw_strdup(id) : NULL;
+	m->to = to && *to ? xstrdup(to) : NULL;
+	m->text = xstrdup(text);
+	m->id = id ? xstrdup(id) : NULL;
 	wh->nmsgs++;
 	return 0;
 }

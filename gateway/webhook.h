@@ -137,7 +137,5 @@ int gw_path_token_ok(const char *token);
 /* Whether ref looks like a report reference farmline makes: 16 to 64 letters and digits. */
 int gw_ref_ok(const char *ref);
 
-/* A string copy, or NULL for NULL. Aborts when memory runs out. */
-char *gw_strdup(const char *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include "routing/prefilter.h"
 
 #include "common/sms.h"
+#include "common/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,7 @@ cp_set_add(struct cp_set *s, uint32_t cp)
 	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
-		s->cp = realloc(s->cp, s->cap * sizeof(*s->cp));
-		if (s->cp == NULL)
-			abort();
+		s->cp = xreallocarray(s->cp, s->cap * sizeof(*s->cp), 1);
 	}
 	s->cp[s->n++] = cp;
 }
@@ -413,18 +412,14 @@ struct prefilter {
 struct prefilter *
 prefilter_new(int nrules)
 {
-	struct prefilter *pf = calloc(1, sizeof(*pf));
+	struct prefilter *pf = xcalloc(1, sizeof(*pf));
 
-	if (pf == NULL)
-		abort();
 	pf->nrules = nrules;
 	pf->words = (nrules + 63) / 64;
 	if (pf->words == 0)
 		pf->words = 1;
-	pf->slot = calloc(BMP, sizeof(*pf->slot));
-	pf->always = calloc((size_t)pf->words, sizeof(uint64_t));
-	if (pf->slot == NULL || pf->always == NULL)
-		abort();
+	pf->slot = xcalloc(BMP, sizeof(*pf->slot));
+	pf->always = xcalloc((size_t)pf->words, sizeof(uint64_t));
 	return pf;
 }
 
@@ -434,10 +429,8 @@ set_for(struct prefilter *pf, uint32_t cp)
 	if (pf->slot[cp] == 0) {
 		if (pf->nsets == pf->capsets) {
 			pf->capsets = pf->capsets ? pf->capsets * 2 : 256;
-			pf->sets = realloc(pf->sets, pf->capsets * (size_t)pf->words *
-			    sizeof(uint64_t));
-			if (pf->sets == NULL)
-				abort();
+			pf->sets = xreallocarray(pf->sets, pf->capsets * (size_t)pf->words *
+			    sizeof(uint64_t), 1);
 		}
 		memset(pf->sets + pf->nsets * (size_t)pf->words, 0,
 		    (size_t)pf->words * sizeof(uint64_t));

@@ -5,6 +5,7 @@
 #include "store/store_int.h"
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -191,19 +192,6 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-char *
-store_xstrdup(const char *str)
-{
-	char *copy;
-
-	if (str == NULL)
-		return NULL;
-	copy = strdup(str);
-	if (copy == NULL)
-		abort();
-	return copy;
-}
-
 enum store_rc
 store_rc_from(struct store *s, int rc)
 {
@@ -302,7 +290,7 @@ store_col_dup(sqlite3_stmt *st, int idx)
 {
 	const unsigned char *text = sqlite3_column_text(st, idx);
 
-	return text ? store_xstrdup((const char *)text) : NULL;
+	return text ? xstrdup((const char *)text) : NULL;
 }
 
 void
@@ -443,9 +431,7 @@ store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *
 	int existed = access(path, F_OK) == 0;
 	int rc;
 
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		abort();
+	s = xcalloc(1, sizeof(*s));
 	/*
 	 * A new database is created readable by its owner only, before SQLite opens it: SQLite
 	 * gives the WAL and shared-memory files the same mode.

@@ -67,6 +67,5 @@ int store_bind_id(sqlite3_stmt *st, int idx, int64_t id);		/* 0 binds NULL */
 /* A copy of column idx as a string (NULL for SQL NULL). Aborts when memory runs out. */
 char *store_col_dup(sqlite3_stmt *st, int idx);
 void store_col_copy(sqlite3_stmt *st, int idx, char *buf, size_t len);
-char *store_xstrdup(const char *s);
 
 #endif

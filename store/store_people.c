@@ -2,6 +2,7 @@
  * Farmers, and the people who serve them: experts, triage staff, information commissioners.
  */
 #include "store/store_int.h"
+#include "common/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,7 @@ expert_set_list(struct store *s, int64_t id, const char *list, enum store_stmt_i
 	if (rc || list == NULL)
 		return rc;
 
-	copy = store_xstrdup(list);
+	copy = xstrdup(list);
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		if (*item == '\0')
 			continue;

@@ -2,6 +2,7 @@
  * The newest consultations of a period, for the list under the bureau's figures.
  */
 #include "store/store_int.h"
+#include "common/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,7 @@ store_stats_recent(struct store *s, int64_t from, int64_t to, int max,
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	sqlite3_bind_int(st, 3, max);
-	lines = calloc(max > 0 ? (size_t)max : 1, sizeof(*lines));
-	if (lines == NULL)
-		abort();
+	lines = xcalloc(max > 0 ? (size_t)max : 1, sizeof(*lines));
 	while (n < (size_t)max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_consult_line *l = &lines[n++];
 
