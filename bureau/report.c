@@ -6,6 +6,7 @@
 
 #include "bureau/period.h"
 #include "bureau/stats.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "routing/classify.h"
 #include "common/xmalloc.h"
@@ -18,7 +19,7 @@
 #define MAX_PARAS 12
 
 struct paras {
-	char *p[MAX_PARAS];
+	struct buf p[MAX_PARAS];
 	int n;
 };
 
@@ -26,16 +27,11 @@ struct paras {
 static void FL_PRINTF(2, 3)
 add(struct paras *ps, const char *fmt, ...)
 {
-	char *more = NULL, *joined = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	more = xvasprintf(fmt, ap);
+	buf_vprintf(&ps->p[ps->n - 1], fmt, ap);
 	va_end(ap);
-	joined = xasprintf("%s%s", ps->p[ps->n - 1] ? ps->p[ps->n - 1] : "", more);
-	free(more);
-	free(ps->p[ps->n - 1]);
-	ps->p[ps->n - 1] = joined;
 }
 
 static void
@@ -213,7 +209,7 @@ print_markdown(const struct report_opts *o, const struct figures *f, const struc
 
 	fprintf(out, "# %s科技扶贫在线技术咨询服务情况\n\n", o->title);
 	for (k = 0; k < ps->n; k++)
-		fprintf(out, "%s\n\n", ps->p[k]);
+		fprintf(out, "%s\n\n", buf_text(&ps->p[k]));
 	fprintf(out, "## 分产业情况\n\n| 类别 | 咨询 | 已答复 | 答复率 | 响应时间中位数 | 评价 | 平均评分 |\n"
 	    "|---|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i <= f->by_category.n; i++) {
@@ -313,7 +309,7 @@ bureau_report(struct store *s, const struct report_opts *o, FILE *out, char *err
 		root = bureau_figures_json(&f, o->rules, o->timezone);
 		text = json_array();
 		for (k = 0; k < ps.n; k++)
-			json_array_append_new(text, json_string(ps.p[k]));
+			json_array_append_new(text, json_string(buf_text(&ps.p[k])));
 		json_object_set_new(root, "title", json_string(o->title));
 		json_object_set_new(root, "paragraphs", text);
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -327,11 +323,11 @@ bureau_report(struct store *s, const struct report_opts *o, FILE *out, char *err
 	default:
 		fprintf(out, "%s科技扶贫在线技术咨询服务情况\n\n", o->title);
 		for (k = 0; k < ps.n; k++)
-			fprintf(out, "　　%s\n\n", ps.p[k]);
+			fprintf(out, "　　%s\n\n", buf_text(&ps.p[k]));
 		break;
 	}
 	for (k = 0; k < ps.n; k++)
-		free(ps.p[k]);
+		buf_free(&ps.p[k]);
 	bureau_figures_free(&f);
 	return 0;
 }

@@ -210,21 +210,9 @@ experts_table(const struct stats_opts *o, const struct figures *f)
 	table_add(t, cellp);
 	for (i = 0; i < f->nexperts; i++) {
 		const struct fig_expert *x = &f->experts[i];
-		char names[96] = "";
-		const char *p = x->categories;
+		char names[96];
 
-		/* "poultry,livestock" → "家禽、畜牧" */
-		while (p && *p) {
-			size_t n = strcspn(p, ",");
-			char code[64];
-
-			snprintf(code, sizeof(code), "%.*s", (int)n, p);
-			if (names[0])
-				strncat(names, "、", sizeof(names) - strlen(names) - 1);
-			strncat(names, route_rules_name(o->rules, code), sizeof(names) -
-			    strlen(names) - 1);
-			p += n + (p[n] == ',');
-		}
+		route_codes_names(o->rules, x->categories, names, sizeof(names));
 		snprintf(cells[0], sizeof(cells[0]), "%s", x->name);
 		snprintf(cells[1], sizeof(cells[1]), "%s", names);
 		snprintf(cells[2], sizeof(cells[2]), "%lld", (long long)x->assigned);

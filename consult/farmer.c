@@ -9,7 +9,10 @@
  */
 #include "consult/consult_int.h"
 
+#include "common/buf.h"
 #include "common/config.h"
+#include "common/text.h"
+#include "common/xmalloc.h"
 #include "consult/farmer_command.h"
 #include "common/phone.h"
 #include "common/sms.h"
@@ -170,21 +173,31 @@ cmd_stop(struct consult *c, const struct store_farmer *f, struct consult_result 
 static void
 category_list(const struct consult *c, char *buf, size_t len)
 {
-	int i, chars = 0;
+	const char *names[ROUTE_MAX_CATEGORIES];
+	struct buf b = BUF_INIT;
+	int i, n = route_rules_count(c->rules);
 
-	buf[0] = '\0';
-	for (i = 0; i < route_rules_count(c->rules); i++) {
-		const char *name = route_rules_category(c->rules, i)->name;
+	for (i = 0; i < n && i < ROUTE_MAX_CATEGORIES; i++)
+		names[i] = route_rules_category(c->rules, i)->name;
+	text_join(&b, names, i, LIST_MAX_CHARS, "等");
+	snprintf(buf, len, "%s", buf_text(&b));
+	buf_free(&b);
+}
 
-		if (chars + (int)strlen(name) / 3 > LIST_MAX_CHARS) {
-			strncat(buf, "等", len - strlen(buf) - 1);
-			break;
-		}
-		if (i)
-			strncat(buf, "、", len - strlen(buf) - 1);
-		strncat(buf, name, len - strlen(buf) - 1);
-		chars += (int)strlen(name) / 3 + 1;
-	}
+/* The townships farmers may register with, for a reply. */
+static void
+township_list(const struct consult *c, char *buf, size_t len)
+{
+	const char **names = xcalloc((size_t)c->o.ntownships + 1, sizeof(*names));
+	struct buf b = BUF_INIT;
+	int i;
+
+	for (i = 0; i < c->o.ntownships; i++)
+		names[i] = c->o.townships[i].name;
+	text_join(&b, names, c->o.ntownships, LIST_MAX_CHARS, "等");
+	snprintf(buf, len, "%s", buf_text(&b));
+	buf_free(&b);
+	free(names);
 }
 
 static enum store_rc
@@ -315,7 +328,7 @@ cmd_register(struct consult *c, const struct store_farmer *f, const char *arg,
 	char text[512], list[256] = "";
 	const char *village = "";
 	enum store_rc rc;
-	int i, chars = 0;
+	int i;
 
 	for (i = 0; i < c->o.ntownships && t == NULL; i++) {
 		size_t n = strlen(c->o.townships[i].name);
@@ -328,18 +341,7 @@ cmd_register(struct consult *c, const struct store_farmer *f, const char *arg,
 		}
 	}
 	if (t == NULL || !village_allowed(t, village) || strlen(village) > 60) {
-		for (i = 0; i < c->o.ntownships; i++) {
-			const char *name = c->o.townships[i].name;
-
-			if (chars + (int)strlen(name) / 3 > LIST_MAX_CHARS) {
-				strncat(list, "等", sizeof(list) - strlen(list) - 1);
-				break;
-			}
-			if (i)
-				strncat(list, "、", sizeof(list) - strlen(list) - 1);
-			strncat(list, name, sizeof(list) - strlen(list) - 1);
-			chars += (int)strlen(name) / 3 + 1;
-		}
+		township_list(c, list, sizeof(list));
 		if (c->o.ntownships == 0)
 			snprintf(text, sizeof(text), "本县尚未开放乡镇登记。");
 		else if (t == NULL)

@@ -470,20 +470,9 @@ void
 expert_row(const struct route_rules *rules, const struct store_expert *e,
     struct expert_row *row)
 {
-	char *cats = row->categories, *copy, *item, *save = NULL;
-	size_t size = sizeof(row->categories);
+	char *cats = row->categories;
 
-	cats[0] = '\0';
-	if (e->categories) {
-		copy = strdup(e->categories);
-		for (item = copy ? strtok_r(copy, ",", &save) : NULL; item;
-		    item = strtok_r(NULL, ",", &save)) {
-			if (cats[0])
-				strncat(cats, "、", size - strlen(cats) - 1);
-			strncat(cats, route_rules_name(rules, item), size - strlen(cats) - 1);
-		}
-		free(copy);
-	}
+	route_codes_names(rules, e->categories, cats, sizeof(row->categories));
 	snprintf(row->open, sizeof(row->open), "%d", e->open_count);
 	row->cells[0] = e->phone;
 	row->cells[1] = e->name;

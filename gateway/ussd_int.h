@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "consult/ussd.h"
+#include "common/buf.h"
 #include "gateway/ussd.h"
 
 #include <stddef.h>
@@ -42,19 +43,6 @@ struct ussd_menu {
  * ussd_screen.c: the growing string every screen and text is built in (running out of memory
  * aborts, as everywhere in the gateway), and the UTF-8 step texts are cut at.
  */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-void gw_ussd_buf_add(struct buf *b, const char *s, size_t n);
-void gw_ussd_buf_str(struct buf *b, const char *s);
-void gw_ussd_buf_printf(struct buf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-/* The caller's string (never NULL); b is empty again. */
-char *gw_ussd_buf_take(struct buf *b);
-/* s cut to at most max characters, "…" ending what was cut (max 0: not cut). */
-void gw_ussd_buf_ellipsized(struct buf *b, const char *s, int max);
-
 /* A text of the menu with its {…} filled in, each cut to its longest. */
 struct vars {
 	int64_t ticket;

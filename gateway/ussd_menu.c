@@ -169,7 +169,7 @@ menu_handler(void *user, const char *section, const char *name, const char *valu
     char *err, size_t errlen)
 {
 	struct ussd_menu *m = user;
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 	int k, known_section = 0, width, rc = -1;
 	const char *p;
 	char why[200];
@@ -201,10 +201,10 @@ menu_handler(void *user, const char *section, const char *name, const char *valu
 	}
 	for (p = value; *p; p++) {
 		if (p[0] == '\\' && p[1] == 'n') {
-			gw_ussd_buf_str(&b, "\n");
+			buf_str(&b, "\n");
 			p++;
 		} else {
-			gw_ussd_buf_add(&b, p, 1);
+			buf_add(&b, p, 1);
 		}
 	}
 	width = text_measure((enum key)k, b.p, why, sizeof(why));
@@ -217,7 +217,7 @@ menu_handler(void *user, const char *section, const char *name, const char *valu
 		    "most %d", section, name, width, keys[k].max);
 		goto out;
 	}
-	m->text[k] = gw_ussd_buf_take(&b);
+	m->text[k] = buf_take(&b);
 	m->width[k] = width;
 	m->line[k] = line;
 	rc = 0;
@@ -288,7 +288,7 @@ gw_ussd_expand(struct buf *b, const struct ussd_menu *m, enum key k, const struc
 	while (*p) {
 		if (*p != '{' || (close = strchr(p, '}')) == NULL ||
 		    (ph = placeholder_find(p + 1, (size_t)(close - p - 1))) < 0) {
-			gw_ussd_buf_add(b, p, 1);
+			buf_add(b, p, 1);
 			p++;
 			continue;
 		}
@@ -311,7 +311,7 @@ gw_ussd_expand(struct buf *b, const struct ussd_menu *m, enum key k, const struc
 		case P_VILLAGE: val = v->village; break;
 		case P_COUNT: break;
 		}
-		gw_ussd_buf_ellipsized(b, val ? val : "", placeholders[ph].max);
+		buf_ellipsized(b, val ? val : "", placeholders[ph].max);
 		p = close + 1;
 	}
 }
@@ -319,8 +319,8 @@ gw_ussd_expand(struct buf *b, const struct ussd_menu *m, enum key k, const struc
 char *
 gw_ussd_expand_dup(const struct ussd_menu *m, enum key k, const struct vars *v)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
 	gw_ussd_expand(&b, m, k, v);
-	return gw_ussd_buf_take(&b);
+	return buf_take(&b);
 }

@@ -15,68 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The string a screen is built in (see ussd_int.h). */
-
-void
-gw_ussd_buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		if (b->p == NULL)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-gw_ussd_buf_str(struct buf *b, const char *s)
-{
-	gw_ussd_buf_add(b, s, strlen(s));
-}
-
-void FL_PRINTF(2, 3)
-gw_ussd_buf_printf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	gw_ussd_buf_add(b, tmp, n < 0 ? 0 : (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* The caller's string (never NULL). */
-char *
-gw_ussd_buf_take(struct buf *b)
-{
-	char *p = b->p;
-
-	if (p == NULL)
-		p = xstrdup("");
-	memset(b, 0, sizeof(*b));
-	return p;
-}
-
-/* s cut to at most max characters, "…" ending what was cut (max 0: not cut). */
-void
-gw_ussd_buf_ellipsized(struct buf *b, const char *s, int max)
-{
-	if (max <= 0 || utf8_chars(s) <= max) {
-		gw_ussd_buf_str(b, s);
-		return;
-	}
-	gw_ussd_buf_add(b, s, (size_t)(utf8_skip(s, max - 1) - s));
-	gw_ussd_buf_str(b, "…");
-}
 
 static int
 digits(int n)
@@ -155,18 +93,18 @@ render_hint(struct step *sp, const struct state *st, struct buf *b)
 	if (st->hint == K_SUB_ADDED || st->hint == K_SUB_REMOVED)
 		v.category = route_rules_category(sp->rules, st->hint_arg)->name;
 	gw_ussd_expand(b, sp->m, st->hint, &v);
-	gw_ussd_buf_str(b, "\n");
+	buf_str(b, "\n");
 }
 
 static void
 render_footer(const struct ussd_menu *m, struct buf *b, int has_more)
 {
-	gw_ussd_buf_str(b, "\n");
+	buf_str(b, "\n");
 	if (has_more) {
-		gw_ussd_buf_str(b, m->text[K_NAV_MORE]);
-		gw_ussd_buf_str(b, " ");
+		buf_str(b, m->text[K_NAV_MORE]);
+		buf_str(b, " ");
 	}
-	gw_ussd_buf_str(b, m->text[K_NAV_BACK]);
+	buf_str(b, m->text[K_NAV_BACK]);
 }
 
 static enum store_rc
@@ -187,12 +125,12 @@ render_list(struct step *sp, const struct state *st, struct buf *b)
 	if (rc)
 		goto out;
 	page = st->page < l.npages ? st->page : l.npages - 1;
-	gw_ussd_buf_str(b, l.title);
+	buf_str(b, l.title);
 	for (i = l.starts[page]; i < l.starts[page + 1]; i++) {
-		gw_ussd_buf_printf(b, "\n%d ", i + 1);
-		gw_ussd_buf_str(b, l.items[i]);
+		buf_printf(b, "\n%d ", i + 1);
+		buf_str(b, l.items[i]);
 		if (on && on[i])
-			gw_ussd_buf_str(b, sp->m->text[K_SUB_MARK]);
+			buf_str(b, sp->m->text[K_SUB_MARK]);
 	}
 	render_footer(sp->m, b, page + 1 < l.npages);
 out:
@@ -214,7 +152,7 @@ render_view(struct step *sp, const struct state *st, struct buf *b)
 		return rc;
 	pages = gw_ussd_view_pages(sp->m, text);
 	from = utf8_skip(text, (st->page < pages ? st->page : pages - 1) * room);
-	gw_ussd_buf_add(b, from, (size_t)(utf8_skip(from, room) - from));
+	buf_add(b, from, (size_t)(utf8_skip(from, room) - from));
 	render_footer(sp->m, b, st->page + 1 < pages);
 	free(text);
 	return STORE_OK;
@@ -231,19 +169,19 @@ gw_ussd_render(struct step *sp, const struct state *st, struct buf *b)
 	int i;
 
 	if (st->sc == SC_END) {
-		gw_ussd_buf_str(b, "END ");
-		gw_ussd_buf_str(b, sp->end ? sp->end : m->text[K_NAV_ENDED]);
+		buf_str(b, "END ");
+		buf_str(b, sp->end ? sp->end : m->text[K_NAV_ENDED]);
 		return STORE_OK;
 	}
-	gw_ussd_buf_str(b, "CON ");
+	buf_str(b, "CON ");
 	render_hint(sp, st, b);
 	memset(&v, 0, sizeof(v));
 	switch (st->sc) {
 	case SC_MAIN:
-		gw_ussd_buf_str(b, m->text[K_MAIN_TITLE]);
+		buf_str(b, m->text[K_MAIN_TITLE]);
 		for (i = 0; i < 5; i++) {
-			gw_ussd_buf_printf(b, "\n%d ", i + 1);
-			gw_ussd_buf_str(b, m->text[K_MAIN_ASK + i]);
+			buf_printf(b, "\n%d ", i + 1);
+			buf_str(b, m->text[K_MAIN_ASK + i]);
 		}
 		break;
 	case SC_ASK_TEXT:
@@ -260,7 +198,7 @@ gw_ussd_render(struct step *sp, const struct state *st, struct buf *b)
 		render_footer(m, b, 0);
 		break;
 	case SC_INFO:
-		gw_ussd_buf_str(b, m->text[st->info]);
+		buf_str(b, m->text[st->info]);
 		render_footer(m, b, 0);
 		break;
 	case SC_VIEW:
@@ -277,13 +215,13 @@ gw_ussd_render(struct step *sp, const struct state *st, struct buf *b)
 char *
 gw_ussd_screen_fit(char *screen)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
 	if (utf8_chars(screen) <= USSD_MAX_SCREEN)
 		return screen;
 	log_warnx("ussd: a screen of %d characters was cut to %d", utf8_chars(screen),
 	    USSD_MAX_SCREEN);
-	gw_ussd_buf_ellipsized(&b, screen, USSD_MAX_SCREEN);
+	buf_ellipsized(&b, screen, USSD_MAX_SCREEN);
 	free(screen);
-	return gw_ussd_buf_take(&b);
+	return buf_take(&b);
 }

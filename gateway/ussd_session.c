@@ -52,19 +52,19 @@ gw_ussd_list_free(struct list *l)
 static void
 list_add(struct list *l, const char *text, size_t len, int max)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 	char *copy = malloc(len + 1);
 
 	if (copy == NULL)
 		abort();
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	gw_ussd_buf_ellipsized(&b, copy, max);
+	buf_ellipsized(&b, copy, max);
 	free(copy);
 	l->items = realloc(l->items, (size_t)(l->n + 1) * sizeof(*l->items));
 	if (l->items == NULL)
 		abort();
-	l->items[l->n++] = gw_ussd_buf_take(&b);
+	l->items[l->n++] = buf_take(&b);
 }
 
 static int
@@ -575,7 +575,7 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 	struct store *s = consult_ussd_store(c);
 	struct step sp;
 	struct state st;
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 	char phone[STORE_PHONE_MAX], *screen = NULL;
 	enum store_rc rc;
 
@@ -592,9 +592,9 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 	rc = store_ussd_session_phone(s, in->session, phone, sizeof(phone));
 	if (rc == STORE_OK && strcmp(phone, in->phone) != 0) {
 		log_warnx("ussd: session %.40s sent from a second phone number", in->session);
-		gw_ussd_buf_str(&b, "END ");
-		gw_ussd_buf_str(&b, m->text[K_NAV_SESSION]);
-		screen = gw_ussd_buf_take(&b);
+		buf_str(&b, "END ");
+		buf_str(&b, m->text[K_NAV_SESSION]);
+		screen = buf_take(&b);
 		goto out;
 	}
 	if (rc == STORE_OK || rc == STORE_NOTFOUND)
@@ -607,7 +607,7 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 		rc = gw_ussd_render(&sp, &st, &b);
 	if (rc)
 		goto out;
-	screen = gw_ussd_screen_fit(gw_ussd_buf_take(&b));
+	screen = gw_ussd_screen_fit(buf_take(&b));
 	rc = store_ussd_put(s, in->session, in->text, in->phone, screen, now);
 out:
 	if (rc == STORE_OK) {

@@ -4,7 +4,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "routing/classify.h"
 
+#include "common/buf.h"
 #include "common/inifile.h"
+#include "common/utf8.h"
 #include "routing/normalize.h"
 #include "routing/prefilter.h"
 
@@ -440,4 +442,24 @@ route_explain(const struct route_rules *r, const struct route_result *res, FILE 
 		fprintf(out, "  decided by %s:%d\n", r->path, res->line);
 	else
 		fprintf(out, "  below the threshold %d: triage\n", r->threshold);
+}
+
+void
+route_codes_names(const struct route_rules *r, const char *codes, char *out, size_t len)
+{
+	struct buf b = BUF_INIT;
+	char code[64];
+	size_t n;
+
+	while (codes && *codes) {
+		n = strcspn(codes, ",");
+		snprintf(code, sizeof(code), "%.*s", (int)(n < sizeof(code) ? n : sizeof(code) - 1),
+		    codes);
+		if (n > 0)
+			buf_printf(&b, "%s%s", b.len ? "、" : "", route_rules_name(r, code));
+		codes += n + (codes[n] == ',');
+	}
+	n = b.len < len ? b.len : utf8_floor(buf_text(&b), len - 1);
+	snprintf(out, len, "%.*s", (int)n, buf_text(&b));
+	buf_free(&b);
 }

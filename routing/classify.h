@@ -61,6 +61,8 @@ const struct route_category *route_rules_category(const struct route_rules *r, i
 const struct route_category *route_rules_find(const struct route_rules *r, const char *key);
 /* The Chinese name of a code ("triage" → ROUTE_TRIAGE_NAME; unknown codes → the code). */
 const char *route_rules_name(const struct route_rules *r, const char *code);
+/* "poultry,livestock" → "家禽、畜牧" into out (as many as fit, whole characters), "" for none. */
+void route_codes_names(const struct route_rules *r, const char *codes, char *out, size_t len);
 
 /*
  * Classify text that route_normalize() produced (valid UTF-8: it is not checked again). Never
