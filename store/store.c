@@ -8,6 +8,7 @@
 #include "common/xmalloc.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +276,37 @@ store_bind_text(sqlite3_stmt *st, int idx, const char *text)
 	if (text == NULL)
 		return sqlite3_bind_null(st, idx);
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+enum store_rc
+store_run(struct store *s, enum store_stmt_id id, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = store_stmt(s, id, sql);
+	va_list ap;
+	int i;
+
+	if (st == NULL)
+		return STORE_ERR;
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 'I':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'i':
+			sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+			break;
+		case 'd':
+			store_bind_id(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 't':
+		default:
+			store_bind_text(st, i + 1, va_arg(ap, const char *));
+			break;
+		}
+	}
+	va_end(ap);
+	return store_exec_stmt(s, st);
 }
 
 int

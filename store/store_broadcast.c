@@ -15,22 +15,16 @@ store_broadcast_create(struct store *s, const char *provider, const char *sender
 	sqlite3_stmt *st;
 	enum store_rc rc;
 
-	st = store_stmt(s, ST_BROADCAST_ADD,
+	rc = store_run(s, ST_BROADCAST_ADD,
 	    "INSERT INTO broadcasts (category, township, body, queued, created_at)"
-	    " VALUES (?1, ?2, ?3, 0, ?4)");
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, category);
-	store_bind_text(st, 2, township);
-	store_bind_text(st, 3, body);
-	sqlite3_bind_int64(st, 4, now);
-	rc = store_exec_stmt(s, st);
+	    " VALUES (?1, ?2, ?3, 0, ?4)",
+	    "tttI", category, township, body, (int64_t)now);
 	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 
 	/* Never to a farmer who opted out; staff are not farmers. */
-	st = store_stmt(s, ST_BROADCAST_QUEUE,
+	rc = store_run(s, ST_BROADCAST_QUEUE,
 	    "INSERT INTO messages (direction, provider, kind, sender, recipient, body, segments,"
 	    " status, next_attempt_at, created_at, broadcast_id)"
 	    " SELECT 'out', ?1, 'broadcast', ?2, f.phone, ?3, ?4, 'queued', ?5, ?5, ?6"
@@ -39,18 +33,9 @@ store_broadcast_create(struct store *s, const char *provider, const char *sender
 	    "      WHERE sub.farmer_id = f.id AND sub.category = ?7))"
 	    " AND (?8 IS NULL OR f.township = ?8)"
 	    " AND NOT EXISTS (SELECT 1 FROM experts e WHERE e.phone = f.phone AND e.removed_at IS NULL)"
-	    " ORDER BY f.id");
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, provider);
-	store_bind_text(st, 2, sender);
-	store_bind_text(st, 3, body);
-	sqlite3_bind_int(st, 4, segments);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, *id);
-	store_bind_text(st, 7, category);
-	store_bind_text(st, 8, township);
-	rc = store_exec_stmt(s, st);
+	    " ORDER BY f.id",
+	    "tttiIItt", provider, sender, body, (int)segments, (int64_t)now, (int64_t)*id, category,
+	    township);
 	if (rc)
 		return rc;
 	*queued = sqlite3_changes(s->db);

@@ -37,26 +37,15 @@ status_parse(const unsigned char *text)
 enum store_rc
 store_consult_create(struct store *s, struct store_consult *c)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 
-	st = store_stmt(s, ST_CONSULT_ADD,
+	rc = store_run(s, ST_CONSULT_ADD,
 	    "INSERT INTO consultations (farmer_id, channel, question, category, classified_by,"
 	    " rules_category, score, rule, status, commissioner_id, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?5 = 'rules' THEN ?4 END, ?6, ?7, ?8, ?9, ?10)");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, c->farmer_id);
-	store_bind_text(st, 2, c->channel ? c->channel : "sms");
-	store_bind_text(st, 3, c->question);
-	store_bind_text(st, 4, c->category);
-	store_bind_text(st, 5, c->classified_by ? c->classified_by : "rules");
-	sqlite3_bind_int(st, 6, c->score);
-	store_bind_text(st, 7, c->rule);
-	store_bind_text(st, 8, store_status_name(c->status));
-	store_bind_id(st, 9, c->commissioner_id);
-	sqlite3_bind_int64(st, 10, c->created_at);
-	rc = store_exec_stmt(s, st);
+	    " VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?5 = 'rules' THEN ?4 END, ?6, ?7, ?8, ?9, ?10)",
+	    "IttttittdI", (int64_t)c->farmer_id, c->channel ? c->channel : "sms", c->question,
+	    c->category, c->classified_by ? c->classified_by : "rules", (int)c->score, c->rule,
+	    store_status_name(c->status), (int64_t)c->commissioner_id, (int64_t)c->created_at);
 	if (rc == STORE_OK)
 		c->id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -113,95 +102,66 @@ store_consult_get(struct store *s, int64_t id, struct store_consult *out)
 static enum store_rc
 assignment_end(struct store *s, int64_t cid, const char *outcome, int64_t now)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 
-	st = store_stmt(s, ST_ASSIGNMENT_WITHDRAW,
+	rc = store_run(s, ST_ASSIGNMENT_WITHDRAW,
 	    "UPDATE messages SET status = 'withdrawn', next_attempt_at = NULL,"
 	    " last_error = 'question ' || ?3 || ' before it was sent'"
 	    " WHERE direction = 'out' AND consultation_id = ?1 AND status = 'queued'"
 	    " AND attempts = 0 AND next_attempt_at > ?2 AND kind IN ('notify', 'reminder')"
 	    " AND recipient = (SELECT e.phone FROM assignments a JOIN experts e ON e.id = a.expert_id"
-	    " WHERE a.consultation_id = ?1 AND a.ended_at IS NULL)");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, now);
-	store_bind_text(st, 3, outcome);
-	rc = store_exec_stmt(s, st);
+	    " WHERE a.consultation_id = ?1 AND a.ended_at IS NULL)",
+	    "IIt", (int64_t)cid, (int64_t)now, outcome);
 	if (rc)
 		return rc;
-	st = store_stmt(s, ST_ASSIGNMENT_END,
+	return store_run(s, ST_ASSIGNMENT_END,
 	    "UPDATE assignments SET ended_at = ?2, outcome = ?3"
-	    " WHERE consultation_id = ?1 AND ended_at IS NULL");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, now);
-	store_bind_text(st, 3, outcome);
-	return store_exec_stmt(s, st);
+	    " WHERE consultation_id = ?1 AND ended_at IS NULL",
+	    "IIt", (int64_t)cid, (int64_t)now, outcome);
 }
 
 enum store_rc
 store_consult_assign(struct store *s, int64_t cid, int64_t expert_id, const char *outcome,
     int64_t now)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 
 	rc = assignment_end(s, cid, outcome ? outcome : "reassigned", now);
 	if (rc)
 		return rc;
-	st = store_stmt(s, ST_ASSIGNMENT_ADD,
-	    "INSERT INTO assignments (consultation_id, expert_id, assigned_at) VALUES (?1, ?2, ?3)");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, expert_id);
-	sqlite3_bind_int64(st, 3, now);
-	rc = store_exec_stmt(s, st);
+	rc = store_run(s, ST_ASSIGNMENT_ADD,
+	    "INSERT INTO assignments (consultation_id, expert_id, assigned_at) VALUES (?1, ?2, ?3)",
+	    "III", (int64_t)cid, (int64_t)expert_id, (int64_t)now);
 	if (rc)
 		return rc;
 
-	st = store_stmt(s, ST_CONSULT_ASSIGN,
+	rc = store_run(s, ST_CONSULT_ASSIGN,
 	    "UPDATE consultations SET expert_id = ?2, assigned_at = coalesce(assigned_at, ?3),"
 	    " status = CASE WHEN status IN ('queued', 'answered') THEN 'assigned' ELSE status END"
-	    " WHERE id = ?1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, expert_id);
-	sqlite3_bind_int64(st, 3, now);
-	rc = store_exec_stmt(s, st);
+	    " WHERE id = ?1",
+	    "III", (int64_t)cid, (int64_t)expert_id, (int64_t)now);
 	if (rc)
 		return rc;
 
 	/* Round-robin among equals: the one assigned longest ago goes first next time. */
-	st = store_stmt(s, ST_EXPERT_BUMP,
+	return store_run(s, ST_EXPERT_BUMP,
 	    "UPDATE experts SET assign_seq = (SELECT coalesce(max(assign_seq), 0) + 1 FROM experts)"
-	    " WHERE id = ?1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, expert_id);
-	return store_exec_stmt(s, st);
+	    " WHERE id = ?1",
+	    "I", (int64_t)expert_id);
 }
 
 enum store_rc
 store_consult_unassign(struct store *s, int64_t cid, const char *outcome, int64_t now)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 
 	rc = assignment_end(s, cid, outcome, now);
 	if (rc)
 		return rc;
-	st = store_stmt(s, ST_CONSULT_UNASSIGN,
+	return store_run(s, ST_CONSULT_UNASSIGN,
 	    "UPDATE consultations SET expert_id = NULL,"
-	    " status = CASE WHEN status = 'assigned' THEN 'queued' ELSE status END WHERE id = ?1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	return store_exec_stmt(s, st);
+	    " status = CASE WHEN status = 'assigned' THEN 'queued' ELSE status END WHERE id = ?1",
+	    "I", (int64_t)cid);
 }
 
 /*
@@ -252,50 +212,34 @@ store_consult_answered(struct store *s, int64_t cid, int64_t expert_id, int64_t 
 		if (rc)
 			return rc;
 	}
-	st = store_stmt(s, ST_CONSULT_ANSWERED,
+	return store_run(s, ST_CONSULT_ANSWERED,
 	    "UPDATE consultations SET status = 'answered', expert_id = ?2,"
 	    " first_answered_at = coalesce(first_answered_at, ?3), last_answered_at = ?3,"
-	    " answered_by = coalesce(answered_by, ?2) WHERE id = ?1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, expert_id);
-	sqlite3_bind_int64(st, 3, now);
-	return store_exec_stmt(s, st);
+	    " answered_by = coalesce(answered_by, ?2) WHERE id = ?1",
+	    "III", (int64_t)cid, (int64_t)expert_id, (int64_t)now);
 }
 
 enum store_rc
 store_consult_close(struct store *s, int64_t cid, int64_t now)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 
 	rc = assignment_end(s, cid, "closed", now);
 	if (rc)
 		return rc;
-	st = store_stmt(s, ST_CONSULT_CLOSE,
+	return store_run(s, ST_CONSULT_CLOSE,
 	    "UPDATE consultations SET status = 'closed', closed_at = ?2"
-	    " WHERE id = ?1 AND status IN ('queued', 'assigned')");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, now);
-	return store_exec_stmt(s, st);
+	    " WHERE id = ?1 AND status IN ('queued', 'assigned')",
+	    "II", (int64_t)cid, (int64_t)now);
 }
 
 enum store_rc
 store_consult_set_category(struct store *s, int64_t cid, const char *category,
     const char *classified_by)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_CATEGORY,
-	    "UPDATE consultations SET category = ?2, classified_by = ?3 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	store_bind_text(st, 2, category);
-	store_bind_text(st, 3, classified_by);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_CONSULT_CATEGORY,
+	    "UPDATE consultations SET category = ?2, classified_by = ?3 WHERE id = ?1",
+	    "Itt", (int64_t)cid, category, classified_by);
 }
 
 static enum store_rc
@@ -365,18 +309,10 @@ enum store_rc
 store_event_add(struct store *s, int64_t cid, int64_t now, const char *kind, int64_t expert_id,
     const char *detail)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_EVENT_ADD,
+	return store_run(s, ST_EVENT_ADD,
 	    "INSERT INTO events (consultation_id, at, kind, expert_id, detail)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)");
-
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_id(st, 1, cid);
-	sqlite3_bind_int64(st, 2, now);
-	store_bind_text(st, 3, kind);
-	store_bind_id(st, 4, expert_id);
-	store_bind_text(st, 5, detail);
-	return store_exec_stmt(s, st);
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "dItdt", (int64_t)cid, (int64_t)now, kind, (int64_t)expert_id, detail);
 }
 
 void
@@ -481,15 +417,9 @@ store_consult_recent(struct store *s, int64_t farmer_id, int64_t *ids, int max, 
 enum store_rc
 store_consult_rate(struct store *s, int64_t cid, int rating, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_RATE,
-	    "UPDATE consultations SET rating = ?2, rated_at = ?3 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int(st, 2, rating);
-	sqlite3_bind_int64(st, 3, now);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_CONSULT_RATE,
+	    "UPDATE consultations SET rating = ?2, rated_at = ?3 WHERE id = ?1",
+	    "IiI", (int64_t)cid, (int)rating, (int64_t)now);
 }
 
 enum store_rc
@@ -530,27 +460,17 @@ store_open_assignments(struct store *s, struct store_open_assignment *rows, int 
 enum store_rc
 store_assignment_reminded(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_REMINDED,
-	    "UPDATE assignments SET reminded_at = ?2 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_ASSIGNMENT_REMINDED,
+	    "UPDATE assignments SET reminded_at = ?2 WHERE id = ?1",
+	    "II", (int64_t)id, (int64_t)now);
 }
 
 enum store_rc
 store_assignment_held(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_HELD,
-	    "UPDATE assignments SET held_at = ?2 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_ASSIGNMENT_HELD,
+	    "UPDATE assignments SET held_at = ?2 WHERE id = ?1",
+	    "II", (int64_t)id, (int64_t)now);
 }
 
 enum store_rc

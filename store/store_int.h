@@ -66,6 +66,13 @@ int store_bind_text(sqlite3_stmt *st, int idx, const char *text);	/* NULL binds 
 int store_bind_id(sqlite3_stmt *st, int idx, int64_t id);		/* 0 binds NULL */
 /* A copy of column idx as a string (NULL for SQL NULL). Aborts when memory runs out. */
 char *store_col_dup(sqlite3_stmt *st, int idx);
+/*
+ * Prepare statement id once and run it, for statements that return no row, its parameters
+ * ?1, ?2, … bound in order as types says: 'I' an int64_t, 'i' an int, 'd' an id (an int64_t,
+ * 0 binding NULL), 't' a text (NULL binding NULL).
+ */
+enum store_rc store_run(struct store *s, enum store_stmt_id id, const char *sql,
+    const char *types, ...);
 void store_col_copy(sqlite3_stmt *st, int idx, char *buf, size_t len);
 
 #endif

@@ -16,20 +16,12 @@ store_msg_in_add(struct store *s, const char *provider, const char *provider_id,
 	enum store_rc rc;
 	int step;
 
-	st = store_stmt(s, ST_MSG_IN_ADD,
+	rc = store_run(s, ST_MSG_IN_ADD,
 	    "INSERT INTO messages (direction, provider, provider_id, kind, sender, recipient, body,"
 	    " segments, status, created_at) VALUES ('in', ?1, ?2, 'unknown', ?3, ?4, ?5, ?6,"
-	    " 'received', ?7)");
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, provider);
-	store_bind_text(st, 2, provider_id);
-	store_bind_text(st, 3, sender);
-	store_bind_text(st, 4, recipient ? recipient : "");
-	store_bind_text(st, 5, body);
-	sqlite3_bind_int(st, 6, segments);
-	sqlite3_bind_int64(st, 7, now);
-	rc = store_exec_stmt(s, st);
+	    " 'received', ?7)",
+	    "tttttiI", provider, provider_id, sender, recipient ? recipient : "", body,
+	    (int)segments, (int64_t)now);
 	if (rc == STORE_OK) {
 		*id = sqlite3_last_insert_rowid(s->db);
 		return STORE_OK;
@@ -57,15 +49,9 @@ store_msg_in_add(struct store *s, const char *provider, const char *provider_id,
 enum store_rc
 store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_FINISH,
-	    "UPDATE messages SET consultation_id = ?2, kind = ?3 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_id(st, 2, cid);
-	store_bind_text(st, 3, kind);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_MSG_IN_FINISH,
+	    "UPDATE messages SET consultation_id = ?2, kind = ?3 WHERE id = ?1",
+	    "Idt", (int64_t)id, (int64_t)cid, kind);
 }
 
 enum store_rc
@@ -114,25 +100,14 @@ store_outbox_add(struct store *s, const char *provider, int64_t cid, const char 
     const char *sender, const char *recipient, const char *body, int segments, int64_t now,
     int64_t not_before, int64_t *id)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 
-	st = store_stmt(s, ST_OUTBOX_ADD,
+	rc = store_run(s, ST_OUTBOX_ADD,
 	    "INSERT INTO messages (direction, provider, consultation_id, kind, sender, recipient,"
 	    " body, segments, status, next_attempt_at, created_at)"
-	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?9, ?8)");
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, provider);
-	store_bind_id(st, 2, cid);
-	store_bind_text(st, 3, kind);
-	store_bind_text(st, 4, sender);
-	store_bind_text(st, 5, recipient);
-	store_bind_text(st, 6, body);
-	sqlite3_bind_int(st, 7, segments);
-	sqlite3_bind_int64(st, 8, now);
-	sqlite3_bind_int64(st, 9, not_before > now ? not_before : now);
-	rc = store_exec_stmt(s, st);
+	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?9, ?8)",
+	    "tdttttiII", provider, (int64_t)cid, kind, sender, recipient, body, (int)segments,
+	    (int64_t)now, (int64_t)not_before > now ? not_before : now);
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -446,30 +421,20 @@ store_outbox_failed_unhandled(struct store *s, struct store_failed *rows, int ma
 enum store_rc
 store_outbox_failure_handled(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_HANDLED,
-	    "UPDATE messages SET failure_handled = 1 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_OUTBOX_HANDLED,
+	    "UPDATE messages SET failure_handled = 1 WHERE id = ?1",
+	    "I", (int64_t)id);
 }
 
 enum store_rc
 store_outbox_requeue(struct store *s, int64_t id, int64_t now, int64_t not_before)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_REQUEUE,
+	return store_run(s, ST_OUTBOX_REQUEUE,
 	    "INSERT INTO messages (direction, provider, consultation_id, kind, sender, recipient,"
 	    " body, segments, status, next_attempt_at, created_at, retry_of)"
 	    " SELECT 'out', provider, consultation_id, kind, sender, recipient, body, segments,"
-	    " 'queued', ?3, ?2, id FROM messages WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, not_before);
-	return store_exec_stmt(s, st);
+	    " 'queued', ?3, ?2, id FROM messages WHERE id = ?1",
+	    "III", (int64_t)id, (int64_t)now, (int64_t)not_before);
 }
 
 enum store_rc

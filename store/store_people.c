@@ -67,55 +67,34 @@ store_farmer_ensure(struct store *s, const char *phone, int64_t now, struct stor
 enum store_rc
 store_farmer_set_place(struct store *s, int64_t id, const char *township, const char *village)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FARMER_PLACE,
-	    "UPDATE farmers SET township = ?2, village = ?3 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, township);
-	store_bind_text(st, 3, village);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_FARMER_PLACE,
+	    "UPDATE farmers SET township = ?2, village = ?3 WHERE id = ?1",
+	    "Itt", (int64_t)id, township, village);
 }
 
 enum store_rc
 store_farmer_set_opted_out(struct store *s, int64_t id, int opted_out)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FARMER_OPTOUT,
-	    "UPDATE farmers SET opted_out = ?2 WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, opted_out ? 1 : 0);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_FARMER_OPTOUT,
+	    "UPDATE farmers SET opted_out = ?2 WHERE id = ?1",
+	    "Ii", (int64_t)id, (int)opted_out ? 1 : 0);
 }
 
 enum store_rc
 store_farmer_opt_out_phone(struct store *s, const char *phone)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FARMER_OPTOUT_PHONE,
-	    "UPDATE farmers SET opted_out = 1 WHERE phone = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, phone);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_FARMER_OPTOUT_PHONE,
+	    "UPDATE farmers SET opted_out = 1 WHERE phone = ?1",
+	    "t", phone);
 }
 
 enum store_rc
 store_subscribe(struct store *s, int64_t farmer_id, const char *category, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_SUBSCRIBE,
+	return store_run(s, ST_SUBSCRIBE,
 	    "INSERT OR IGNORE INTO subscriptions (farmer_id, category, created_at)"
-	    " VALUES (?1, ?2, ?3)");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, farmer_id);
-	store_bind_text(st, 2, category);
-	sqlite3_bind_int64(st, 3, now);
-	return store_exec_stmt(s, st);
+	    " VALUES (?1, ?2, ?3)",
+	    "ItI", (int64_t)farmer_id, category, (int64_t)now);
 }
 
 enum store_rc
@@ -263,14 +242,10 @@ store_expert_remove(struct store *s, const char *phone, int64_t now, struct stor
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW)
 		return store_rc_from(s, step);
-	st = store_stmt(s, ST_EXPERT_REMOVE,
+	return store_run(s, ST_EXPERT_REMOVE,
 	    "UPDATE experts SET removed_at = ?2, on_duty = 0, off_since = coalesce(off_since, ?2)"
-	    " WHERE id = ?1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, out->id);
-	sqlite3_bind_int64(st, 2, now);
-	return store_exec_stmt(s, st);
+	    " WHERE id = ?1",
+	    "II", (int64_t)out->id, (int64_t)now);
 }
 
 enum store_rc
@@ -340,20 +315,12 @@ expert_set_lists(struct store *s, int64_t id, const struct store_expert *e)
 enum store_rc
 store_expert_add(struct store *s, const struct store_expert *e, int64_t now, int64_t *id)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 	int64_t newid;
 
-	st = store_stmt(s, ST_EXPERT_ADD,
-	    "INSERT INTO experts (phone, name, role, on_duty, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, e->phone);
-	store_bind_text(st, 2, e->name);
-	store_bind_text(st, 3, store_role_name(e->role));
-	sqlite3_bind_int(st, 4, e->on_duty);
-	sqlite3_bind_int64(st, 5, now);
-	rc = store_exec_stmt(s, st);
+	rc = store_run(s, ST_EXPERT_ADD,
+	    "INSERT INTO experts (phone, name, role, on_duty, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "tttiI", e->phone, e->name, store_role_name(e->role), (int)e->on_duty, (int64_t)now);
 	if (rc)
 		return rc;
 	newid = sqlite3_last_insert_rowid(s->db);
@@ -397,16 +364,10 @@ out:
 enum store_rc
 store_expert_set_duty(struct store *s, int64_t id, int on_duty, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_EXPERT_DUTY,
+	return store_run(s, ST_EXPERT_DUTY,
 	    "UPDATE experts SET on_duty = ?2,"
-	    " off_since = CASE WHEN ?2 THEN NULL ELSE coalesce(off_since, ?3) END WHERE id = ?1");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, on_duty ? 1 : 0);
-	sqlite3_bind_int64(st, 3, now);
-	return store_exec_stmt(s, st);
+	    " off_since = CASE WHEN ?2 THEN NULL ELSE coalesce(off_since, ?3) END WHERE id = ?1",
+	    "IiI", (int64_t)id, (int)on_duty ? 1 : 0, (int64_t)now);
 }
 
 enum store_rc

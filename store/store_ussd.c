@@ -30,18 +30,10 @@ enum store_rc
 store_ussd_put(struct store *s, const char *session, const char *input, const char *phone,
     const char *reply, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_USSD_PUT,
+	return store_run(s, ST_USSD_PUT,
 	    "INSERT OR REPLACE INTO ussd_steps (session_id, input, phone, reply, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)");
-
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, session);
-	store_bind_text(st, 2, input);
-	store_bind_text(st, 3, phone);
-	store_bind_text(st, 4, reply);
-	sqlite3_bind_int64(st, 5, now);
-	return store_exec_stmt(s, st);
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "ttttI", session, input, phone, reply, (int64_t)now);
 }
 
 struct phone_buf {
@@ -72,12 +64,7 @@ store_ussd_session_phone(struct store *s, const char *session, char *phone, size
 enum store_rc
 store_ussd_unsubscribe(struct store *s, int64_t farmer_id, const char *category)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_USSD_UNSUBSCRIBE,
-	    "DELETE FROM subscriptions WHERE farmer_id = ?1 AND category = ?2");
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, farmer_id);
-	store_bind_text(st, 2, category);
-	return store_exec_stmt(s, st);
+	return store_run(s, ST_USSD_UNSUBSCRIBE,
+	    "DELETE FROM subscriptions WHERE farmer_id = ?1 AND category = ?2",
+	    "It", (int64_t)farmer_id, category);
 }
