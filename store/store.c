@@ -278,16 +278,12 @@ store_bind_text(sqlite3_stmt *st, int idx, const char *text)
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
 }
 
-enum store_rc
-store_run(struct store *s, enum store_stmt_id id, const char *sql, const char *types, ...)
+/* Bind ?1, ?2, … of st from ap as types says (see store_run). */
+static void
+bind_all(sqlite3_stmt *st, const char *types, va_list ap)
 {
-	sqlite3_stmt *st = store_stmt(s, id, sql);
-	va_list ap;
 	int i;
 
-	if (st == NULL)
-		return STORE_ERR;
-	va_start(ap, types);
 	for (i = 0; types[i]; i++) {
 		switch (types[i]) {
 		case 'I':
@@ -305,8 +301,42 @@ store_run(struct store *s, enum store_stmt_id id, const char *sql, const char *t
 			break;
 		}
 	}
+}
+
+enum store_rc
+store_run(struct store *s, enum store_stmt_id id, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = store_stmt(s, id, sql);
+	va_list ap;
+
+	if (st == NULL)
+		return STORE_ERR;
+	va_start(ap, types);
+	bind_all(st, types, ap);
 	va_end(ap);
 	return store_exec_stmt(s, st);
+}
+
+enum store_rc
+store_value(struct store *s, enum store_stmt_id id, const char *sql, int64_t *out,
+    const char *types, ...)
+{
+	sqlite3_stmt *st = store_stmt(s, id, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	va_start(ap, types);
+	bind_all(st, types, ap);
+	va_end(ap);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_rc_from(s, rc);
 }
 
 int

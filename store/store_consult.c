@@ -289,20 +289,14 @@ store_consult_queued(struct store *s, int64_t *ids, int max, int *n)
 enum store_rc
 store_consult_had(struct store *s, int64_t cid, int64_t expert_id, int *had)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ASSIGNMENT_HAD,
-	    "SELECT 1 FROM assignments WHERE consultation_id = ?1 AND expert_id = ?2 LIMIT 1");
-	int rc;
+	int64_t one = 0;
+	enum store_rc rc;
 
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_int64(st, 2, expert_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_rc_from(s, rc);
-	*had = rc == SQLITE_ROW;
-	return STORE_OK;
+	rc = store_value(s, ST_ASSIGNMENT_HAD,
+	    "SELECT 1 FROM assignments WHERE consultation_id = ?1 AND expert_id = ?2 LIMIT 1", &one,
+	    "II", cid, expert_id);
+	*had = rc == STORE_OK;
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
 enum store_rc

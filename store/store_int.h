@@ -73,6 +73,10 @@ char *store_col_dup(sqlite3_stmt *st, int idx);
  */
 enum store_rc store_run(struct store *s, enum store_stmt_id id, const char *sql,
     const char *types, ...);
+/* The same for a query of one value: the first column of the first row into *out, or
+ * STORE_NOTFOUND when there is no row (*out untouched). */
+enum store_rc store_value(struct store *s, enum store_stmt_id id, const char *sql,
+    int64_t *out, const char *types, ...);
 void store_col_copy(sqlite3_stmt *st, int idx, char *buf, size_t len);
 
 #endif

@@ -57,21 +57,15 @@ store_msg_in_finish(struct store *s, int64_t id, int64_t cid, const char *kind)
 enum store_rc
 store_msg_in_count(struct store *s, const char *sender, int64_t since, int max, int *n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MSG_IN_COUNT,
-	    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE direction = 'in' AND sender = ?1"
-	    " AND created_at >= ?2 LIMIT ?3)");
-	int rc;
+	int64_t v = 0;
+	enum store_rc rc;
 
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, sender);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int(st, 3, max);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
+	rc = store_value(s, ST_MSG_IN_COUNT,
+	    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE direction = 'in' AND sender = ?1"
+	    " AND created_at >= ?2 LIMIT ?3)", &v, "tIi", sender, since, max);
+	if (rc == STORE_OK)
+		*n = (int)v;
+	return rc;
 }
 
 enum store_rc
@@ -327,21 +321,14 @@ store_msg_in_recent(struct store *s, const char *provider, const char *sender, c
 enum store_rc
 store_msg_out_sent_since(struct store *s, const char *recipient, int64_t since, int *sent)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MSG_OUT_SENT_SINCE,
-	    "SELECT EXISTS (SELECT 1 FROM messages WHERE created_at >= ?2 AND direction = 'out'"
-	    " AND recipient = ?1 AND status IN ('sent', 'delivered'))");
-	int rc;
+	int64_t v = 0;
+	enum store_rc rc;
 
-	*sent = 0;
-	if (st == NULL)
-		return STORE_ERR;
-	store_bind_text(st, 1, recipient);
-	sqlite3_bind_int64(st, 2, since);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*sent = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? STORE_OK : store_rc_from(s, rc);
+	rc = store_value(s, ST_MSG_OUT_SENT_SINCE,
+	    "SELECT EXISTS (SELECT 1 FROM messages WHERE created_at >= ?2 AND direction = 'out'"
+	    " AND recipient = ?1 AND status IN ('sent', 'delivered'))", &v, "tI", recipient, since);
+	*sent = rc == STORE_OK && v;
+	return rc;
 }
 
 enum store_rc
