@@ -83,6 +83,11 @@ static const struct setting settings[] = {
 	SET("http", "max_body", SET_SIZE, OFF(max_body), 1024, 16 << 20, "64k", NULL),
 	SET("http", "threads", SET_INT, OFF(threads), 1, 64, "2", NULL),
 	SET("http", "connection_timeout", SET_DURATION, OFF(conn_timeout_ms), 1000, 3600000, "30s", NULL),
+	/* Open connections at most, in all and from one address (0: no limit of its own). */
+	SET("http", "max_connections", SET_INT, OFF(max_connections), 16, 100000, "512", NULL),
+	SET("http", "max_connections_per_address", SET_INT, OFF(max_connections_per_address), 0,
+	    100000, "64", NULL),
+	SET("http", "timers_late", SET_DURATION, OFF(timers_late_ms), 0, 86400000, "60s", NULL),
 
 	SET("store", "path", SET_STRING, OFF(db_path), 1, 4096, "data/farmline.db", NULL),
 	SET("store", "busy_timeout", SET_DURATION, OFF(busy_timeout_ms), 0, 600000, "5s", NULL),

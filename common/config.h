@@ -21,6 +21,9 @@ struct config {
 	int64_t max_body;		/* bytes; larger requests get 413 */
 	int threads;
 	int64_t conn_timeout_ms;
+	int max_connections;		/* open connections at most, from everyone */
+	int max_connections_per_address;	/* from one address (0: no limit of its own) */
+	int64_t timers_late_ms;		/* /healthz 503 when the periodic work is this late */
 
 	/* [store] */
 	char *db_path;

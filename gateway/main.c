@@ -317,7 +317,8 @@ cmd_serve(struct globals *g)
 		goto out;
 	}
 	consult = consult_new(writer, rules, norm, &co);
-	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, gw_sender_wake, sender);
+	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, g->cfg.timers_late_ms,
+	    gw_sender_wake, sender);
 	if (ingest == NULL) {
 		fprintf(stderr, "farmline: cannot start the writer thread\n");
 		goto out;
@@ -330,6 +331,8 @@ cmd_serve(struct globals *g)
 	ho.threads = g->cfg.threads;
 	ho.conn_timeout_ms = g->cfg.conn_timeout_ms;
 	ho.max_text_chars = g->cfg.max_text_chars;
+	ho.max_connections = g->cfg.max_connections;
+	ho.max_per_address = g->cfg.max_connections_per_address;
 	http = gw_http_start(&ho, &g->cfg, menu, ingest, health, err, sizeof(err));
 	if (http == NULL) {
 		fprintf(stderr, "farmline: %s\n", err);
@@ -351,7 +354,15 @@ cmd_serve(struct globals *g)
 	}
 	rc = 0;
 out:
-	gw_http_stop(http);
+	if (gw_http_stop(http) != 0) {
+		/*
+		 * The writer is stuck in a transaction (a hung disk) with requests in its hands:
+		 * they were never acknowledged, and SQLite rolls the transaction back at the next
+		 * open. A stop must end: the process goes without freeing what they use.
+		 */
+		log_warnx("stopping without waiting for the writer");
+		_exit(1);
+	}
 	ingest_stop(ingest);
 	gw_sender_stop(sender);
 	if (consult)
