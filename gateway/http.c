@@ -732,7 +732,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	log_warnx("http: %s", line);
+	log_warnk(fmt, "http: %s", line);	/* limited per libmicrohttpd's message */
 }
 
 /* Open the inbound half of every provider whose section is configured. */

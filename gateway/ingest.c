@@ -122,6 +122,7 @@ run_tick(struct ingest *ig)
 	int assigned = 0;
 	enum store_rc rc;
 
+	log_flush_suppressed();	/* warnings left out in a minute now over */
 	rc = store_begin(ig->s);
 	if (rc == STORE_OK)
 		rc = consult_tick(ig->c, clock_now_ms(), &assigned);

@@ -64,6 +64,8 @@ usage(FILE *out)
 	    "  show TICKET [--unmasked]      one consultation and its whole history\n"
 	    "  corrections [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]\n"
 	    "                                questions staff re-routed, and what the rules say now\n"
+	    "  backup [--force] FILE         a consistent copy of the database, safe while serve\n"
+	    "                                runs (refuses an existing FILE without --force)\n"
 	    "\n"
 	    "  -c FILE     configuration (default %s)\n"
 	    "  --port N    [http] port\n"
@@ -1054,6 +1056,50 @@ cmd_corrections(struct globals *g, int argc, char **argv)
 	return rc;
 }
 
+/* backup */
+
+static int
+cmd_backup(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store *s = NULL;
+	int64_t t0, bytes = 0;
+	char err[512];
+	int c, force = 0, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'f') {
+			usage(stderr);
+			return 2;
+		}
+		force = 1;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "farmline: backup needs one file to write\n");
+		return 2;
+	}
+	/* A copy of nothing is no backup: the database must be there already. */
+	if (access(g->cfg.db_path, F_OK) != 0) {
+		fprintf(stderr, "farmline: backup: %s: %s\n", g->cfg.db_path, strerror(errno));
+		return 1;
+	}
+	if ((s = open_store(&g->cfg)) == NULL)
+		return 1;
+	t0 = clock_now_ms();
+	if (store_backup(s, argv[optind], force, &bytes, err, sizeof(err)) != 0) {
+		fprintf(stderr, "farmline: backup: %s\n", err);
+	} else {
+		printf("%s: %lld bytes, copied in %lld ms\n", argv[optind], (long long)bytes,
+		    (long long)(clock_now_ms() - t0));
+		rc = 0;
+	}
+	store_close(s);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1094,6 +1140,8 @@ main(int argc, char **argv)
 		rc = cmd_export(&g, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "broadcast") == 0)
 		rc = cmd_broadcast(&g, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "backup") == 0)
+		rc = cmd_backup(&g, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "farmline: unknown command \"%s\"\n", argv[1]);
 		usage(stderr);

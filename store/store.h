@@ -95,6 +95,14 @@ struct store_msg {
 int store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *err,
     size_t errlen);
 void store_close(struct store *s);
+/*
+ * A consistent copy of the whole database into dest, safe while another process writes it
+ * (store_backup.c): the database as of one commit, a one-file SQLite database readable by its
+ * owner only, checked, synced, and put in place only once whole. An existing dest is refused
+ * unless force. 0 with the copy's size in *bytes (may be NULL), or -1 with a reason in err.
+ */
+int store_backup(struct store *s, const char *dest, int force, int64_t *bytes, char *err,
+    size_t errlen);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 enum store_rc store_ping(struct store *s);
