@@ -871,6 +871,12 @@ gw_http_port(const struct gw_http *h)
 	return h->port;
 }
 
+void
+gw_http_set_rules(struct gw_http *h, struct route_rules *rules)
+{
+	gw_bureau_set_rules(h->bureau, rules);
+}
+
 static void
 sleep_ms(int ms)
 {

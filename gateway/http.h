@@ -25,6 +25,7 @@ struct gw_http;
 
 struct config;
 struct ussd_menu;
+struct route_rules;
 
 /*
  * Listen and serve, handing what webhooks carry to ig. Every provider whose section cfg holds
@@ -35,6 +36,8 @@ struct gw_http *gw_http_start(const struct gw_http_opts *o, const struct config 
     const struct ussd_menu *menu, struct ingest *ig, struct store *health_store, char *err,
     size_t errlen);
 int gw_http_port(const struct gw_http *h);
+/* The bureau API's rules from now on (SIGHUP); h owns rules. */
+void gw_http_set_rules(struct gw_http *h, struct route_rules *rules);
 /*
  * Stop accepting and answer every request already taken: what the writer commits within a
  * few seconds is answered as stored, what is still queued then is answered 503. 0 once

@@ -32,8 +32,8 @@
 
 struct gw_bureau {
 	struct store *s;
-	pthread_mutex_t lock;		/* one request at a time on the connection */
-	struct route_rules *rules;	/* for category names */
+	pthread_mutex_t lock;		/* one request at a time on the connection and the rules */
+	struct route_rules *rules;	/* for category names; replaced on SIGHUP (lock) */
 	struct ingest *ig;
 	unsigned char token_hash[32];
 	int has_token;
@@ -84,6 +84,18 @@ gw_bureau_new(const struct config *cfg, struct ingest *ig, char *err, size_t err
 		log_info("http: [bureau] api_token is not set: the API, /metrics and the dashboard "
 		    "are off");
 	return b;
+}
+
+void
+gw_bureau_set_rules(struct gw_bureau *b, struct route_rules *rules)
+{
+	struct route_rules *old;
+
+	pthread_mutex_lock(&b->lock);
+	old = b->rules;
+	b->rules = rules;
+	pthread_mutex_unlock(&b->lock);
+	route_rules_free(old);
 }
 
 void
@@ -344,10 +356,10 @@ api_stats(struct gw_bureau *b, struct MHD_Connection *conn)
 	o.now = clock_now_ms();
 	pthread_mutex_lock(&b->lock);
 	rc = bureau_figures(b->s, &o, &f, err, sizeof(err));
+	root = rc ? NULL : bureau_figures_json(&f, b->rules, b->timezone);
 	pthread_mutex_unlock(&b->lock);
 	if (rc)
 		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, err);
-	root = bureau_figures_json(&f, b->rules, b->timezone);
 	bureau_figures_free(&f);
 	return reply_json(conn, MHD_HTTP_OK, root);
 }
@@ -447,6 +459,7 @@ api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
 		f.status = status;
 	}
 	category = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "category");
+	pthread_mutex_lock(&b->lock);	/* the rules and the connection, until the page is read */
 	if (category && *category) {
 		const struct route_category *cat = route_rules_find(b->rules, category);
 
@@ -461,7 +474,6 @@ api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
 	f.offset = (page - 1) * per;
 	f.limit = per;
 	p.items = json_array();
-	pthread_mutex_lock(&b->lock);
 	rc = store_consult_page(b->s, &f, &total, on_item, &p);
 	pthread_mutex_unlock(&b->lock);
 	if (rc) {

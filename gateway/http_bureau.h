@@ -13,11 +13,14 @@
 struct config;
 struct ingest;
 struct gw_bureau;
+struct route_rules;
 
 /* Set up (its own database connection, the category names). NULL with a reason in err. */
 struct gw_bureau *gw_bureau_new(const struct config *cfg, struct ingest *ig, char *err,
     size_t errlen);
 void gw_bureau_free(struct gw_bureau *b);
+/* Use rules from now on (SIGHUP); b owns them, and frees the ones it used before. */
+void gw_bureau_set_rules(struct gw_bureau *b, struct route_rules *rules);
 
 /* Whether url is one of the bureau's. */
 int gw_bureau_owns(const char *url);

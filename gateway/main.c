@@ -250,23 +250,27 @@ refuse_root(int allowed)
 }
 
 /*
- * SIGHUP: read the rules again. The writer takes them up between two messages; a file with a
- * mistake is refused and the rules in use stay.
+ * SIGHUP: read the rules again, for the writer and for the bureau's API (each has a copy of
+ * its own). The writer takes them up between two messages; a file with a mistake is refused
+ * and the rules in use stay.
  */
 static void
-reload_rules(const struct config *cfg, struct ingest *ingest)
+reload_rules(const struct config *cfg, struct ingest *ingest, struct gw_http *http)
 {
-	struct route_rules *fresh = NULL;
+	struct route_rules *fresh = NULL, *for_api = NULL;
 	char err[512];
 	int n_cats, n_rules;
 
-	if (route_rules_load(cfg->rules_path, &fresh, err, sizeof(err)) != 0) {
+	if (route_rules_load(cfg->rules_path, &fresh, err, sizeof(err)) != 0 ||
+	    route_rules_load(cfg->rules_path, &for_api, err, sizeof(err)) != 0) {
 		log_warnx("rules not reloaded, the rules in use stay: %s", err);
+		route_rules_free(fresh);
 		return;
 	}
 	n_cats = route_rules_count(fresh);
 	n_rules = route_rules_nrules(fresh);
 	ingest_set_rules(ingest, fresh);	/* fresh belongs to the writer from here */
+	gw_http_set_rules(http, for_api);	/* and for_api to the API */
 	log_info("rules reloaded from %s: %d categories, %d rules", cfg->rules_path, n_cats,
 	    n_rules);
 }
@@ -348,7 +352,7 @@ cmd_serve(struct globals *g)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload_rules(&g->cfg, ingest);
+			reload_rules(&g->cfg, ingest, http);
 			continue;
 		}
 		log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -11,6 +11,7 @@
 #include "tests/lib/harness.h"
 #include "tests/lib/testutil.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,69 @@ test_the_api_gives_the_day_s_figures_behind_the_token(void **state)
 	json_decref(j);
 }
 
+/* Replace the first "from" in the file at path with "to". */
+static void
+edit_file(const char *path, const char *from, const char *to)
+{
+	FILE *f = fopen(path, "r");
+	char *text, *at, *dir, *name, *out;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	at = strstr(text, from);
+	assert_non_null(at);
+	*at = '\0';
+	assert_true(asprintf(&out, "%s%s%s", text, to, at + strlen(from)) > 0);
+	dir = strdup(path);
+	name = strrchr(dir, '/');
+	*name++ = '\0';
+	free(tu_write_file(dir, name, out));
+	free(dir);
+	free(out);
+	free(text);
+}
+
+static void
+test_the_api_sees_the_rules_reloaded_on_sighup(void **state)
+{
+	struct world *w = *state;
+	char *rules, *line;
+	json_t *j;
+
+	/* The gateway reads a copy of the rules that the test edits. */
+	assert_true(asprintf(&rules, "%s/categories.conf", w->dir) > 0);
+	assert_true(asprintf(&line, "rules = %s", rules) > 0);
+	h_copy_file("config/categories.conf", rules);
+	edit_file(w->conf, "rules = config/categories.conf", line);
+	free(line);
+	play_the_day(w);
+	j = get_json(w, "/api/consultations?category=poultry&per_page=1", 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j,
+	    "items"), 0), "label")), "家禽");
+	json_decref(j);
+
+	edit_file(rules, "[poultry]\nname = 家禽\n", "[poultry]\nname = 家禽养殖\n");
+	kill(w->gw.pid, SIGHUP);
+	assert_true(h_log_wait(w, "rules reloaded"));
+	/* The new name, in the list and in the figures; and the filter takes it. */
+	j = get_json(w, "/api/consultations?category=家禽养殖&per_page=1", 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "total")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j,
+	    "items"), 0), "label")), "家禽养殖");
+	json_decref(j);
+	j = get_json(w, "/api/stats", 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_object_get(j, "volume"), "by_category"), 0), "label")), "家禽养殖");
+	json_decref(j);
+	free(rules);
+}
+
 static void
 test_metrics_count_what_came_in_and_went_out(void **state)
 {
@@ -236,6 +300,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_the_api_gives_the_day_s_figures_behind_the_token,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_the_api_sees_the_rules_reloaded_on_sighup, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_count_what_came_in_and_went_out, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_the_dashboard_signs_in_once_and_keeps_a_cookie,
