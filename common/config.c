@@ -131,6 +131,8 @@ static const struct setting settings[] = {
 	    "https://api.africastalking.com/version1/messaging", NULL),
 
 	SET("ussd", "menu", SET_STRING, OFF(ussd_menu_path), 1, 4096, "config/ussd.conf", NULL),
+	/* At least an hour: a number's steps in the last hour count against loop_limit. */
+	SET("ussd", "keep", SET_DURATION, OFF(ussd_keep_ms), 3600000, 365LL * 86400000, "7d", NULL),
 
 	SET("tencent", "token", SET_STRING, OFF(tencent_token), 0, 128, "", NULL),
 	SET("aliyun", "token", SET_STRING, OFF(aliyun_token), 0, 128, "", NULL),
@@ -168,6 +170,9 @@ static const struct setting settings[] = {
 	SET("bureau", "working_time", SET_BOOL, OFF(bureau_working_time), 0, 1, "no", NULL),
 	SET("bureau", "api_token", SET_STRING, OFF(api_token), 0, 256, "", NULL),
 	SET("bureau", "dashboard", SET_STRING, OFF(dashboard_path), 1, 4096, "bureau/web", NULL),
+	SET("bureau", "session_lifetime", SET_DURATION, OFF(session_lifetime_ms), 60000,
+	    30LL * 86400000, "12h", NULL),
+	SET("bureau", "secure_cookie", SET_CHOICE, OFF(secure_cookie), 0, 0, "auto", "auto|yes|no"),
 
 	SET("appraisal", "excellent", SET_TEXT, OFF(grade_name[0]), 1, 8, "优秀", NULL),
 	SET("appraisal", "excellent_answer_rate", SET_INT, OFF(grade_rate[0]), 0, 100, "90", NULL),

@@ -70,6 +70,7 @@ struct config {
 
 	/* [ussd] */
 	char *ussd_menu_path;		/* the screens' texts */
+	int64_t ussd_keep_ms;		/* steps (screens shown, answers in them) kept this long */
 
 	/* [tencent], [aliyun]: their uplink callbacks are not signed: a secret in the path */
 	char *tencent_token;
@@ -109,6 +110,8 @@ struct config {
 	int bureau_working_time;	/* response times leave out the quiet hours (bool) */
 	char *api_token;		/* bearer token of /api, /metrics and the dashboard */
 	char *dashboard_path;		/* the dashboard's files */
+	int64_t session_lifetime_ms;	/* a dashboard sign-in lasts this long */
+	char *secure_cookie;		/* auto | yes | no: the session cookie's Secure flag */
 
 	/* [appraisal]: grades of experts, best first; [2] is the grade below the others */
 	char *grade_name[3];

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "routing/classify.h"
+#include "store/store_ussd.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@ struct ingest {
 	int batch_max;
 	int64_t tick_ms;
 	int64_t late_ms;		/* the periodic work is late past this (0: never said) */
+	int64_t ussd_keep_ms;		/* USSD steps are deleted after this (0: kept) */
+	int64_t next_prune;		/* when old USSD steps are looked for next (writer) */
 	void (*wake)(void *);
 	void *wake_arg;
 
@@ -116,19 +119,32 @@ run_batch(struct ingest *ig, struct ingest_job *batch)
 	finish(batch);
 }
 
+#define PRUNE_EVERY_MS 60000
+#define PRUNE_MAX 2000		/* steps deleted in one go: the transaction stays short */
+
+/*
+ * The periodic work, in one transaction: consult_tick (queued assignments, escalations,
+ * reminders, failed deliveries) and, once a minute, USSD steps older than [ussd] keep.
+ */
 static void
 run_tick(struct ingest *ig)
 {
-	int assigned = 0;
+	int64_t now = clock_now_ms();
+	int assigned = 0, pruned = 0;
 	enum store_rc rc;
 
 	log_flush_suppressed();	/* warnings left out in a minute now over */
 	rc = store_begin(ig->s);
 	if (rc == STORE_OK)
-		rc = consult_tick(ig->c, clock_now_ms(), &assigned);
-	if (rc == STORE_OK && assigned > 0)
+		rc = consult_tick(ig->c, now, &assigned);
+	if (rc == STORE_OK && ig->ussd_keep_ms > 0 && now >= ig->next_prune) {
+		rc = store_ussd_prune(ig->s, now - ig->ussd_keep_ms, PRUNE_MAX, &pruned);
+		/* A full go means more are waiting: the next tick goes on. */
+		ig->next_prune = pruned == PRUNE_MAX ? now : now + PRUNE_EVERY_MS;
+	}
+	if (rc == STORE_OK && (assigned > 0 || pruned > 0))
 		rc = store_commit(ig->s);
-	if (rc == STORE_OK && assigned == 0)
+	if (rc == STORE_OK && assigned == 0 && pruned == 0)
 		store_rollback(ig->s);	/* nothing was written */
 	if (rc) {
 		log_warnx("ingest: periodic work failed: %s", store_errmsg(ig->s));
@@ -138,6 +154,8 @@ run_tick(struct ingest *ig)
 	}
 	if (assigned)
 		log_info("ingest: %d waiting consultation(s) assigned", assigned);
+	if (pruned)
+		log_debug("ingest: %d USSD step(s) older than [ussd] keep deleted", pruned);
 	if (consult_take_queued(ig->c) > 0 && ig->wake)
 		ig->wake(ig->wake_arg);
 }
@@ -194,8 +212,8 @@ writer_main(void *arg)
 }
 
 struct ingest *
-ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
-    int64_t late_ms, void (*wake)(void *), void *wake_arg)
+ingest_start(struct store *s, struct consult *c, const struct ingest_opts *o,
+    void (*wake)(void *), void *wake_arg)
 {
 	struct ingest *ig = calloc(1, sizeof(*ig));
 
@@ -203,9 +221,10 @@ ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
 		return NULL;
 	ig->s = s;
 	ig->c = c;
-	ig->batch_max = batch_max > 0 ? batch_max : 1;
-	ig->tick_ms = tick_ms > 0 ? tick_ms : 1000;
-	ig->late_ms = late_ms;
+	ig->batch_max = o->batch_max > 0 ? o->batch_max : 1;
+	ig->tick_ms = o->tick_ms > 0 ? o->tick_ms : 1000;
+	ig->late_ms = o->late_ms;
+	ig->ussd_keep_ms = o->ussd_keep_ms;
 	ig->tick_due = clock_now_ms();
 	ig->wake = wake;
 	ig->wake_arg = wake_arg;

@@ -24,15 +24,21 @@ struct ingest_job {
 	struct ingest_job *next;
 };
 
+struct ingest_opts {
+	int batch_max;		/* jobs in one transaction at most */
+	int64_t tick_ms;	/* how often the periodic work runs, queue or no queue */
+	int64_t late_ms;	/* past this behind its schedule, ingest_health says so (0: never) */
+	int64_t ussd_keep_ms;	/* USSD steps older than this are deleted (0: kept for ever) */
+};
+
 /*
  * Start the writer thread over store s (which it then owns exclusively) and consult c.
- * After each commit that queued SMS, wake(wake_arg) is called. tick_ms is how often the
- * periodic work runs (consult_tick: escalations, reminders, queued assignments, failures),
- * queue or no queue; past late_ms behind its schedule, ingest_health says so (0: never).
- * NULL when the thread cannot start.
+ * After each commit that queued SMS, wake(wake_arg) is called. The periodic work is
+ * consult_tick (escalations, reminders, queued assignments, failures) and the pruning of old
+ * USSD steps. NULL when the thread cannot start.
  */
-struct ingest *ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
-    int64_t late_ms, void (*wake)(void *arg), void *wake_arg);
+struct ingest *ingest_start(struct store *s, struct consult *c, const struct ingest_opts *o,
+    void (*wake)(void *arg), void *wake_arg);
 /* Queue a job; 0, or -1 when the writer is stopping (the job is not taken). */
 int ingest_submit(struct ingest *ig, struct ingest_job *job);
 /*

@@ -287,6 +287,7 @@ cmd_serve(struct globals *g)
 	struct gw_http *http = NULL;
 	struct ussd_menu *menu = NULL;
 	struct consult_opts co;
+	struct ingest_opts io;
 	struct gw_http_opts ho;
 	char err[512];
 	sigset_t sigs;
@@ -323,8 +324,12 @@ cmd_serve(struct globals *g)
 		goto out;
 	}
 	consult = consult_new(writer, rules, norm, &co);
-	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, g->cfg.timers_late_ms,
-	    gw_sender_wake, sender);
+	memset(&io, 0, sizeof(io));
+	io.batch_max = g->cfg.batch_max;
+	io.tick_ms = 1000;
+	io.late_ms = g->cfg.timers_late_ms;
+	io.ussd_keep_ms = g->cfg.ussd_keep_ms;
+	ingest = ingest_start(writer, consult, &io, gw_sender_wake, sender);
 	if (ingest == NULL) {
 		fprintf(stderr, "farmline: cannot start the writer thread\n");
 		goto out;

@@ -82,7 +82,7 @@ static const struct {
 enum key {
 	K_MAIN_TITLE, K_MAIN_ASK, K_MAIN_MINE, K_MAIN_RATE, K_MAIN_SUBSCRIBE, K_MAIN_REGISTER,
 	K_NAV_MORE, K_NAV_BACK, K_NAV_INVALID, K_NAV_NO_MORE, K_NAV_ENDED, K_NAV_SESSION,
-	K_ASK_CHOOSE, K_ASK_PROMPT, K_ASK_EMPTY, K_ASK_TOO_LONG, K_ASK_DONE,
+	K_NAV_BUSY, K_ASK_CHOOSE, K_ASK_PROMPT, K_ASK_EMPTY, K_ASK_TOO_LONG, K_ASK_DONE,
 	K_MINE_TITLE, K_MINE_NONE, K_MINE_ITEM, K_MINE_QUEUED, K_MINE_ASSIGNED, K_MINE_ANSWERED,
 	K_MINE_CLOSED, K_MINE_ANSWER, K_MINE_PENDING,
 	K_RATE_PROMPT, K_RATE_NONE, K_RATE_DONE, K_RATE_LOW,
@@ -109,6 +109,7 @@ static const struct {
 	[K_NAV_NO_MORE] = { "nav", "no_more", 0, HINT_MAX },
 	[K_NAV_ENDED] = { "nav", "ended", 0, END_MAX },
 	[K_NAV_SESSION] = { "nav", "session", 0, END_MAX },
+	[K_NAV_BUSY] = { "nav", "busy", 0, END_MAX },
 	[K_ASK_CHOOSE] = { "ask", "choose", 0, TITLE_MAX },
 	[K_ASK_PROMPT] = { "ask", "prompt", PH(P_CATEGORY), SCREEN_TEXT_MAX },
 	[K_ASK_EMPTY] = { "ask", "empty", 0, HINT_MAX },
@@ -1362,6 +1363,7 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 	struct buf b = { NULL, 0, 0 };
 	char phone[STORE_PHONE_MAX], *screen = NULL;
 	enum store_rc rc;
+	int over = 0;
 
 	*reply = NULL;
 	memset(&sp, 0, sizeof(sp));
@@ -1385,6 +1387,18 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 		rc = store_ussd_get(s, in->session, in->text, &screen);
 	if (rc != STORE_NOTFOUND)
 		goto out;	/* the same step again: the same screen, nothing done twice */
+	/* Past loop_limit steps this hour: a short END, nothing done, nothing stored. */
+	rc = consult_ussd_over_limit(c, in->phone, now, &over);
+	if (rc == STORE_OK && over) {
+		log_warnx("ussd: a number past its steps for the hour ([consult] loop_limit): "
+		    "told to try later");
+		buf_str(&b, "END ");
+		buf_str(&b, m->text[K_NAV_BUSY]);
+		screen = buf_take(&b);
+		goto out;
+	}
+	if (rc)
+		goto out;
 
 	rc = walk(&sp, &st);
 	if (rc == STORE_OK)

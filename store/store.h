@@ -103,6 +103,16 @@ void store_close(struct store *s);
  */
 int store_backup(struct store *s, const char *dest, int force, int64_t *bytes, char *err,
     size_t errlen);
+
+/*
+ * Dashboard sign-ins (store_sessions.c), each known by a 32-byte digest of its id (the id is
+ * never stored). add also deletes the sessions expired by now; find is STORE_OK while the
+ * session exists and has not expired at now, else STORE_NOTFOUND; drop ends one.
+ */
+enum store_rc store_session_add(struct store *s, const unsigned char hash[32], int64_t now,
+    int64_t expires_at);
+enum store_rc store_session_find(struct store *s, const unsigned char hash[32], int64_t now);
+enum store_rc store_session_drop(struct store *s, const unsigned char hash[32]);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 enum store_rc store_ping(struct store *s);

@@ -14,6 +14,7 @@
 #include "routing/classify.h"
 #include "routing/normalize.h"
 #include "store/store.h"
+#include "store/store_ussd.h"
 #include "tests/lib/testutil.h"
 
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 
 #define LATE_MS 30000
+#define KEEP_MS (7 * 86400000LL)
 
 static const char rules_text[] = "[routing]\nthreshold = 2\n"
     "[poultry]\nname = 家禽\npattern = 10 鸡|鸭|鹅\n";
@@ -104,17 +106,21 @@ setup(void **state)
 	pthread_cond_init(&f->cond, NULL);
 	__atomic_store_n(&fake_ms, 1700000000000LL, __ATOMIC_SEQ_CST);
 	clock_set_source(fake_now);
-	f->ig = ingest_start(f->s, f->c, 8, 1000, LATE_MS, NULL, NULL);
+	f->ig = ingest_start(f->s, f->c, &(struct ingest_opts){ .batch_max = 8, .tick_ms = 1000,
+	    .late_ms = LATE_MS, .ussd_keep_ms = KEEP_MS }, NULL, NULL);
 	assert_non_null(f->ig);
 	*state = f;
 	return 0;
 }
+
+static void release(struct fixture *f);
 
 static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	release(f);	/* a test that failed while the writer was held */
 	ingest_stop(f->ig);
 	clock_set_source(NULL);
 	consult_free(f->c);
@@ -237,6 +243,37 @@ test_jobs_taken_back_are_done_as_not_stored(void **state)
 	assert_false(holder.cancelled);
 }
 
+static void
+test_the_periodic_work_deletes_ussd_steps_older_than_keep(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = fake_now();
+	long long left = -1;
+	int i;
+	struct store *own;
+	char err[256];
+
+	/* Through a connection of the test's own, between two rounds of the writer's work. */
+	assert_int_equal(store_open(f->path, 5000, &own, err, sizeof(err)), 0);
+	assert_int_equal(store_ussd_put(own, "old", "", "+8613800000001", "CON 旧", now - KEEP_MS -
+	    1000), STORE_OK);
+	assert_int_equal(store_ussd_put(own, "new", "", "+8613800000001", "CON 新", now - KEEP_MS +
+	    120000), STORE_OK);
+	store_close(own);
+	/* A minute later, the next round of the periodic work looks for old steps. */
+	__atomic_add_fetch(&fake_ms, 61000, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 2000 && left != 1; i++) {
+		struct timespec ts = { 0, 5000000L };
+
+		left = tu_query_int(f->path, "SELECT count(*) FROM ussd_steps");
+		if (left != 1)
+			nanosleep(&ts, NULL);
+	}
+	assert_int_equal(left, 1);
+	assert_int_equal(tu_query_int(f->path, "SELECT count(*) FROM ussd_steps WHERE "
+	    "session_id = 'new'"), 1);
+}
+
 int
 main(void)
 {
@@ -248,6 +285,8 @@ main(void)
 		    test_health_stays_green_while_the_work_keeps_its_schedule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobs_taken_back_are_done_as_not_stored, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_periodic_work_deletes_ussd_steps_older_than_keep, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
