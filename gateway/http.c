@@ -89,6 +89,7 @@ struct request {
 	int started;			/* the access handler has seen it */
 	int bad_path;			/* its path, before decoding, held "%00" */
 	int counted;			/* it counts in h->in_flight (h->lock) */
+	int orphaned;			/* closed while the writer had it: job_done frees it (h->lock) */
 	struct gw_webhook wh;		/* what the request carried */
 	struct consult_result results[WEBHOOK_MAX_BATCH];
 	struct ussd_in ussd;
@@ -211,14 +212,33 @@ run_ussd(struct consult *c, int64_t now, void *arg)
 	return gw_ussd_step(c, req->h->menu, &req->ussd, now, &req->ussd_reply);
 }
 
+static void request_free(struct request *req);
+
+/*
+ * Writer thread (or a stop taking queued jobs back): the job is done. Its connection is
+ * resumed to be answered; or, when libmicrohttpd already closed it while the job was in the
+ * writer's hands (on_completed left req to us), req is freed here.
+ */
 static void
 job_done(struct ingest_job *job, void *arg)
 {
 	struct request *req = arg;
+	struct gw_http *h = req->h;
+	int orphaned;
 
 	(void)job;
+	pthread_mutex_lock(&h->lock);
+	orphaned = req->orphaned;
+	if (orphaned && req->counted) {
+		req->counted = 0;
+		h->in_flight--;
+	}
 	req->state = REQ_DONE;
-	MHD_resume_connection(req->conn);
+	pthread_mutex_unlock(&h->lock);
+	if (orphaned)
+		request_free(req);
+	else
+		MHD_resume_connection(req->conn);
 }
 
 /*
@@ -300,13 +320,15 @@ submit(struct request *req, enum store_rc (*run)(struct consult *, int64_t, void
 	}
 	h->in_flight++;
 	req->counted = 1;
+	req->state = REQ_WAITING;
 	pthread_mutex_unlock(&h->lock);
 
-	req->state = REQ_WAITING;
 	MHD_suspend_connection(req->conn);
 	if (ingest_submit(h->ingest, &req->job) != 0) {
 		req->job.rc = STORE_ERR;
+		pthread_mutex_lock(&h->lock);
 		req->state = REQ_DONE;
+		pthread_mutex_unlock(&h->lock);
 		MHD_resume_connection(req->conn);
 	}
 	return MHD_YES;
@@ -706,19 +728,37 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct request *req = *con_cls;
 
-	(void)cls;
+	struct gw_http *h = cls;
+	int waiting;
+
 	(void)conn;
 	(void)toe;
 	if (req == NULL)
 		return;
-	/* Never while suspended (the writer still holds req): only once resumed, or not taken. */
+	*con_cls = NULL;
+	/*
+	 * Closed while its job is still in the writer's hands (its client went between the
+	 * request and the suspension): the job still uses req, and job_done frees it.
+	 */
+	pthread_mutex_lock(&h->lock);
+	waiting = req->state == REQ_WAITING;
+	if (waiting)
+		req->orphaned = 1;
+	pthread_mutex_unlock(&h->lock);
+	if (waiting)
+		return;
 	uncount(req);
+	request_free(req);
+}
+
+static void
+request_free(struct request *req)
+{
 	gw_webhook_free(&req->wh);
 	gw_ussd_free(&req->ussd);
 	free(req->ussd_reply);
 	free(req->body);
 	free(req);
-	*con_cls = NULL;
 }
 
 static void FL_PRINTF(2, 0)
