@@ -86,7 +86,7 @@ static const struct setting settings[] = {
 	/* Open connections at most, in all and from one address (0: no limit of its own). */
 	SET("http", "max_connections", SET_INT, OFF(max_connections), 16, 100000, "512", NULL),
 	SET("http", "max_connections_per_address", SET_INT, OFF(max_connections_per_address), 0,
-	    100000, "64", NULL),
+	    100000, "128", NULL),
 	SET("http", "timers_late", SET_DURATION, OFF(timers_late_ms), 0, 86400000, "60s", NULL),
 
 	SET("store", "path", SET_STRING, OFF(db_path), 1, 4096, "data/farmline.db", NULL),
