@@ -112,5 +112,6 @@ int cmd_show(struct cli_globals *g, int argc, char **argv);
 int cmd_corrections(struct cli_globals *g, int argc, char **argv);
 int cmd_broadcast(struct cli_globals *g, int argc, char **argv);	/* cmd_broadcast.c */
 int cmd_check(struct cli_globals *g, int argc, char **argv);		/* cmd_check.c */
+int cmd_backup(struct cli_globals *g, int argc, char **argv);		/* cmd_backup.c */
 
 #endif

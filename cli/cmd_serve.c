@@ -40,23 +40,27 @@ refuse_root(int allowed)
 }
 
 /*
- * SIGHUP: read the rules again. The writer takes them up between two messages; a file with a
- * mistake is refused and the rules in use stay.
+ * SIGHUP: read the rules again, for the writer and for the bureau's API (each has a copy of
+ * its own). The writer takes them up between two messages; a file with a mistake is refused
+ * and the rules in use stay.
  */
 static void
-reload_rules(const struct config *cfg, struct ingest *ingest)
+reload_rules(const struct config *cfg, struct ingest *ingest, struct gw_http *http)
 {
-	struct route_rules *fresh = NULL;
+	struct route_rules *fresh = NULL, *for_api = NULL;
 	char err[512];
 	int n_cats, n_rules;
 
-	if (route_rules_load(cfg->rules_path, &fresh, err, sizeof(err)) != 0) {
+	if (route_rules_load(cfg->rules_path, &fresh, err, sizeof(err)) != 0 ||
+	    route_rules_load(cfg->rules_path, &for_api, err, sizeof(err)) != 0) {
 		log_warnx("rules not reloaded, the rules in use stay: %s", err);
+		route_rules_free(fresh);
 		return;
 	}
 	n_cats = route_rules_count(fresh);
 	n_rules = route_rules_nrules(fresh);
 	ingest_set_rules(ingest, fresh);	/* fresh belongs to the writer from here */
+	gw_http_set_rules(http, for_api);	/* and for_api to the API */
 	log_info("rules reloaded from %s: %d categories, %d rules", cfg->rules_path, n_cats,
 	    n_rules);
 }
@@ -76,6 +80,7 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	struct gw_http *http = NULL;
 	struct ussd_menu *menu = NULL;
 	struct consult_opts co;
+	struct ingest_opts io;
 	struct gw_http_opts ho;
 	char err[512];
 	sigset_t sigs;
@@ -116,7 +121,12 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 		goto out;
 	}
 	consult = consult_new(writer, env.rules, env.norm, &co);
-	ingest = ingest_start(writer, consult, g->cfg.batch_max, 1000, gw_sender_wake, sender);
+	memset(&io, 0, sizeof(io));
+	io.batch_max = g->cfg.batch_max;
+	io.tick_ms = 1000;
+	io.late_ms = g->cfg.timers_late_ms;
+	io.ussd_keep_ms = g->cfg.ussd_keep_ms;
+	ingest = ingest_start(writer, consult, &io, gw_sender_wake, sender);
 	if (ingest == NULL) {
 		cli_fail(1, "cannot start the writer thread");
 		goto out;
@@ -129,6 +139,8 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	ho.threads = g->cfg.threads;
 	ho.conn_timeout_ms = g->cfg.conn_timeout_ms;
 	ho.max_text_chars = g->cfg.max_text_chars;
+	ho.max_connections = g->cfg.max_connections;
+	ho.max_per_address = g->cfg.max_connections_per_address;
 	http = gw_http_start(&ho, &g->cfg, menu, ingest, health, err, sizeof(err));
 	if (http == NULL) {
 		cli_fail(1, "%s", err);
@@ -142,7 +154,7 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload_rules(&g->cfg, ingest);
+			reload_rules(&g->cfg, ingest, http);
 			continue;
 		}
 		log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -150,7 +162,15 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	}
 	rc = 0;
 out:
-	gw_http_stop(http);
+	if (gw_http_stop(http) != 0) {
+		/*
+		 * The writer is stuck in a transaction (a hung disk) with requests in its hands:
+		 * they were never acknowledged, and SQLite rolls the transaction back at the next
+		 * open. A stop must end: the process goes without freeing what they use.
+		 */
+		log_warnx("stopping without waiting for the writer");
+		_exit(1);
+	}
 	ingest_stop(ingest);
 	gw_sender_stop(sender);
 	if (consult)	/* the rules in use, which a SIGHUP may have replaced */

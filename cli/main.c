@@ -58,6 +58,9 @@ static const struct cli_cmd {
 	{ "corrections", cmd_corrections,
 	    "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|tsv]",
 	    "questions staff re-routed, and what the rules say now" },
+	{ "backup", cmd_backup, "[--force] FILE",
+	    "a consistent copy of the database, safe while serve\n"
+	    "runs (refuses an existing FILE without --force)" },
 };
 
 #define NCMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))

@@ -120,6 +120,11 @@ static const struct setting settings[] = {
 	SET("http", "connection_timeout", SET_DURATION, OFF(conn_timeout_ms), 1000, 3600000, "30s", NULL),
 	SETC("http", "inbound_token", SET_STRING, OFF(inbound_token), 0, 128, "", NULL,
 	    check_url_secret),
+	/* Open connections at most, in all and from one address (0: no limit of its own). */
+	SET("http", "max_connections", SET_INT, OFF(max_connections), 16, 100000, "512", NULL),
+	SET("http", "max_connections_per_address", SET_INT, OFF(max_connections_per_address), 0,
+	    100000, "128", NULL),
+	SET("http", "timers_late", SET_DURATION, OFF(timers_late_ms), 0, 86400000, "60s", NULL),
 
 	SET("store", "path", SET_STRING, OFF(db_path), 1, 4096, "data/farmline.db", NULL),
 	SET("store", "busy_timeout", SET_DURATION, OFF(busy_timeout_ms), 0, 600000, "5s", NULL),
@@ -165,6 +170,8 @@ static const struct setting settings[] = {
 	    "https://api.africastalking.com/version1/messaging", NULL),
 
 	SET("ussd", "menu", SET_STRING, OFF(ussd_menu_path), 1, 4096, "config/ussd.conf", NULL),
+	/* At least an hour: a number's steps in the last hour count against loop_limit. */
+	SET("ussd", "keep", SET_DURATION, OFF(ussd_keep_ms), 3600000, 365LL * 86400000, "7d", NULL),
 
 	SETC("tencent", "token", SET_STRING, OFF(tencent_token), 0, 128, "", NULL,
 	    check_url_secret),
@@ -206,6 +213,9 @@ static const struct setting settings[] = {
 	SETC("bureau", "api_token", SET_STRING, OFF(api_token), 0, 256, "", NULL,
 	    check_secret_len),
 	SET("bureau", "dashboard", SET_STRING, OFF(dashboard_path), 1, 4096, "bureau/web", NULL),
+	SET("bureau", "session_lifetime", SET_DURATION, OFF(session_lifetime_ms), 60000,
+	    30LL * 86400000, "12h", NULL),
+	SET("bureau", "secure_cookie", SET_CHOICE, OFF(secure_cookie), 0, 0, "auto", "auto|yes|no"),
 
 	SET("appraisal", "excellent", SET_TEXT, OFF(grade_name[0]), 1, 8, "优秀", NULL),
 	SET("appraisal", "excellent_answer_rate", SET_INT, OFF(grade_rate[0]), 0, 100, "90", NULL),

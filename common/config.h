@@ -22,6 +22,9 @@ struct config {
 	int threads;
 	int64_t conn_timeout_ms;
 	char *inbound_token;		/* the generic provider's secret ("": webhooks off) */
+	int max_connections;		/* open connections at most, from everyone */
+	int max_connections_per_address;	/* from one address (0: no limit of its own) */
+	int64_t timers_late_ms;		/* /healthz 503 when the periodic work is this late */
 
 	/* [store] */
 	char *db_path;
@@ -68,6 +71,7 @@ struct config {
 
 	/* [ussd] */
 	char *ussd_menu_path;		/* the screens' texts */
+	int64_t ussd_keep_ms;		/* steps (screens shown, answers in them) kept this long */
 
 	/* [tencent], [aliyun]: their uplink callbacks are not signed: a secret in the path */
 	char *tencent_token;
@@ -108,6 +112,8 @@ struct config {
 	int bureau_working_time;	/* response times leave out the quiet hours (bool) */
 	char *api_token;		/* bearer token of /api, /metrics and the dashboard */
 	char *dashboard_path;		/* the dashboard's files */
+	int64_t session_lifetime_ms;	/* a dashboard sign-in lasts this long */
+	char *secure_cookie;		/* auto | yes | no: the session cookie's Secure flag */
 
 	/* [appraisal]: grades of experts, best first; [2] is the grade below the others */
 	char *grade_name[3];

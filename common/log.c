@@ -1,9 +1,14 @@
 /*
- * Logging: one line per event on stderr, "time level: message".
+ * Logging: one line per event on stderr, "time level: message". Warnings of one kind (one
+ * call site's format, or a key a caller gives) are written at most LOG_BURST times a minute;
+ * the rest are counted, and one line says how many were left out.
  */
 #include "common/log.h"
 
+#include "common/clock.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +34,18 @@ log_get_level(void)
 }
 
 #define LOG_LINE_MAX 2048
+#define LOG_WINDOW_MS 60000
+#define LOG_KINDS 64		/* kinds of warning followed at once; more share slots */
+
+/* One kind of warning in the current minute (log_lock). */
+struct log_kind {
+	const void *key;	/* NULL: free */
+	char what[64];		/* the start of its last line, to name it when suppressed */
+	int64_t since;		/* the start of its minute */
+	int written, suppressed;
+};
+
+static struct log_kind log_kinds[LOG_KINDS];
 
 /*
  * Mask every phone number in line, in place: a run of 11 or more digits (a "+", a letter or
@@ -59,17 +76,72 @@ log_mask_numbers(char *line)
 	}
 }
 
-static void FL_PRINTF(2, 0)
-log_vwrite(const char *tag, const char *fmt, va_list ap, const char *suffix)
+static void
+log_emit(const char *tag, const char *line)
 {
-	char stamp[32], line[LOG_LINE_MAX];
+	char stamp[32];
 	struct timespec ts;
 	struct tm tm;
-	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(stderr, "%s %s %s: %s\n", stamp, log_prog, tag, line);
+}
+
+/* Say how many lines of k were left out, and start its count again; log_lock held. */
+static void
+flush_kind(struct log_kind *k)
+{
+	char line[256];
+
+	if (k->suppressed > 0) {
+		snprintf(line, sizeof(line), "suppressed %d more line(s) like \"%s\" in the last "
+		    "minute", k->suppressed, k->what);
+		log_emit("warn", line);
+	}
+	k->written = k->suppressed = 0;
+}
+
+/*
+ * Whether a warning of kind key may be written now (log_lock held); line names it in the
+ * "suppressed" line. A slot taken by another kind is handed over after its count is said.
+ */
+static int
+may_write(const void *key, const char *line, int64_t now)
+{
+	struct log_kind *k = &log_kinds[((uintptr_t)key >> 4) % LOG_KINDS];
+	int i;
+
+	for (i = 0; i < LOG_KINDS; i++) {
+		struct log_kind *o = &log_kinds[i];
+
+		if (o->key && o != k && o->suppressed > 0 && now - o->since >= LOG_WINDOW_MS) {
+			flush_kind(o);
+			o->since = now;
+		}
+	}
+	if (k->key != key || now - k->since >= LOG_WINDOW_MS) {
+		flush_kind(k);
+		k->key = key;
+		k->since = now;
+	}
+	snprintf(k->what, sizeof(k->what), "%s", line);
+	if (k->written < LOG_BURST) {
+		k->written++;
+		return 1;
+	}
+	k->suppressed++;
+	return 0;
+}
+
+/* key: the kind of warning to rate-limit by (NULL: not limited, for info and debug). */
+static void FL_PRINTF(3, 0)
+log_vwrite(const char *tag, const void *key, const char *fmt, va_list ap, const char *suffix)
+{
+	char line[LOG_LINE_MAX];
+	size_t n;
+
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (suffix) {
 		n = strlen(line);
@@ -78,9 +150,39 @@ log_vwrite(const char *tag, const char *fmt, va_list ap, const char *suffix)
 	log_mask_numbers(line);
 
 	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s %s %s: %s\n", stamp, log_prog, tag, line);
+	if (key == NULL || may_write(key, line, clock_now_ms()))
+		log_emit(tag, line);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_lock);
+}
+
+void
+log_flush_suppressed(void)
+{
+	int64_t now = clock_now_ms();
+	int i;
+
+	pthread_mutex_lock(&log_lock);
+	for (i = 0; i < LOG_KINDS; i++) {
+		struct log_kind *k = &log_kinds[i];
+
+		if (k->key && k->suppressed > 0 && now - k->since >= LOG_WINDOW_MS) {
+			flush_kind(k);
+			k->since = now;
+		}
+	}
+	fflush(stderr);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+log_warnk(const void *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite("warn", key ? key : fmt, fmt, ap, NULL);
+	va_end(ap);
 }
 
 void
@@ -92,7 +194,7 @@ log_warn(const char *fmt, ...)
 
 	strerror_r(saved, err, sizeof(err));
 	va_start(ap, fmt);
-	log_vwrite("warn", fmt, ap, err);
+	log_vwrite("warn", fmt, fmt, ap, err);
 	va_end(ap);
 	errno = saved;
 }
@@ -103,7 +205,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite("warn", fmt, ap, NULL);
+	log_vwrite("warn", fmt, fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -115,7 +217,7 @@ log_info(const char *fmt, ...)
 	if (log_level < LOG_LEVEL_INFO)
 		return;
 	va_start(ap, fmt);
-	log_vwrite("info", fmt, ap, NULL);
+	log_vwrite("info", NULL, fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -127,6 +229,6 @@ log_debug(const char *fmt, ...)
 	if (log_level < LOG_LEVEL_DEBUG)
 		return;
 	va_start(ap, fmt);
-	log_vwrite("debug", fmt, ap, NULL);
+	log_vwrite("debug", NULL, fmt, ap, NULL);
 	va_end(ap);
 }

@@ -197,6 +197,17 @@ consult_ussd_subscribed(struct consult *c, const char *phone, unsigned char *on)
 }
 
 enum store_rc
+consult_ussd_over_limit(struct consult *c, const char *phone, int64_t now, int *over)
+{
+	enum store_rc rc;
+	int n = 0;
+
+	rc = store_ussd_steps_since(c->s, phone, now - 3600000, &n);
+	*over = rc == STORE_OK && n >= c->o.loop_limit;
+	return rc;
+}
+
+enum store_rc
 consult_ussd_ask(struct consult *c, const char *phone, const char *service_code,
     const char *category, const char *question, int64_t now, int64_t *ticket)
 {

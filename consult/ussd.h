@@ -21,6 +21,14 @@ struct store *consult_ussd_store(struct consult *c);
 const struct route_rules *consult_ussd_rules(const struct consult *c);
 void consult_ussd_townships(const struct consult *c, const struct config_township **t, int *n);
 
+/*
+ * Whether phone has already taken [consult] loop_limit USSD steps in the hour before now (an
+ * auto-dialler, a loop, or someone making the gateway text experts): *over is then 1, and
+ * the step gets a short "try later" screen instead of the menu.
+ */
+enum store_rc consult_ussd_over_limit(struct consult *c, const char *phone, int64_t now,
+    int *over);
+
 /* One of a farmer's questions as the menu shows it. */
 struct consult_ussd_item {
 	int64_t ticket;

@@ -37,6 +37,8 @@
 #include <unistd.h>
 
 #define STOP_DRAIN_MS 1000	/* how long a stop waits for answers to reach their clients */
+#define STOP_COMMIT_MS 3000	/* how long a stop lets the writer commit what is queued */
+#define STOP_WRITER_MS 3000	/* then how long it waits for the group the writer is on */
 #define MAX_PROVIDERS 16
 
 /*
@@ -60,7 +62,7 @@ struct gw_http {
 	struct store *health;		/* a connection of its own, for /healthz */
 	pthread_mutex_t health_lock;
 	pthread_mutex_t lock;
-	int in_flight;			/* requests waiting for the writer */
+	int in_flight;			/* requests handed to the writer, not yet completed */
 	int stopping;
 	struct gw_http_opts o;
 	int port;
@@ -87,6 +89,8 @@ struct request {
 	int too_big;
 	int started;			/* the access handler has seen it */
 	int bad_path;			/* its path, before decoding, held "%00" */
+	int counted;			/* it counts in h->in_flight (h->lock) */
+	int orphaned;			/* closed while the writer had it: job_done frees it (h->lock) */
 	struct gw_webhook wh;		/* what the request carried */
 	struct consult_result results[WEBHOOK_MAX_BATCH];
 	struct ussd_in ussd;
@@ -138,6 +142,32 @@ respond_error(struct MHD_Connection *conn, unsigned int status, const char *fmt,
 	return respond(conn, status, json_pack("{s:s}", "error", reason));
 }
 
+/*
+ * 503 while the gateway stops, closing the connection: a client on a kept-alive connection
+ * would otherwise be answered again and again, and keep the stop's drain waiting.
+ */
+static enum MHD_Result
+respond_stopping(struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text = strdup("{\"error\":\"the gateway is stopping; send it again\"}");
+
+	if (text == NULL)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /* Writer thread: the messages of an inbound request, each processed in turn. */
 static enum store_rc
 run_sms(struct consult *c, int64_t now, void *arg)
@@ -187,27 +217,65 @@ run_ussd(struct consult *c, int64_t now, void *arg)
 	return gw_ussd_step(c, req->h->menu, &req->ussd, now, &req->ussd_reply);
 }
 
+static void request_free(struct request *req);
+
+/*
+ * Writer thread (or a stop taking queued jobs back): the job is done. Its connection is
+ * resumed to be answered; or, when libmicrohttpd already closed it while the job was in the
+ * writer's hands (on_completed left req to us), req is freed here.
+ */
 static void
 job_done(struct ingest_job *job, void *arg)
 {
 	struct request *req = arg;
+	struct gw_http *h = req->h;
+	int orphaned;
 
 	(void)job;
+	pthread_mutex_lock(&h->lock);
+	orphaned = req->orphaned;
+	if (orphaned && req->counted) {
+		req->counted = 0;
+		h->in_flight--;
+	}
 	req->state = REQ_DONE;
-	MHD_resume_connection(req->conn);
+	pthread_mutex_unlock(&h->lock);
+	if (orphaned)
+		request_free(req);
+	else
+		MHD_resume_connection(req->conn);
+}
+
+/*
+ * The request no longer counts in in_flight: it was answered, or its client left before it
+ * could be (libmicrohttpd then closes the connection without calling the handler again, and
+ * only on_completed sees it). Either may come first; the second does nothing.
+ */
+static void
+uncount(struct request *req)
+{
+	struct gw_http *h = req->h;
+
+	pthread_mutex_lock(&h->lock);
+	if (req->counted) {
+		req->counted = 0;
+		h->in_flight--;
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 static enum MHD_Result
 answer(struct request *req)
 {
-	struct gw_http *h = req->h;
 	const struct consult_result *res = &req->results[0];
 	struct gw_reply reply;
 	int i;
 
-	pthread_mutex_lock(&h->lock);
-	h->in_flight--;
-	pthread_mutex_unlock(&h->lock);
+	uncount(req);
+	if (req->job.rc != STORE_OK && req->job.cancelled) {
+		metrics_count(M_INBOUND_UNAVAILABLE, 1);
+		return respond_stopping(req->conn);
+	}
 	if (req->job.rc != STORE_OK) {
 		metrics_count(M_INBOUND_UNAVAILABLE, 1);
 		return respond_error(req->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -253,17 +321,19 @@ submit(struct request *req, enum store_rc (*run)(struct consult *, int64_t, void
 	pthread_mutex_lock(&h->lock);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->lock);
-		return respond_error(req->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "the gateway is stopping; send it again");
+		return respond_stopping(req->conn);
 	}
 	h->in_flight++;
+	req->counted = 1;
+	req->state = REQ_WAITING;
 	pthread_mutex_unlock(&h->lock);
 
-	req->state = REQ_WAITING;
 	MHD_suspend_connection(req->conn);
 	if (ingest_submit(h->ingest, &req->job) != 0) {
 		req->job.rc = STORE_ERR;
+		pthread_mutex_lock(&h->lock);
 		req->state = REQ_DONE;
+		pthread_mutex_unlock(&h->lock);
 		MHD_resume_connection(req->conn);
 	}
 	return MHD_YES;
@@ -664,17 +734,37 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct request *req = *con_cls;
 
-	(void)cls;
+	struct gw_http *h = cls;
+	int waiting;
+
 	(void)conn;
 	(void)toe;
 	if (req == NULL)
 		return;
+	*con_cls = NULL;
+	/*
+	 * Closed while its job is still in the writer's hands (its client went between the
+	 * request and the suspension): the job still uses req, and job_done frees it.
+	 */
+	pthread_mutex_lock(&h->lock);
+	waiting = req->state == REQ_WAITING;
+	if (waiting)
+		req->orphaned = 1;
+	pthread_mutex_unlock(&h->lock);
+	if (waiting)
+		return;
+	uncount(req);
+	request_free(req);
+}
+
+static void
+request_free(struct request *req)
+{
 	gw_webhook_free(&req->wh);
 	gw_ussd_free(&req->ussd);
 	free(req->ussd_reply);
 	free(req->body);
 	free(req);
-	*con_cls = NULL;
 }
 
 static void FL_PRINTF(2, 0)
@@ -688,7 +778,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	log_warnx("http: %s", line);
+	log_warnk(fmt, "http: %s", line);	/* limited per libmicrohttpd's message */
 }
 
 /* Open the inbound half of every provider whose section is configured. */
@@ -753,7 +843,17 @@ gw_http_start(const struct gw_http_opts *o, const struct config *cfg,
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	struct gw_http *h;
+	/* The limits, given only when set: a client past them is closed on accept. */
+	struct MHD_OptionItem limits[3];
+	int nlimits = 0;
 
+	if (o->max_connections > 0)
+		limits[nlimits++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+		    o->max_connections, NULL };
+	if (o->max_per_address > 0)
+		limits[nlimits++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    o->max_per_address, NULL };
+	limits[nlimits] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	memset(&sa4, 0, sizeof(sa4));
 	memset(&sa6, 0, sizeof(sa6));
 	if (inet_pton(AF_INET, o->bind, &sa4.sin_addr) == 1) {
@@ -801,6 +901,7 @@ gw_http_start(const struct gw_http_opts *o, const struct config *cfg,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+	    MHD_OPTION_ARRAY, limits,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %d: %s", o->bind, o->port,
@@ -827,6 +928,12 @@ gw_http_port(const struct gw_http *h)
 	return h->port;
 }
 
+void
+gw_http_set_rules(struct gw_http *h, struct route_rules *rules)
+{
+	gw_bureau_set_rules(h->bureau, rules);
+}
+
 static void
 sleep_ms(int ms)
 {
@@ -835,27 +942,60 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-void
+/* Wait until no request is in the writer's hands, at most ms; the number left. */
+static int
+wait_in_flight(struct gw_http *h, int ms)
+{
+	int64_t until = clock_now_ms() + ms;
+	int busy;
+
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		busy = h->in_flight;
+		pthread_mutex_unlock(&h->lock);
+		if (busy == 0 || clock_now_ms() >= until)
+			break;
+		sleep_ms(5);
+	}
+	return busy;
+}
+
+int
 gw_http_stop(struct gw_http *h)
 {
 	const union MHD_DaemonInfo *info;
-	int waited = 0, busy;
+	int waited = 0, busy, cancelled, rc = 0;
 
 	if (h == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&h->lock);
 	h->stopping = 1;
 	pthread_mutex_unlock(&h->lock);
 	MHD_quiesce_daemon(h->d);
 
-	/* Every suspended request is answered before the daemon goes: the writer keeps going. */
-	for (;;) {
-		pthread_mutex_lock(&h->lock);
-		busy = h->in_flight;
-		pthread_mutex_unlock(&h->lock);
-		if (busy == 0)
-			break;
-		sleep_ms(5);
+	/*
+	 * Every suspended request is answered before the daemon goes: what the writer commits
+	 * in time is answered 200, what is still queued after that is answered 503 (not stored:
+	 * the provider sends it again), and a request whose client left counts no more once
+	 * libmicrohttpd closed it.
+	 */
+	busy = wait_in_flight(h, STOP_COMMIT_MS);
+	if (busy > 0) {
+		cancelled = ingest_cancel_waiting(h->ingest);
+		log_warnx("http: stopping: %d request(s) not committed within %d ms; %d still "
+		    "queued answered 503", busy, STOP_COMMIT_MS, cancelled);
+		busy = wait_in_flight(h, STOP_WRITER_MS);
+	}
+	if (busy > 0) {
+		/*
+		 * The writer is stuck in one transaction (a hung disk): libmicrohttpd cannot stop
+		 * with connections suspended, and the writer still uses their requests. Nothing of
+		 * theirs was acknowledged; the caller ends the process without freeing them.
+		 */
+		log_warnx("http: stopping: the writer has not finished its group within %d ms; "
+		    "%d request(s) left unanswered (not acknowledged)", STOP_WRITER_MS, busy);
+		rc = -1;
+		goto out;
 	}
 	/* Give answers a moment to reach their clients. */
 	while (waited < STOP_DRAIN_MS) {
@@ -878,4 +1018,6 @@ gw_http_stop(struct gw_http *h)
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->health_lock);
 	free(h);
+out:
+	return rc;
 }

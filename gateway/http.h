@@ -17,12 +17,15 @@ struct gw_http_opts {
 	int threads;
 	int64_t conn_timeout_ms;
 	int max_text_chars;
+	int max_connections;	/* open connections at most (0: libmicrohttpd's default) */
+	int max_per_address;	/* from one client address (0: no limit of its own) */
 };
 
 struct gw_http;
 
 struct config;
 struct ussd_menu;
+struct route_rules;
 
 /*
  * Listen and serve, handing what webhooks carry to ig. Every provider whose section cfg holds
@@ -33,7 +36,15 @@ struct gw_http *gw_http_start(const struct gw_http_opts *o, const struct config 
     const struct ussd_menu *menu, struct ingest *ig, struct store *health_store, char *err,
     size_t errlen);
 int gw_http_port(const struct gw_http *h);
-/* Stop accepting, answer every request already taken, then stop. */
-void gw_http_stop(struct gw_http *h);
+/* The bureau API's rules from now on (SIGHUP); h owns rules. */
+void gw_http_set_rules(struct gw_http *h, struct route_rules *rules);
+/*
+ * Stop accepting and answer every request already taken: what the writer commits within a
+ * few seconds is answered as stored, what is still queued then is answered 503. 0 once
+ * stopped and h freed; -1 when the writer is stuck in a transaction and requests are still
+ * in its hands: h cannot be freed, and the caller ends the process (nothing unanswered was
+ * acknowledged). NULL does nothing.
+ */
+int gw_http_stop(struct gw_http *h);
 
 #endif

@@ -16,10 +16,13 @@
 #include "routing/classify.h"
 #include "store/store.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +30,24 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define COOKIE "farmline_token"
+#define COOKIE "farmline_session"
+#define LOGIN_WINDOW_MS 60000
+#define LOGIN_PER_WINDOW 5	/* sign-in attempts a minute from one address */
+#define LOGIN_SLOTS 256		/* addresses followed at once; the oldest make way */
+
+/* Sign-in attempts from one client address in the current minute (gw_bureau.lock). */
+struct login_slot {
+	char addr[INET6_ADDRSTRLEN];
+	int64_t since;
+	int n;
+};
 #define PAGE_MAX 200
 #define ASSET_MAX (4 * 1024 * 1024)
 
 struct gw_bureau {
 	struct store *s;
-	pthread_mutex_t lock;		/* one request at a time on the connection */
-	struct route_rules *rules;	/* for category names */
+	pthread_mutex_t lock;		/* one request at a time on the connection and the rules */
+	struct route_rules *rules;	/* for category names; replaced on SIGHUP (lock) */
 	struct ingest *ig;
 	unsigned char token_hash[32];
 	int has_token;
@@ -42,6 +55,9 @@ struct gw_bureau {
 	char *timezone;
 	struct fig_grade grades[3];
 	struct fig_opts fig;
+	int64_t session_ms;		/* a sign-in lasts this long */
+	int secure_cookie;		/* 1 yes, 0 no, -1 when the request came over HTTPS */
+	struct login_slot logins[LOGIN_SLOTS];
 };
 
 static void
@@ -81,10 +97,25 @@ gw_bureau_new(const struct config *cfg, struct ingest *ig, char *err, size_t err
 	if (b->dashboard == NULL || b->timezone == NULL)
 		abort();
 	bureau_fig_opts(cfg, b->grades, &b->fig);
+	b->session_ms = cfg->session_lifetime_ms;
+	b->secure_cookie = strcmp(cfg->secure_cookie, "yes") == 0 ? 1 :
+	    strcmp(cfg->secure_cookie, "no") == 0 ? 0 : -1;
 	if (!b->has_token)
 		log_info("http: [bureau] api_token is not set: the API, /metrics and the dashboard "
 		    "are off");
 	return b;
+}
+
+void
+gw_bureau_set_rules(struct gw_bureau *b, struct route_rules *rules)
+{
+	struct route_rules *old;
+
+	pthread_mutex_lock(&b->lock);
+	old = b->rules;
+	b->rules = rules;
+	pthread_mutex_unlock(&b->lock);
+	route_rules_free(old);
 }
 
 void
@@ -103,7 +134,7 @@ gw_bureau_free(struct gw_bureau *b)
 int
 gw_bureau_owns(const char *url)
 {
-	return strcmp(url, "/") == 0 || strcmp(url, "/login") == 0 ||
+	return strcmp(url, "/") == 0 || strcmp(url, "/login") == 0 || strcmp(url, "/logout") == 0 ||
 	    strcmp(url, "/metrics") == 0 || strncmp(url, "/api/", 5) == 0 ||
 	    strncmp(url, "/assets/", 8) == 0;
 }
@@ -196,23 +227,170 @@ token_ok(const struct gw_bureau *b, const char *given)
 	return CRYPTO_memcmp(h, b->token_hash, sizeof(h)) == 0;
 }
 
-/* The token a request carries: Authorization: Bearer …, or the sign-in cookie. */
+/*
+ * The client's address, and whether the connection came from this machine (a reverse proxy on
+ * it, README). From a loopback peer, the last address of X-Forwarded-For is the client's: the
+ * proxy appends the address it was reached from. Elsewhere the header is anyone's to write.
+ */
+static void
+client_address(struct MHD_Connection *conn, char *addr, size_t len, int *local)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const char *fwd, *last;
+	size_t n;
+
+	snprintf(addr, len, "?");
+	*local = 0;
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, addr, (socklen_t)len);
+		*local = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, addr, (socklen_t)len);
+		*local = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+	}
+	fwd = *local ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") :
+	    NULL;
+	if (fwd && *fwd) {
+		last = strrchr(fwd, ',');
+		last = last ? last + 1 : fwd;
+		while (*last == ' ')
+			last++;
+		n = strcspn(last, " ");
+		if (n > 0 && n < len)
+			snprintf(addr, len, "%.*s", (int)n, last);
+	}
+}
+
+/*
+ * Whether the request reached us over HTTPS: only a proxy on this machine is believed when it
+ * says so (X-Forwarded-Proto); [bureau] secure_cookie = yes says it for a proxy elsewhere.
+ */
 static int
-authorized(const struct gw_bureau *b, struct MHD_Connection *conn)
+over_https(const struct gw_bureau *b, struct MHD_Connection *conn)
+{
+	const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Forwarded-Proto");
+	char addr[INET6_ADDRSTRLEN];
+	int local;
+
+	if (b->secure_cookie >= 0)
+		return b->secure_cookie;
+	client_address(conn, addr, sizeof(addr), &local);
+	return local && proto && strcasecmp(proto, "https") == 0;
+}
+
+/* A session's digest: SHA-256 of its id and of the token's digest (a new token: no match). */
+static void
+session_hash(const struct gw_bureau *b, const char *id, unsigned char out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 32;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, id, strlen(id)) != 1 ||
+	    EVP_DigestUpdate(ctx, b->token_hash, sizeof(b->token_hash)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &n) != 1)
+		abort();
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Whether the sign-in cookie names a live session. */
+static int
+session_ok(struct gw_bureau *b, const char *id)
+{
+	unsigned char h[32];
+	enum store_rc rc;
+
+	if (!b->has_token || id == NULL || strlen(id) != 64)
+		return 0;
+	session_hash(b, id, h);
+	pthread_mutex_lock(&b->lock);
+	rc = store_session_find(b->s, h, clock_now_ms());
+	pthread_mutex_unlock(&b->lock);
+	return rc == STORE_OK;
+}
+
+/* A request's credentials: Authorization: Bearer <api_token>, or the sign-in cookie. */
+static int
+authorized(struct gw_bureau *b, struct MHD_Connection *conn)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 
 	if (auth && strncmp(auth, "Bearer ", 7) == 0)
 		return token_ok(b, auth + 7);
-	return token_ok(b, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE));
+	return session_ok(b, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE));
 }
 
-static void
-cookie_for(const char *token, char *buf, size_t len)
+/*
+ * One more sign-in attempt from addr: 0 when allowed, else the seconds until the next is
+ * (LOGIN_PER_WINDOW a minute). An address not followed yet takes a free slot, or the one
+ * whose minute began longest ago.
+ */
+static int
+login_throttled(struct gw_bureau *b, const char *addr, int64_t now)
 {
-	snprintf(buf, len, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000",
-	    token);
+	struct login_slot *slot = NULL, *oldest = &b->logins[0];
+	int i, wait = 0;
+
+	pthread_mutex_lock(&b->lock);
+	for (i = 0; i < LOGIN_SLOTS && slot == NULL; i++) {
+		if (strcmp(b->logins[i].addr, addr) == 0)
+			slot = &b->logins[i];
+		else if (b->logins[i].since < oldest->since)
+			oldest = &b->logins[i];
+	}
+	if (slot == NULL) {
+		slot = oldest;
+		snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
+		slot->since = now;
+		slot->n = 0;
+	}
+	if (now - slot->since >= LOGIN_WINDOW_MS) {
+		slot->since = now;
+		slot->n = 0;
+	}
+	if (slot->n >= LOGIN_PER_WINDOW)
+		wait = (int)((slot->since + LOGIN_WINDOW_MS - now + 999) / 1000);
+	else
+		slot->n++;
+	pthread_mutex_unlock(&b->lock);
+	return wait;
+}
+
+/*
+ * Start a session: a random id (256 bits) in the cookie, its digest in the database. The
+ * cookie into buf; 0, or -1 when the database refused.
+ */
+static int
+session_start(struct gw_bureau *b, struct MHD_Connection *conn, char *buf, size_t len)
+{
+	unsigned char raw[32], h[32];
+	char id[65];
+	int64_t now = clock_now_ms();
+	enum store_rc rc;
+	int i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -1;
+	for (i = 0; i < 32; i++)
+		snprintf(id + 2 * i, 3, "%02x", raw[i]);
+	session_hash(b, id, h);
+	pthread_mutex_lock(&b->lock);
+	rc = store_session_add(b->s, h, now, now + b->session_ms);
+	pthread_mutex_unlock(&b->lock);
+	if (rc)
+		return -1;
+	snprintf(buf, len, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", id,
+	    (long long)(b->session_ms / 1000), over_https(b, conn) ? "; Secure" : "");
+	return 0;
 }
 
 static const char login_page[] =
@@ -343,10 +521,10 @@ api_stats(struct gw_bureau *b, struct MHD_Connection *conn)
 	o.now = clock_now_ms();
 	pthread_mutex_lock(&b->lock);
 	rc = bureau_figures(b->s, &o, &f, err, sizeof(err));
+	root = rc ? NULL : bureau_figures_json(&f, b->rules, b->timezone);
 	pthread_mutex_unlock(&b->lock);
 	if (rc)
 		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, err);
-	root = bureau_figures_json(&f, b->rules, b->timezone);
 	bureau_figures_free(&f);
 	return reply_json(conn, MHD_HTTP_OK, root);
 }
@@ -449,6 +627,7 @@ api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
 		f.status = status;
 	}
 	category = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "category");
+	pthread_mutex_lock(&b->lock);	/* the rules and the connection, until the page is read */
 	if (category && *category) {
 		const struct route_category *cat = route_rules_find(b->rules, category);
 
@@ -463,7 +642,6 @@ api_consultations(struct gw_bureau *b, struct MHD_Connection *conn)
 	f.offset = (page - 1) * per;
 	f.limit = per;
 	p.items = json_array();
-	pthread_mutex_lock(&b->lock);
 	rc = store_consult_page(b->s, &f, &total, on_item, &p);
 	pthread_mutex_unlock(&b->lock);
 	if (rc) {
@@ -500,14 +678,34 @@ metrics(struct gw_bureau *b, struct MHD_Connection *conn)
 	return ret;
 }
 
-/* POST /login with token=…: the cookie, then the dashboard. */
+/* POST /login with token=…: a session cookie, then the dashboard. */
 static enum MHD_Result
 login(struct gw_bureau *b, struct MHD_Connection *conn, const char *body, size_t len)
 {
-	char token[300], cookie[400];
+	char token[300], cookie[400], addr[INET6_ADDRSTRLEN], retry[16], page[sizeof(login_page)
+	    + 256];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
 	const char *v;
 	size_t n = 0;
+	int local, wait;
 
+	client_address(conn, addr, sizeof(addr), &local);
+	if ((wait = login_throttled(b, addr, clock_now_ms())) > 0) {
+		log_warnx("http: sign-ins to the dashboard from %s refused for %d s: more than %d a "
+		    "minute", addr, wait, LOGIN_PER_WINDOW);
+		snprintf(page, sizeof(page), "%s<p>尝试次数过多，请%d秒后再试。</p></body></html>",
+		    login_page, wait);
+		snprintf(retry, sizeof(retry), "%d", wait);
+		r = MHD_create_response_from_buffer(strlen(page), page, MHD_RESPMEM_MUST_COPY);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		ret = MHD_queue_response(conn, MHD_HTTP_TOO_MANY_REQUESTS, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (body == NULL || len < 6 || strncmp(body, "token=", 6) != 0)
 		return show_login(conn, MHD_HTTP_BAD_REQUEST, "<p>请输入口令。</p>");
 	for (v = body + 6; v < body + len && *v != '&' && n + 1 < sizeof(token); v++) {
@@ -524,11 +722,28 @@ login(struct gw_bureau *b, struct MHD_Connection *conn, const char *body, size_t
 	}
 	token[n] = '\0';
 	if (!token_ok(b, token)) {
-		log_warnx("http: a sign-in to the dashboard with a wrong token");
+		log_warnx("http: a sign-in to the dashboard with a wrong token from %s", addr);
 		return show_login(conn, MHD_HTTP_UNAUTHORIZED, "<p>口令不对，请重试。</p>");
 	}
-	cookie_for(token, cookie, sizeof(cookie));
+	if (session_start(b, conn, cookie, sizeof(cookie)) != 0)
+		return show_login(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "<p>暂时无法登录，请稍后再试。</p>");
 	return redirect(conn, "/", cookie);
+}
+
+/* POST /logout: the session ends here and in the browser. */
+static enum MHD_Result
+logout(struct gw_bureau *b, struct MHD_Connection *conn)
+{
+	const char *id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE);
+	unsigned char h[32];
+
+	if (id && strlen(id) == 64) {
+		session_hash(b, id, h);
+		pthread_mutex_lock(&b->lock);
+		(void)store_session_drop(b->s, h);
+		pthread_mutex_unlock(&b->lock);
+	}
+	return redirect(conn, "/", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
 enum MHD_Result
@@ -537,8 +752,6 @@ gw_bureau_request(struct gw_bureau *b, struct MHD_Connection *conn, const char *
 {
 	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	const char *qtoken;
-	char cookie[400];
 
 	if (strncmp(url, "/assets/", 8) == 0)
 		return get ? asset(b, conn, url + 8) : reply_error(conn,
@@ -546,22 +759,24 @@ gw_bureau_request(struct gw_bureau *b, struct MHD_Connection *conn, const char *
 	if (!b->has_token)
 		return reply_error(conn, MHD_HTTP_NOT_FOUND, "the bureau's pages are off: set "
 		    "[bureau] api_token in the configuration");
+	/* A token in a URL ends up in proxies' logs and the browser's history: never taken. */
+	if (MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token") != NULL) {
+		if (strcmp(url, "/") == 0)
+			return show_login(conn, MHD_HTTP_BAD_REQUEST, "<p>口令不能放在网址里，请在此输入。"
+			    "</p>");
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "the token is not taken in a URL: "
+		    "send Authorization: Bearer <token>");
+	}
 	if (strcmp(url, "/login") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 			return login(b, conn, body, len);
 		return show_login(conn, MHD_HTTP_OK, "");
 	}
+	if (strcmp(url, "/logout") == 0)
+		return strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? logout(b, conn) :
+		    reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
 	if (!get)
 		return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-
-	/* The token in the URL once: it becomes a cookie, and the URL loses it. */
-	qtoken = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
-	if (strcmp(url, "/") == 0 && qtoken) {
-		if (!token_ok(b, qtoken))
-			return show_login(conn, MHD_HTTP_UNAUTHORIZED, "<p>口令不对，请重试。</p>");
-		cookie_for(qtoken, cookie, sizeof(cookie));
-		return redirect(conn, "/", cookie);
-	}
 	if (!authorized(b, conn)) {
 		if (strcmp(url, "/") == 0)
 			return show_login(conn, MHD_HTTP_OK, "");

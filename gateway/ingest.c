@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "routing/classify.h"
+#include "store/store_ussd.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@ struct ingest {
 	struct consult *c;
 	int batch_max;
 	int64_t tick_ms;
+	int64_t late_ms;		/* the periodic work is late past this (0: never said) */
+	int64_t ussd_keep_ms;		/* USSD steps are deleted after this (0: kept) */
+	int64_t next_prune;		/* when old USSD steps are looked for next (writer) */
 	void (*wake)(void *);
 	void *wake_arg;
 
@@ -26,6 +30,8 @@ struct ingest {
 	int waiting;			/* jobs queued, not yet taken */
 	int64_t failed_at;		/* the last commit that failed (0: none since one worked) */
 	char failed_why[160];
+	int64_t tick_due;		/* when the periodic work is due next */
+	int64_t tick_ran;		/* when it last finished (0: not yet) */
 	struct route_rules *new_rules;	/* waiting to be taken up */
 	int stopping;
 };
@@ -113,18 +119,32 @@ run_batch(struct ingest *ig, struct ingest_job *batch)
 	finish(batch);
 }
 
+#define PRUNE_EVERY_MS 60000
+#define PRUNE_MAX 2000		/* steps deleted in one go: the transaction stays short */
+
+/*
+ * The periodic work, in one transaction: consult_tick (queued assignments, escalations,
+ * reminders, failed deliveries) and, once a minute, USSD steps older than [ussd] keep.
+ */
 static void
 run_tick(struct ingest *ig)
 {
-	int assigned = 0;
+	int64_t now = clock_now_ms();
+	int assigned = 0, pruned = 0;
 	enum store_rc rc;
 
+	log_flush_suppressed();	/* warnings left out in a minute now over */
 	rc = store_begin(ig->s);
 	if (rc == STORE_OK)
-		rc = consult_tick(ig->c, clock_now_ms(), &assigned);
-	if (rc == STORE_OK && assigned > 0)
+		rc = consult_tick(ig->c, now, &assigned);
+	if (rc == STORE_OK && ig->ussd_keep_ms > 0 && now >= ig->next_prune) {
+		rc = store_ussd_prune(ig->s, now - ig->ussd_keep_ms, PRUNE_MAX, &pruned);
+		/* A full go means more are waiting: the next tick goes on. */
+		ig->next_prune = pruned == PRUNE_MAX ? now : now + PRUNE_EVERY_MS;
+	}
+	if (rc == STORE_OK && (assigned > 0 || pruned > 0))
 		rc = store_commit(ig->s);
-	if (rc == STORE_OK && assigned == 0)
+	if (rc == STORE_OK && assigned == 0 && pruned == 0)
 		store_rollback(ig->s);	/* nothing was written */
 	if (rc) {
 		log_warnx("ingest: periodic work failed: %s", store_errmsg(ig->s));
@@ -134,38 +154,46 @@ run_tick(struct ingest *ig)
 	}
 	if (assigned)
 		log_info("ingest: %d waiting consultation(s) assigned", assigned);
+	if (pruned)
+		log_debug("ingest: %d USSD step(s) older than [ussd] keep deleted", pruned);
 	if (consult_take_queued(ig->c) > 0 && ig->wake)
 		ig->wake(ig->wake_arg);
 }
 
+/*
+ * The periodic work runs when it is due, whatever is queued: between two groups under a
+ * flood, so that escalations, reminders and queued assignments keep their schedule (they
+ * once ran only when the queue was empty). Jobs are taken in groups of batch_max at most.
+ */
 static void *
 writer_main(void *arg)
 {
 	struct ingest *ig = arg;
 	struct ingest_job *batch, *last;
 	struct timespec until;
-	int64_t next_tick = clock_now_ms();
+	int64_t now;
 	int n;
 
 	pthread_mutex_lock(&ig->lock);
+	ig->tick_due = clock_now_ms();
 	for (;;) {
 		swap_rules(ig);
-		while (ig->head == NULL && !ig->stopping) {
-			int64_t now = clock_now_ms();
-
-			if (now >= next_tick) {
-				pthread_mutex_unlock(&ig->lock);
-				run_tick(ig);
-				pthread_mutex_lock(&ig->lock);
-				next_tick = clock_now_ms() + ig->tick_ms;
-				continue;
-			}
-			clock_deadline(next_tick - now, &until);
-			pthread_cond_timedwait(&ig->cond, &ig->lock, &until);
-			swap_rules(ig);
+		now = clock_now_ms();
+		if (!ig->stopping && now >= ig->tick_due) {
+			pthread_mutex_unlock(&ig->lock);
+			run_tick(ig);
+			pthread_mutex_lock(&ig->lock);
+			ig->tick_ran = clock_now_ms();
+			ig->tick_due = ig->tick_ran + ig->tick_ms;
+			continue;
 		}
-		if (ig->head == NULL && ig->stopping)
-			break;
+		if (ig->head == NULL) {
+			if (ig->stopping)
+				break;
+			clock_deadline(ig->tick_due - now, &until);
+			pthread_cond_timedwait(&ig->cond, &ig->lock, &until);
+			continue;
+		}
 		/* Take up to batch_max jobs. */
 		batch = last = ig->head;
 		for (n = 1; n < ig->batch_max && last->next; n++)
@@ -184,7 +212,7 @@ writer_main(void *arg)
 }
 
 struct ingest *
-ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
+ingest_start(struct store *s, struct consult *c, const struct ingest_opts *o,
     void (*wake)(void *), void *wake_arg)
 {
 	struct ingest *ig = calloc(1, sizeof(*ig));
@@ -193,8 +221,11 @@ ingest_start(struct store *s, struct consult *c, int batch_max, int64_t tick_ms,
 		return NULL;
 	ig->s = s;
 	ig->c = c;
-	ig->batch_max = batch_max > 0 ? batch_max : 1;
-	ig->tick_ms = tick_ms > 0 ? tick_ms : 1000;
+	ig->batch_max = o->batch_max > 0 ? o->batch_max : 1;
+	ig->tick_ms = o->tick_ms > 0 ? o->tick_ms : 1000;
+	ig->late_ms = o->late_ms;
+	ig->ussd_keep_ms = o->ussd_keep_ms;
+	ig->tick_due = clock_now_ms();
 	ig->wake = wake;
 	ig->wake_arg = wake_arg;
 	pthread_mutex_init(&ig->lock, NULL);
@@ -231,12 +262,20 @@ ingest_submit(struct ingest *ig, struct ingest_job *job)
 int
 ingest_health(struct ingest *ig, char *why, size_t len)
 {
+	int64_t late;
 	int bad;
 
 	pthread_mutex_lock(&ig->lock);
+	late = clock_now_ms() - ig->tick_due;
 	bad = ig->failed_at != 0;
-	if (bad)
+	if (bad) {
 		snprintf(why, len, "%s", ig->failed_why);
+	} else if (ig->late_ms > 0 && late > ig->late_ms) {
+		bad = 1;
+		snprintf(why, len, "the periodic work (escalations, reminders, queued assignments) "
+		    "is %lld s late; it last ran %lld s ago", (long long)(late / 1000),
+		    ig->tick_ran ? (long long)((clock_now_ms() - ig->tick_ran) / 1000) : -1LL);
+	}
 	pthread_mutex_unlock(&ig->lock);
 	return bad ? -1 : 0;
 }
@@ -249,6 +288,26 @@ ingest_waiting(struct ingest *ig)
 	pthread_mutex_lock(&ig->lock);
 	n = ig->waiting;
 	pthread_mutex_unlock(&ig->lock);
+	return n;
+}
+
+int
+ingest_cancel_waiting(struct ingest *ig)
+{
+	struct ingest_job *list, *j;
+	int n = 0;
+
+	pthread_mutex_lock(&ig->lock);
+	list = ig->head;
+	ig->head = ig->tail = NULL;
+	ig->waiting = 0;
+	pthread_mutex_unlock(&ig->lock);
+	for (j = list; j; j = j->next) {
+		j->rc = STORE_ERR;
+		j->cancelled = 1;
+		n++;
+	}
+	finish(list);
 	return n;
 }
 

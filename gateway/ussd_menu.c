@@ -76,6 +76,7 @@ static const struct {
 	[K_NAV_NO_MORE] = { "nav", "no_more", 0, HINT_MAX },
 	[K_NAV_ENDED] = { "nav", "ended", 0, END_MAX },
 	[K_NAV_SESSION] = { "nav", "session", 0, END_MAX },
+	[K_NAV_BUSY] = { "nav", "busy", 0, END_MAX },
 	[K_ASK_CHOOSE] = { "ask", "choose", 0, TITLE_MAX },
 	[K_ASK_PROMPT] = { "ask", "prompt", PH(P_CATEGORY), SCREEN_TEXT_MAX },
 	[K_ASK_EMPTY] = { "ask", "empty", 0, HINT_MAX },

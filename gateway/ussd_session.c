@@ -578,6 +578,7 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 	struct buf b = BUF_INIT;
 	char phone[STORE_PHONE_MAX], *screen = NULL;
 	enum store_rc rc;
+	int over = 0;
 
 	*reply = NULL;
 	memset(&sp, 0, sizeof(sp));
@@ -601,6 +602,18 @@ gw_ussd_step(struct consult *c, const struct ussd_menu *m, const struct ussd_in 
 		rc = store_ussd_get(s, in->session, in->text, &screen);
 	if (rc != STORE_NOTFOUND)
 		goto out;	/* the same step again: the same screen, nothing done twice */
+	/* Past loop_limit steps this hour: a short END, nothing done, nothing stored. */
+	rc = consult_ussd_over_limit(c, in->phone, now, &over);
+	if (rc == STORE_OK && over) {
+		log_warnx("ussd: a number past its steps for the hour ([consult] loop_limit): "
+		    "told to try later");
+		buf_str(&b, "END ");
+		buf_str(&b, m->text[K_NAV_BUSY]);
+		screen = buf_take(&b);
+		goto out;
+	}
+	if (rc)
+		goto out;
 
 	rc = walk(&sp, &st);
 	if (rc == STORE_OK)

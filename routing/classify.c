@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/inifile.h"
 #include "common/utf8.h"
+#include "common/log.h"
 #include "routing/normalize.h"
 #include "routing/prefilter.h"
 
@@ -28,8 +29,19 @@ struct route_rule {
 	int jit;		/* compiled to machine code */
 };
 
+/*
+ * Bounds on one match, so that a clerk's rule with nested repetition cannot hold the writer
+ * for tens of milliseconds a message: PCRE2's own defaults are 10,000,000 steps and a 20 MB
+ * heap. A farmer's text is at most [sms] max_text_chars long; the shipped rules take a few
+ * hundred steps.
+ */
+#define MATCH_LIMIT 200000
+#define DEPTH_LIMIT 20000
+#define HEAP_LIMIT_KB 8192
+
 struct route_rules {
 	char *path;
+	pcre2_match_context *mctx;	/* the limits above; read only once loaded */
 	int threshold;
 	struct route_category cats[ROUTE_MAX_CATEGORIES];
 	int ncats;
@@ -237,6 +249,12 @@ route_rules_load(const char *path, struct route_rules **out, char *err, size_t e
 		abort();
 	r->path = xstrdup(path);
 	r->threshold = 1;
+	r->mctx = pcre2_match_context_create(NULL);
+	if (r->mctx == NULL)
+		abort();
+	pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mctx, DEPTH_LIMIT);
+	pcre2_set_heap_limit(r->mctx, HEAP_LIMIT_KB);
 	if (route_norm_open(&r->norm, err, errlen) != 0)
 		goto fail;
 	rc = inifile_parse(path, rules_handler, r, err, errlen);
@@ -278,6 +296,7 @@ route_rules_free(struct route_rules *r)
 	}
 	free(r->rules);
 	prefilter_free(r->pf);
+	pcre2_match_context_free(r->mctx);
 	for (i = 0; i < r->ncats; i++) {
 		free(r->cats[i].code);
 		free(r->cats[i].name);
@@ -340,6 +359,35 @@ route_rules_name(const struct route_rules *r, const char *code)
 	return c ? c->name : code;
 }
 
+/*
+ * Whether rule matches text: 1, 0, or a PCRE2 error (< 0), which is logged with the rule's
+ * file and line and counts as no match. JIT code runs on a 32 KiB stack of its own; a text
+ * that needs more (long runs of a repeated group) is matched again by the interpreter, whose
+ * backtracking lives on the heap, within the limits of r->mctx. The text is valid UTF-8
+ * (checked on the way in): it is not checked again.
+ */
+static int
+match_rule(const struct route_rules *r, const struct route_rule *rule, const char *text,
+    size_t len, pcre2_match_data *md)
+{
+	PCRE2_UCHAR msg[120];
+	int rc = PCRE2_ERROR_JIT_STACKLIMIT;
+
+	if (rule->jit)
+		rc = pcre2_jit_match(rule->re, (PCRE2_SPTR)text, len, 0, 0, md, r->mctx);
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rc = pcre2_match(rule->re, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK |
+		    PCRE2_NO_JIT, md, r->mctx);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	log_warnx("routing: %s:%d: the pattern gave up on a text of %zu bytes (%s); counted as no "
+	    "match: make it simpler", r->path, rule->line, len, (char *)msg);
+	return rc;
+}
+
 void
 route_classify(const struct route_rules *r, const char *text, struct route_result *out)
 {
@@ -365,9 +413,7 @@ route_classify(const struct route_rules *r, const char *text, struct route_resul
 			i = w * 64 + __builtin_ctzll(bits[w]);
 			bits[w] &= bits[w] - 1;
 			rule = &r->rules[i];
-			/* The text is valid UTF-8 (checked on the way in): no need to check it again. */
-			if ((rule->jit ? pcre2_jit_match(rule->re, (PCRE2_SPTR)text, len, 0, 0, md, NULL) :
-			    pcre2_match(rule->re, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, md, NULL)) < 0)
+			if (match_rule(r, rule, text, len, md) <= 0)
 				continue;
 			if (out->nhits < ROUTE_MAX_HITS) {
 				struct route_hit *h = &out->hits[out->nhits++];

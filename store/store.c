@@ -189,6 +189,21 @@ static const char *const migrations[] = {
 	"ALTER TABLE messages ADD COLUMN report_ref TEXT;"
 	"CREATE UNIQUE INDEX messages_out_report_ref ON messages(report_ref)"
 	"  WHERE report_ref IS NOT NULL;",
+
+	/*
+	 * 8: ussd_steps by phone and time: a number's steps in the last hour (loop_limit), and
+	 * the old ones pruned ([ussd] keep). bureau_sessions: a dashboard sign-in, by the
+	 * SHA-256 of its random id and the api_token it was given for (the id itself is never
+	 * stored, and a new token matches no session: changing it signs everyone out).
+	 */
+	"CREATE INDEX ussd_steps_by_phone ON ussd_steps(phone, created_at);"
+	"CREATE INDEX ussd_steps_by_created ON ussd_steps(created_at);"
+	"CREATE TABLE bureau_sessions ("
+	"  hash BLOB PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX bureau_sessions_by_expiry ON bureau_sessions(expires_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -97,6 +97,24 @@ struct store_msg {
 int store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *err,
     size_t errlen);
 void store_close(struct store *s);
+/*
+ * A consistent copy of the whole database into dest, safe while another process writes it
+ * (store_backup.c): the database as of one commit, a one-file SQLite database readable by its
+ * owner only, checked, synced, and put in place only once whole. An existing dest is refused
+ * unless force. 0 with the copy's size in *bytes (may be NULL), or -1 with a reason in err.
+ */
+int store_backup(struct store *s, const char *dest, int force, int64_t *bytes, char *err,
+    size_t errlen);
+
+/*
+ * Dashboard sign-ins (store_sessions.c), each known by a 32-byte digest of its id (the id is
+ * never stored). add also deletes the sessions expired by now; find is STORE_OK while the
+ * session exists and has not expired at now, else STORE_NOTFOUND; drop ends one.
+ */
+enum store_rc store_session_add(struct store *s, const unsigned char hash[32], int64_t now,
+    int64_t expires_at);
+enum store_rc store_session_find(struct store *s, const unsigned char hash[32], int64_t now);
+enum store_rc store_session_drop(struct store *s, const unsigned char hash[32]);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 /* The version a database has once every migration this build knows is applied. */

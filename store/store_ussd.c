@@ -68,3 +68,42 @@ store_ussd_unsubscribe(struct store *s, int64_t farmer_id, const char *category)
 	    "DELETE FROM subscriptions WHERE farmer_id = ?1 AND category = ?2",
 	    "It", (int64_t)farmer_id, category);
 }
+
+static void
+int_read(sqlite3_stmt *st, void *arg)
+{
+	*(int *)arg = sqlite3_column_int(st, 0);
+}
+
+enum store_rc
+store_ussd_steps_since(struct store *s, const char *phone, int64_t since, int *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USSD_STEPS_SINCE,
+	    "SELECT count(*) FROM ussd_steps WHERE phone = ?1 AND created_at >= ?2");
+
+	*n = 0;
+	if (st) {
+		store_bind_text(st, 1, phone);
+		sqlite3_bind_int64(st, 2, since);
+	}
+	return store_one_row(s, st, int_read, n);
+}
+
+enum store_rc
+store_ussd_prune(struct store *s, int64_t before, int max, int *deleted)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USSD_PRUNE,
+	    "DELETE FROM ussd_steps WHERE rowid IN (SELECT rowid FROM ussd_steps"
+	    " WHERE created_at < ?1 LIMIT ?2)");
+	enum store_rc rc;
+
+	*deleted = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int(st, 2, max);
+	rc = store_exec_stmt(s, st);
+	if (rc == STORE_OK)
+		*deleted = sqlite3_changes(s->db);
+	return rc;
+}

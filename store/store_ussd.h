@@ -28,4 +28,13 @@ enum store_rc store_ussd_session_phone(struct store *s, const char *session, cha
 /* Drop the farmer's subscription to category (STORE_OK also when there was none). */
 enum store_rc store_ussd_unsubscribe(struct store *s, int64_t farmer_id, const char *category);
 
+/* How many steps phone sent since (UTC ms): its share of [consult] loop_limit. */
+enum store_rc store_ussd_steps_since(struct store *s, const char *phone, int64_t since, int *n);
+
+/*
+ * Delete at most max steps stored before `before` (they hold screens with experts' answers,
+ * kept only [ussd] keep); *deleted says how many went.
+ */
+enum store_rc store_ussd_prune(struct store *s, int64_t before, int max, int *deleted);
+
 #endif

@@ -11,6 +11,7 @@
 #include "tests/lib/harness.h"
 #include "tests/lib/testutil.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,69 @@ test_the_api_gives_the_day_s_figures_behind_the_token(void **state)
 	json_decref(j);
 }
 
+/* Replace the first "from" in the file at path with "to". */
+static void
+edit_file(const char *path, const char *from, const char *to)
+{
+	FILE *f = fopen(path, "r");
+	char *text, *at, *dir, *name, *out;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	at = strstr(text, from);
+	assert_non_null(at);
+	*at = '\0';
+	assert_true(asprintf(&out, "%s%s%s", text, to, at + strlen(from)) > 0);
+	dir = strdup(path);
+	name = strrchr(dir, '/');
+	*name++ = '\0';
+	free(tu_write_file(dir, name, out));
+	free(dir);
+	free(out);
+	free(text);
+}
+
+static void
+test_the_api_sees_the_rules_reloaded_on_sighup(void **state)
+{
+	struct world *w = *state;
+	char *rules, *line;
+	json_t *j;
+
+	/* The gateway reads a copy of the rules that the test edits. */
+	assert_true(asprintf(&rules, "%s/categories.conf", w->dir) > 0);
+	assert_true(asprintf(&line, "rules = %s", rules) > 0);
+	h_copy_file("config/categories.conf", rules);
+	edit_file(w->conf, "rules = config/categories.conf", line);
+	free(line);
+	play_the_day(w);
+	j = get_json(w, "/api/consultations?category=poultry&per_page=1", 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j,
+	    "items"), 0), "label")), "家禽");
+	json_decref(j);
+
+	edit_file(rules, "[poultry]\nname = 家禽\n", "[poultry]\nname = 家禽养殖\n");
+	kill(w->gw.pid, SIGHUP);
+	assert_true(h_log_wait(w, "rules reloaded"));
+	/* The new name, in the list and in the figures; and the filter takes it. */
+	j = get_json(w, "/api/consultations?category=家禽养殖&per_page=1", 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "total")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j,
+	    "items"), 0), "label")), "家禽养殖");
+	json_decref(j);
+	j = get_json(w, "/api/stats", 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_object_get(j, "volume"), "by_category"), 0), "label")), "家禽养殖");
+	json_decref(j);
+	free(rules);
+}
+
 static void
 test_metrics_count_what_came_in_and_went_out(void **state)
 {
@@ -178,40 +242,108 @@ test_metrics_count_what_came_in_and_went_out(void **state)
 	free(text);
 }
 
+/* The session cookie of a sign-in's response headers, as a "Cookie: …" request header. */
 static void
-test_the_dashboard_signs_in_once_and_keeps_a_cookie(void **state)
+session_cookie(const char *headers, char *cookie, size_t len)
+{
+	const char *p = strstr(headers, "farmline_session=");
+
+	assert_non_null(p);
+	snprintf(cookie, len, "Cookie: %.*s", (int)strcspn(p, ";\r\n"), p);
+}
+
+static long
+sign_in(struct world *w, const char *token, const char *const *extra, char **headers)
+{
+	char form[128];
+
+	snprintf(form, sizeof(form), "token=%s", token);
+	return h_http_ex(w, "POST", "/login", extra, "application/x-www-form-urlencoded", form,
+	    strlen(form), NULL, headers);
+}
+
+static void
+test_the_dashboard_signs_in_to_a_session_of_its_own(void **state)
 {
 	struct world *w = *state;
-	char *text, *headers, cookie[256];
+	char *text, *headers, cookie[256], cookie2[256];
 	const char *const with_cookie[] = { cookie, NULL };
-	const char *p;
+	const char *const with_cookie2[] = { cookie2, NULL };
+	const char *const https[] = { "X-Forwarded-Proto: https", NULL };
+	const char *const forged[] = { "Cookie: farmline_session="
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", NULL };
+	const char *const raw_token[] = { "Cookie: farmline_session=" TOKEN, NULL };
 
 	h_gateway_start(w);
-	/* Without the token: the sign-in form, in Chinese. */
+	/* Without a session: the sign-in form, in Chinese. */
 	assert_int_equal(h_http(w, "GET", "/", NULL, NULL, 0, &text), 200);
 	h_assert_contains(text, "访问口令");
 	free(text);
-	assert_int_equal(h_http(w, "POST", "/login", "application/x-www-form-urlencoded",
-	    "token=nope", 10, NULL), 401);
-	assert_int_equal(h_http(w, "GET", "/?token=nope", NULL, NULL, 0, NULL), 401);
-	/* The token in the URL once: a cookie, and the URL without it. */
-	assert_int_equal(h_http_ex(w, "GET", "/?token=" TOKEN, NULL, NULL, NULL, 0, NULL, &headers),
-	    303);
+	assert_int_equal(sign_in(w, "nope", NULL, NULL), 401);			/* try 1 */
+	/* A token in a URL is never taken, right or wrong, and sets nothing. */
+	assert_int_equal(h_http_ex(w, "GET", "/?token=" TOKEN, NULL, NULL, NULL, 0, NULL,
+	    &headers), 400);
+	assert_null(strstr(headers, "Set-Cookie"));
+	free(headers);
+	assert_int_equal(h_http_ex(w, "GET", "/api/stats?token=" TOKEN, NULL, NULL, NULL, 0, NULL,
+	    NULL), 400);
+
+	/* The form: a random session id in the cookie, not the token; no Secure over HTTP. */
+	assert_int_equal(sign_in(w, TOKEN, NULL, &headers), 303);		/* try 2 */
 	h_assert_contains(headers, "Location: /\r\n");
-	h_assert_contains(headers, "HttpOnly");
-	p = strstr(headers, "farmline_token=");
-	assert_non_null(p);
-	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(p, ";\r\n"), p);
+	h_assert_contains(headers, "HttpOnly; SameSite=Strict; Max-Age=43200");
+	assert_null(strstr(headers, "Secure"));
+	assert_null(strstr(headers, TOKEN));
+	session_cookie(headers, cookie, sizeof(cookie));
+	assert_int_equal(strlen(cookie), strlen("Cookie: farmline_session=") + 64);
 	free(headers);
 	assert_int_equal(h_http_ex(w, "GET", "/api/stats", with_cookie, NULL, NULL, 0, NULL, NULL),
 	    200);
-	assert_int_equal(h_http(w, "POST", "/login", "application/x-www-form-urlencoded",
-	    "token=" TOKEN, strlen("token=" TOKEN), NULL), 303);
+	/* Behind a proxy on this machine that says HTTPS: Secure. */
+	assert_int_equal(sign_in(w, TOKEN, https, &headers), 303);		/* try 3 */
+	h_assert_contains(headers, "SameSite=Strict; Max-Age=43200; Secure");
+	session_cookie(headers, cookie2, sizeof(cookie2));
+	free(headers);
+	/* Stored by digest only: the id is nowhere in the database. */
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM bureau_sessions"), 2);
+	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM bureau_sessions WHERE "
+	    "length(hash) = 32"), 2);
+	/* A made-up session, or the token itself as a cookie: no. */
+	assert_int_equal(h_http_ex(w, "GET", "/api/stats", forged, NULL, NULL, 0, NULL, NULL), 401);
+	assert_int_equal(h_http_ex(w, "GET", "/api/stats", raw_token, NULL, NULL, 0, NULL, NULL),
+	    401);
+
+	/* Signing out ends that session only. */
+	assert_int_equal(h_http_ex(w, "POST", "/logout", with_cookie, NULL, NULL, 0, NULL,
+	    &headers), 303);
+	h_assert_contains(headers, "farmline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	free(headers);
+	assert_int_equal(h_http_ex(w, "GET", "/api/stats", with_cookie, NULL, NULL, 0, NULL, NULL),
+	    401);
+	assert_int_equal(h_http_ex(w, "GET", "/api/stats", with_cookie2, NULL, NULL, 0, NULL,
+	    NULL), 200);
+
+	/* Five tries a minute from one address; the sixth, even with the token, waits. */
+	assert_int_equal(sign_in(w, "nope", NULL, NULL), 401);			/* try 4 */
+	assert_int_equal(sign_in(w, "nope", NULL, NULL), 401);			/* try 5 */
+	assert_int_equal(sign_in(w, TOKEN, NULL, &headers), 429);
+	h_assert_contains(headers, "Retry-After: ");
+	assert_null(strstr(headers, "Set-Cookie"));
+	free(headers);
+
 	/* Files are served from the dashboard folder only. */
 	assert_int_equal(h_http(w, "GET", "/assets/../config/farmline.conf", NULL, NULL, 0, NULL),
 	    404);
 	assert_int_equal(h_http(w, "GET", "/assets/.hidden", NULL, NULL, 0, NULL), 404);
 	assert_int_equal(h_http(w, "DELETE", "/api/stats", NULL, NULL, 0, NULL), 405);
+
+	/* A new token signs everyone out. */
+	assert_int_equal(h_gateway_stop(w), 0);
+	edit_file(w->conf, "api_token = " TOKEN, "api_token = county-bureau-2019-new");
+	h_gateway_restart(w);
+	assert_int_equal(h_http_ex(w, "GET", "/api/stats", with_cookie2, NULL, NULL, 0, NULL,
+	    NULL), 401);
+	assert_int_equal(sign_in(w, "county-bureau-2019-new", NULL, NULL), 303);
 }
 
 static void
@@ -247,9 +379,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_the_api_gives_the_day_s_figures_behind_the_token,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_the_api_sees_the_rules_reloaded_on_sighup, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_count_what_came_in_and_went_out, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_the_dashboard_signs_in_once_and_keeps_a_cookie,
+		cmocka_unit_test_setup_teardown(test_the_dashboard_signs_in_to_a_session_of_its_own,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_the_report_and_a_broadcast_from_the_command_line,
 		    setup, teardown),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RULES "config/categories.conf"
 #define CORPUS "tests/corpus/questions-dev.tsv"
@@ -164,6 +165,69 @@ load_text(struct fixture *f, const char *text, char *err, size_t errlen)
 		r = NULL;
 	free(path);
 	return r;
+}
+
+/* n copies of a three-byte character, then tail (caller frees). */
+static char *
+repeated(const char *ch, int n, const char *tail)
+{
+	size_t len = strlen(ch), tlen = strlen(tail);
+	char *text = malloc(len * (size_t)n + tlen + 1);
+	int i;
+
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		memcpy(text + len * (size_t)i, ch, len);
+	memcpy(text + len * (size_t)n, tail, tlen + 1);
+	return text;
+}
+
+static void
+test_a_repeated_group_matches_a_long_text_past_the_jit_stack(void **state)
+{
+	struct fixture *f = *state;
+	struct route_rules *r;
+	struct route_result res;
+	char err[512], *text = repeated("鸡", 2000, "瘟");
+
+	r = load_text(f, "[poultry]\nname = 家禽\npattern = 10 (鸡|鸭)+瘟\n", err, sizeof(err));
+	assert_non_null(r);
+	route_classify(r, text, &res);
+	assert_string_equal(res.code, "poultry");
+	route_rules_free(r);
+	free(text);
+}
+
+static void
+test_a_runaway_rule_gives_up_and_is_logged_with_its_file_and_line(void **state)
+{
+	struct fixture *f = *state;
+	struct route_rules *r;
+	struct route_result res;
+	char err[512], path[] = "/tmp/farmline-classify-log-XXXXXX", logged[4096] = "";
+	char *text = repeated("鸡", 2000, "!");
+	int fd = mkstemp(path), saved = dup(2);
+	ssize_t n;
+
+	r = load_text(f, "[poultry]\nname = 家禽\npattern = 10 鸭瘟\npattern = 10 ^(\\w+\\s?)*$\n",
+	    err, sizeof(err));
+	assert_non_null(r);
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	route_classify(r, text, &res);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, logged, sizeof(logged) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	/* Not a match, and said so with where the rule is. */
+	assert_string_equal(res.code, ROUTE_TRIAGE);
+	tu_assert_contains(logged, "rules.conf:4: the pattern gave up");
+	route_rules_free(r);
+	free(text);
 }
 
 static void
@@ -412,6 +476,8 @@ main(void)
 		cmocka_unit_test(test_keyword_inside_another_word_does_not_fire),
 		cmocka_unit_test(test_greeting_goes_to_triage),
 		cmocka_unit_test(test_bad_pattern_names_file_line_and_pcre2_offset),
+		cmocka_unit_test(test_a_repeated_group_matches_a_long_text_past_the_jit_stack),
+		cmocka_unit_test(test_a_runaway_rule_gives_up_and_is_logged_with_its_file_and_line),
 		cmocka_unit_test(test_bad_weight_and_unknown_key_are_refused),
 		cmocka_unit_test(test_ties_go_to_the_category_written_first_and_low_scores_to_triage),
 		cmocka_unit_test(test_explanation_names_every_candidate_and_the_rules_that_fired),

@@ -20,6 +20,7 @@
 #include "routing/classify.h"
 #include "routing/normalize.h"
 #include "store/store.h"
+#include "store/store_ussd.h"
 #include "tests/lib/testutil.h"
 
 #include <stdint.h>
@@ -74,7 +75,8 @@ setup(void **state)
 	f->o = (struct consult_opts){
 		.signature = "【测试】", .service_number = "10690000", .provider = "http",
 		.followup_window_ms = 3 * 86400000LL, .new_question_score = 10, .low_rating = 2,
-		.max_segments = 3, .loop_limit = 20, .remind_after_ms = 2 * 3600000LL,
+		/* Walks of many steps from one number: their own test lowers it. */
+		.max_segments = 3, .loop_limit = 1000, .remind_after_ms = 2 * 3600000LL,
 		.reassign_after_ms = 8 * 3600000LL, .off_duty_grace_ms = 3600000LL,
 		.escalation_check_ms = 0, .quiet = { 0, 0 },
 		.townships = townships, .ntownships = 2,
@@ -407,6 +409,62 @@ test_a_session_from_another_number_is_refused(void **state)
 	free(mine);
 	free(theirs);
 	assert_int_equal(q(f, "SELECT count(*) FROM ussd_steps WHERE phone = '" FARMER2 "'"), 0);
+}
+
+static void
+test_a_number_past_the_loop_limit_is_told_to_try_later(void **state)
+{
+	struct fixture *f = *state;
+	char *screen;
+
+	f->o.loop_limit = 4;
+	reopen(f, NULL, townships, 2);
+	/* Four steps: a question asked. */
+	free(step(f, "loop-1", ""));
+	free(step(f, "loop-1", "1"));
+	free(step(f, "loop-1", "1*1"));
+	screen = step(f, "loop-1", "1*1*鸡瘟怎么办");
+	assert_contains(screen, "END 已收到您的问题");
+	free(screen);
+	/* The fifth in the hour, and every one after: a short END, nothing done or kept. */
+	screen = step(f, "loop-2", "");
+	assert_string_equal(screen, "END 操作过于频繁，请一小时后再试。");
+	free(screen);
+	screen = step(f, "loop-3", "1*1*鸭瘟怎么办");
+	assert_string_equal(screen, "END 操作过于频繁，请一小时后再试。");
+	free(screen);
+	assert_int_equal(q(f, "SELECT count(*) FROM consultations"), 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM ussd_steps WHERE phone = '" FARMER "'"), 4);
+	/* The same step sent again still gets its screen; another number is not held up. */
+	screen = step(f, "loop-1", "1*1*鸡瘟怎么办");
+	assert_contains(screen, "END 已收到您的问题");
+	free(screen);
+	screen = step_from(f, "other", FARMER2, "");
+	assert_contains(screen, "CON ");
+	free(screen);
+	/* An hour after those steps, the menu again. */
+	f->now += 3600000;
+	screen = step(f, "loop-4", "");
+	assert_contains(screen, "CON ");
+	free(screen);
+}
+
+static void
+test_old_steps_are_pruned_and_recent_ones_kept(void **state)
+{
+	struct fixture *f = *state;
+	int deleted = 0;
+
+	free(step(f, "old", ""));
+	free(step(f, "old", "2"));
+	f->now += 8 * 86400000LL;
+	free(step(f, "new", ""));
+	assert_int_equal(store_ussd_prune(f->s, f->now - 7 * 86400000LL, 1, &deleted), STORE_OK);
+	assert_int_equal(deleted, 1);	/* at most max at a time */
+	assert_int_equal(store_ussd_prune(f->s, f->now - 7 * 86400000LL, 100, &deleted), STORE_OK);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM ussd_steps"), 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM ussd_steps WHERE session_id = 'new'"), 1);
 }
 
 static void
@@ -764,6 +822,7 @@ static const struct {
 	{ "nav", "more", "0 ", 2, 10 }, { "nav", "back", "00 ", 3, 10 },
 	{ "nav", "invalid", "", 0, 30 }, { "nav", "no_more", "", 0, 30 },
 	{ "nav", "ended", "", 0, 150 }, { "nav", "session", "", 0, 150 },
+	{ "nav", "busy", "", 0, 150 },
 	{ "ask", "choose", "", 0, 60 }, { "ask", "prompt", "{category}", 8, 100 },
 	{ "ask", "empty", "", 0, 30 }, { "ask", "too_long", "", 0, 30 },
 	{ "ask", "done", "{ticket}{category}", 18, 150 },
@@ -1108,6 +1167,8 @@ main(void)
 		T(test_rating_the_last_answer_once_and_a_low_one_alerts_triage),
 		T(test_subscribing_toggles_and_marks_the_categories),
 		T(test_registering_a_township_and_village),
+		T(test_a_number_past_the_loop_limit_is_told_to_try_later),
+		T(test_old_steps_are_pruned_and_recent_ones_kept),
 		T(test_the_longest_category_and_township_lists_are_paged_within_182),
 		T(test_a_menu_with_every_text_at_its_limit_still_fits),
 		T(test_a_bad_menu_file_is_refused_naming_the_line_and_key),
