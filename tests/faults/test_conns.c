@@ -84,11 +84,11 @@ static long
 provider_post(int n, double *ms)
 {
 	CURL *c = curl_easy_init();
-	char url[64], form[256];
+	char url[128], form[256];
 	long status = 0;
 	int64_t t0 = h_now_ms();
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms/inbound", http_port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms/inbound/" H_INBOUND_TOKEN, http_port);
 	snprintf(form, sizeof(form), "from=%%2B8613800%06d&text=鸡苗拉稀怎么办&id=c%d", n, n);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_INTERFACE, PROVIDER_ADDR);

@@ -141,7 +141,8 @@ leaver_main(void *arg)
 		snprintf(body, sizeof(body), "from=%%2B861370000%04d&text=left+%d+%u", seq % 10000,
 		    seq, l->seed);
 		seq++;
-		n = snprintf(req, sizeof(req), "POST /sms/inbound HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		n = snprintf(req, sizeof(req), "POST /sms/inbound/" H_INBOUND_TOKEN " HTTP/1.1\r\n"
+		    "Host: 127.0.0.1\r\n"
 		    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n"
 		    "%s", strlen(body), body);
 		if (rand_r(&l->seed) % 3 == 0) {
