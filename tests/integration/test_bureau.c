@@ -90,8 +90,8 @@ test_the_api_gives_the_day_s_figures_behind_the_token(void **state)
 	/* No token, a wrong one: 401, with the scheme named. */
 	assert_int_equal(h_http_ex(w, "GET", "/api/stats", NULL, NULL, NULL, 0, &text, &headers),
 	    401);
-	h_assert_contains(headers, "WWW-Authenticate: Bearer");
-	h_assert_contains(text, "bearer token");
+	tu_assert_contains(headers, "WWW-Authenticate: Bearer");
+	tu_assert_contains(text, "bearer token");
 	free(text);
 	free(headers);
 	assert_int_equal(h_http_ex(w, "GET", "/api/stats", wrong, NULL, NULL, 0, NULL, NULL), 401);
@@ -166,15 +166,15 @@ test_metrics_count_what_came_in_and_went_out(void **state)
 	h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'queued'",
 	    0);
 	assert_int_equal(h_http_ex(w, "GET", "/metrics", auth, NULL, NULL, 0, &text, NULL), 200);
-	h_assert_contains(text, "# TYPE farmline_inbound_total counter");
-	h_assert_contains(text, "farmline_inbound_total{result=\"stored\"} 6");
-	h_assert_contains(text, "farmline_questions_total 3");
-	h_assert_contains(text, "farmline_answers_total 1");
-	h_assert_contains(text, "farmline_classify_seconds_count 3");
-	h_assert_contains(text, "farmline_response_seconds_count 1");
-	h_assert_contains(text, "farmline_open_consultations 2");
-	h_assert_contains(text, "farmline_build_info{version=\"" FARMLINE_VERSION "\"} 1");
-	h_assert_contains(text, "farmline_outbox_messages{status=\"queued\"} 0");
+	tu_assert_contains(text, "# TYPE farmline_inbound_total counter");
+	tu_assert_contains(text, "farmline_inbound_total{result=\"stored\"} 6");
+	tu_assert_contains(text, "farmline_questions_total 3");
+	tu_assert_contains(text, "farmline_answers_total 1");
+	tu_assert_contains(text, "farmline_classify_seconds_count 3");
+	tu_assert_contains(text, "farmline_response_seconds_count 1");
+	tu_assert_contains(text, "farmline_open_consultations 2");
+	tu_assert_contains(text, "farmline_build_info{version=\"" FARMLINE_VERSION "\"} 1");
+	tu_assert_contains(text, "farmline_outbox_messages{status=\"queued\"} 0");
 	free(text);
 }
 
@@ -189,7 +189,7 @@ test_the_dashboard_signs_in_once_and_keeps_a_cookie(void **state)
 	h_gateway_start(w);
 	/* Without the token: the sign-in form, in Chinese. */
 	assert_int_equal(h_http(w, "GET", "/", NULL, NULL, 0, &text), 200);
-	h_assert_contains(text, "访问口令");
+	tu_assert_contains(text, "访问口令");
 	free(text);
 	assert_int_equal(h_http(w, "POST", "/login", "application/x-www-form-urlencoded",
 	    "token=nope", 10, NULL), 401);
@@ -197,8 +197,8 @@ test_the_dashboard_signs_in_once_and_keeps_a_cookie(void **state)
 	/* The token in the URL once: a cookie, and the URL without it. */
 	assert_int_equal(h_http_ex(w, "GET", "/?token=" TOKEN, NULL, NULL, NULL, 0, NULL, &headers),
 	    303);
-	h_assert_contains(headers, "Location: /\r\n");
-	h_assert_contains(headers, "HttpOnly");
+	tu_assert_contains(headers, "Location: /\r\n");
+	tu_assert_contains(headers, "HttpOnly");
 	p = strstr(headers, "farmline_token=");
 	assert_non_null(p);
 	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(p, ";\r\n"), p);
@@ -223,14 +223,14 @@ test_the_report_and_a_broadcast_from_the_command_line(void **state)
 
 	play_the_day(w);
 	assert_int_equal(h_run_cli(w, &out, "report", NULL), 0);
-	h_assert_contains(out, "共受理农户技术咨询3条，涉及农户3户");
-	h_assert_contains(out, "已答复1条，答复率33.3%");
+	tu_assert_contains(out, "共受理农户技术咨询3条，涉及农户3户");
+	tu_assert_contains(out, "已答复1条，答复率33.3%");
 	free(out);
 	/* Farmer 3 opts out: a broadcast to everyone reaches farmers 1 and 2 only. */
 	assert_int_equal(h_post_form(w, "from=+8613800000003&text=退订", &r), 200);
 	json_decref(r);
 	assert_int_equal(h_run_cli(w, &out, "broadcast", "--text", "寒潮来袭，请做好防冻", NULL), 0);
-	h_assert_contains(out, "2 SMS queued");
+	tu_assert_contains(out, "2 SMS queued");
 	free(out);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE kind = 'broadcast' AND"
 	    " status = 'sent'", 2), 2);

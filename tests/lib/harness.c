@@ -397,13 +397,6 @@ h_db_wait(struct world *w, const char *sql, long long want)
 	return v;
 }
 
-void
-h_assert_contains(const char *haystack, const char *needle)
-{
-	if (haystack == NULL || strstr(haystack, needle) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", haystack ? haystack : "(nothing)", needle);
-}
-
 struct world *
 h_world_new(const char *tag, const char *extra_conf)
 {

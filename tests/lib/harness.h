@@ -98,7 +98,6 @@ long h_post_form(struct world *w, const char *form, json_t **reply);
 
 /* Wait until sql on the database gives want; returns the last value. */
 long long h_db_wait(struct world *w, const char *sql, long long want);
-void h_assert_contains(const char *haystack, const char *needle);
 void h_copy_file(const char *from, const char *to);
 
 /* Added for the fault tests (tests/faults/). */
