@@ -234,8 +234,8 @@ test_the_report_and_a_broadcast_from_the_command_line(void **state)
 	free(out);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE kind = 'broadcast' AND"
 	    " status = 'sent'", 2), 2);
-	assert_non_null(h_fake_find(&w->fake, "+8613800000002", "寒潮来袭"));
-	assert_null(h_fake_find(&w->fake, "+8613800000003", "寒潮来袭"));
+	assert_non_null(fp_find(&w->fake, "+8613800000002", "寒潮来袭"));
+	assert_null(fp_find(&w->fake, "+8613800000003", "寒潮来袭"));
 	assert_int_equal(h_run_cli(w, &out, "broadcast", "--category", "香蕉", "--text", "x", NULL),
 	    1);
 	free(out);

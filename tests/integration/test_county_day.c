@@ -87,7 +87,7 @@ got(struct world *w, const char *to, const char *needle)
 	int64_t until = h_now_ms() + WAIT_MS;
 	const char *text;
 
-	while ((text = h_fake_find(&w->fake, to, needle)) == NULL && h_now_ms() < until)
+	while ((text = fp_find(&w->fake, to, needle)) == NULL && h_now_ms() < until)
 		h_sleep_ms(20);
 	if (text == NULL)
 		fail_msg("%s never got \"%s\"", to, needle);
@@ -194,13 +194,13 @@ test_a_county_day(void **state)
 	assert_int_equal(q(w, "SELECT answered_by = (SELECT id FROM experts WHERE phone = '"
 	    WANG "') FROM consultations WHERE id = 4"), 1);
 	/* No one needed the bureau today: every question found someone. */
-	assert_int_equal(h_fake_count_to(&w->fake, BUREAU), 0);
+	assert_int_equal(fp_count_to(&w->fake, BUREAU), 0);
 	/* Nothing went twice: each farmer got exactly the messages of the story. */
-	assert_int_equal(h_fake_count_to(&w->fake, F1), 7);
-	assert_int_equal(h_fake_count_to(&w->fake, F2), 3);
-	assert_int_equal(h_fake_count_to(&w->fake, F3), 3);	/* with "still being handled" */
+	assert_int_equal(fp_count_to(&w->fake, F1), 7);
+	assert_int_equal(fp_count_to(&w->fake, F2), 3);
+	assert_int_equal(fp_count_to(&w->fake, F3), 3);	/* with "still being handled" */
 	got(w, F3, "您的问题#3仍在处理中");
-	assert_int_equal(h_fake_count_to(&w->fake, F5), 3);	/* told who asked for them */
+	assert_int_equal(fp_count_to(&w->fake, F5), 3);	/* told who asked for them */
 	got(w, F5, "信息员赵信息员已代您提交问题");
 
 	/* The bureau can see the history of any question. */

@@ -65,12 +65,12 @@ test_question_answer_restart_story(void **state)
 	json_decref(r);
 	snprintf(ticket, sizeof(ticket), "%lld", t1);
 
-	have = h_fake_wait(&w->fake, 2);
+	have = fp_wait(&w->fake, 2);
 	assert_int_equal(have, 2);
-	ack = h_fake_find(&w->fake, FARMER, ticket);
+	ack = fp_find(&w->fake, FARMER, ticket);
 	tu_assert_contains(ack, "家禽");
 	assert_int_equal(sms_segments(ack), 1);
-	notice = h_fake_find(&w->fake, EXPERT, ticket);
+	notice = fp_find(&w->fake, EXPERT, ticket);
 	tu_assert_contains(notice, "家禽");
 	tu_assert_contains(notice, "138****0001");
 	tu_assert_contains(notice, "鹅苗死亡很多怎么办");
@@ -80,8 +80,8 @@ test_question_answer_restart_story(void **state)
 	assert_int_equal(h_post_form(w, form, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "action")), "answer");
 	json_decref(r);
-	assert_int_equal(h_fake_wait(&w->fake, 4), 4);
-	answer = h_fake_find(&w->fake, FARMER, "建议先隔离病鹅……");
+	assert_int_equal(fp_wait(&w->fake, 4), 4);
+	answer = fp_find(&w->fake, FARMER, "建议先隔离病鹅……");
 	tu_assert_contains(answer, "王专家");
 	snprintf(form, sizeof(form), "SELECT status = 'answered' AND answered_by = (SELECT id FROM"
 	    " experts WHERE phone = '" EXPERT "') AND first_answered_at >= created_at FROM"
@@ -102,9 +102,9 @@ test_question_answer_restart_story(void **state)
 	assert_int_equal(h_post_form(w, "from=" EXPERT "&text=用土霉素拌料", &r), 200);
 	assert_int_equal(json_integer_value(json_object_get(r, "ticket")), t2);
 	json_decref(r);
-	h_fake_wait(&w->fake, 8);
-	tu_assert_contains(h_fake_find(&w->fake, FARMER2, "用土霉素拌料"), "王专家");
-	assert_int_equal(h_fake_count_to(&w->fake, FARMER2), 2);
+	fp_wait(&w->fake, 8);
+	tu_assert_contains(fp_find(&w->fake, FARMER2, "用土霉素拌料"), "王专家");
+	assert_int_equal(fp_count_to(&w->fake, FARMER2), 2);
 
 	/* The provider refuses for a while: the message is retried, not lost or failed. */
 	pthread_mutex_lock(&w->fake.lock);
@@ -112,8 +112,8 @@ test_question_answer_restart_story(void **state)
 	pthread_mutex_unlock(&w->fake.lock);
 	assert_int_equal(h_post_form(w, "from=+8613800000009&text=猪拉稀怎么办", &r), 200);
 	json_decref(r);
-	h_fake_wait(&w->fake, 10);
-	assert_non_null(h_fake_find(&w->fake, "+8613800000009", "畜牧"));
+	fp_wait(&w->fake, 10);
+	assert_non_null(fp_find(&w->fake, "+8613800000009", "畜牧"));
 	assert_int_equal(w->fake.refused, 2);
 	assert_true(tu_query_int(w->db, "SELECT max(attempts) FROM messages WHERE direction = 'out'") >= 2);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
@@ -154,9 +154,9 @@ test_question_answer_restart_story(void **state)
 	pthread_mutex_unlock(&w->fake.lock);
 	h_gateway_start(w);
 	assert_int_equal(h_http(w, "GET", "/healthz", NULL, NULL, 0, NULL), 200);
-	h_fake_wait(&w->fake, 12);
-	assert_non_null(h_fake_find(&w->fake, "+8613800000010", "畜牧"));
-	assert_int_equal(h_fake_count_to(&w->fake, "+8613800000010"), 1);
+	fp_wait(&w->fake, 12);
+	assert_non_null(fp_find(&w->fake, "+8613800000010", "畜牧"));
+	assert_int_equal(fp_count_to(&w->fake, "+8613800000010"), 1);
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status = 'answered'"),
 	    2);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
@@ -240,9 +240,9 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 	assert_int_equal(h_post_form(w, form, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "action")), "rejected");
 	json_decref(r);
-	h_fake_wait(&w->fake, 4);
-	assert_non_null(h_fake_find(&w->fake, EXPERT, "没有编号为99999的问题"));
-	assert_non_null(h_fake_find(&w->fake, EXPERT2, "#1不是分配给您的问题"));
+	fp_wait(&w->fake, 4);
+	assert_non_null(fp_find(&w->fake, EXPERT, "没有编号为99999的问题"));
+	assert_non_null(fp_find(&w->fake, EXPERT2, "#1不是分配给您的问题"));
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
 
 	/* Through all that, the valid question was kept and the gateway kept serving. */
@@ -285,7 +285,7 @@ test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
 	h_gateway_start(w);
 	assert_int_equal(h_post_form(w, "from=" FARMER "&text=鹅苗死亡很多怎么办", &r), 200);
 	json_decref(r);
-	assert_int_equal(h_fake_wait(&w->fake, 2), 2);
+	assert_int_equal(fp_wait(&w->fake, 2), 2);
 	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		const char *const extra[] = { tries[i].auth, NULL };
 		long status = h_http_ex(w, "POST", tries[i].path, extra,
@@ -307,13 +307,13 @@ test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
 	    " 'in'"), 1);
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status ="
 	    " 'answered'"), 0);
-	assert_int_equal(h_fake_count_to(&w->fake, FARMER), 1);	/* the acknowledgement only */
+	assert_int_equal(fp_count_to(&w->fake, FARMER), 1);	/* the acknowledgement only */
 	/* With the token (the path form too), the expert's answer goes through. */
 	assert_int_equal(h_http(w, "POST", "/sms/inbound/" H_INBOUND_TOKEN,
 	    "application/x-www-form-urlencoded", "from=" EXPERT "&text=1 先隔离病鹅",
 	    strlen("from=" EXPERT "&text=1 先隔离病鹅"), NULL), 200);
-	assert_int_equal(h_fake_wait(&w->fake, 4), 4);
-	tu_assert_contains(h_fake_find(&w->fake, FARMER, "先隔离病鹅"), "王专家");
+	assert_int_equal(fp_wait(&w->fake, 4), 4);
+	tu_assert_contains(fp_find(&w->fake, FARMER, "先隔离病鹅"), "王专家");
 	/* The refusals were logged, never the token. */
 	assert_int_equal(h_log_wait(w, "refused with 401"), 1);
 	pthread_mutex_lock(&w->gw.lock);

@@ -142,9 +142,9 @@ test_a_ussd_question_is_answered_by_sms_and_rated_on_the_menu(void **state)
 	    " '鹅苗死亡很多*怎么办'"), 1);
 
 	/* The expert is told by SMS, as for any question; the farmer gets no acknowledgement SMS. */
-	assert_int_equal(h_fake_wait(&w->fake, 1), 1);
-	tu_assert_contains(h_fake_find(&w->fake, EXPERT, "鹅苗死亡很多*怎么办"), "家禽");
-	assert_int_equal(h_fake_count_to(&w->fake, FARMER), 0);
+	assert_int_equal(fp_wait(&w->fake, 1), 1);
+	tu_assert_contains(fp_find(&w->fake, EXPERT, "鹅苗死亡很多*怎么办"), "家禽");
+	assert_int_equal(fp_count_to(&w->fake, FARMER), 0);
 
 	/* The expert answers from the phone; the answer reaches the farmer by SMS. */
 	snprintf(form, sizeof(form), "from=" EXPERT "&text=%lld 建议先隔离病鹅，保温，饮水中加电解多维",
@@ -152,8 +152,8 @@ test_a_ussd_question_is_answered_by_sms_and_rated_on_the_menu(void **state)
 	assert_int_equal(h_post_form(w, form, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "action")), "answer");
 	json_decref(r);
-	assert_int_equal(h_fake_wait(&w->fake, 3), 3);
-	answer = h_fake_find(&w->fake, FARMER, "建议先隔离病鹅，保温，饮水中加电解多维");
+	assert_int_equal(fp_wait(&w->fake, 3), 3);
+	answer = fp_find(&w->fake, FARMER, "建议先隔离病鹅，保温，饮水中加电解多维");
 	assert_non_null(answer);
 	tu_assert_contains(answer, "王专家");
 
