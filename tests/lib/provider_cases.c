@@ -277,3 +277,36 @@ provider_assert_sms_reply(void **state, int status, const char *content_type,
 	free(out.body);
 	free(wh);
 }
+
+void
+provider_assert_refused(const char *name, const struct config *cfg, const char *err_part,
+    const char *secret)
+{
+	const struct gw_provider_ops *ops = gw_provider_find(name);
+	struct gw_provider *p;
+	struct config defaults;
+	char err[256] = "";
+	int unconfigured = 0;
+
+	assert_non_null(ops);
+	if (cfg == NULL)
+		config_defaults(&defaults);
+	p = ops->open(cfg ? cfg : &defaults, &unconfigured, err, sizeof(err));
+	if (cfg == NULL)
+		config_free(&defaults);
+	if (p) {
+		ops->close(p);
+		fail_msg("%s opened, want %s", name, err_part ? err_part : "unconfigured");
+	}
+	if (err_part == NULL) {
+		if (!unconfigured)
+			fail_msg("%s: \"%s\", want unconfigured", name, err);
+		return;
+	}
+	if (unconfigured)
+		fail_msg("%s: unconfigured, want \"%s\"", name, err_part);
+	if (strstr(err, err_part) == NULL)
+		fail_msg("%s: \"%s\", want \"%s\"", name, err, err_part);
+	if (secret && strstr(err, secret))
+		fail_msg("%s: the error tells the secret: %s", name, err);
+}

@@ -102,6 +102,14 @@ void run_reply_cases(void **state, const struct reply_case *cases, size_t n);
 void provider_assert_sms_reply(void **state, int status, const char *content_type,
     const char *body);
 
+/*
+ * Open adapter name with cfg (NULL: the defaults, no section of its own), which must fail:
+ * err_part NULL, as unconfigured (its webhooks off); else with an error holding err_part and
+ * not secret (NULL: not checked).
+ */
+void provider_assert_refused(const char *name, const struct config *cfg, const char *err_part,
+    const char *secret);
+
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -91,8 +91,8 @@ test_the_answer_is_an_empty_200(void **state)
 static const struct dlr_case dlr_cases[] = {
 	{ "Success", R(FORM, "phoneNumber=%2B254711082300&retryCount=0&status=Success"
 	    "&networkCode=63902&id=ATXid_1", 0), 0, NULL, "ATXid_1", DLR_DELIVERED, NULL, 0 },
-	{ "Failed, blacklisted", R(FORM, "id=ATXid_2&status=Failed&failureReason=UserInBlackList", 0
-	    ), 0, NULL, "ATXid_2", DLR_FAILED, "Failed: UserInBlackList", 1 },
+	{ "Failed, blacklisted", R(FORM, "id=ATXid_2&status=Failed&failureReason=UserInBlackList",
+	    0), 0, NULL, "ATXid_2", DLR_FAILED, "Failed: UserInBlackList", 1 },
 	{ "Rejected, no credit", R(FORM,
 	    "id=ATXid_3&status=Rejected&failureReason=InsufficientCredit", 0), 0, NULL, "ATXid_3",
 	    DLR_FAILED, "Rejected: InsufficientCredit", 0 },
@@ -115,8 +115,8 @@ static const struct dlr_case dlr_cases[] = {
 	{ "no status", R(FORM, "id=ATXid_1", 0), 400, NULL, NULL, 0, "id and status", 0 },
 	{ "status twice", R(FORM, "id=ATXid_1&status=Failed&status=Success", 0), 400, NULL, NULL, 0,
 	    "given twice", 0 },
-	{ "JSON", R("application/json", "{\"id\":\"ATXid_1\",\"status\":\"Success\"}", 0), 415, NULL
-	    , NULL, 0, "x-www-form-urlencoded", 0 },
+	{ "JSON", R("application/json", "{\"id\":\"ATXid_1\",\"status\":\"Success\"}", 0), 415,
+	    NULL, NULL, 0, "x-www-form-urlencoded", 0 },
 };
 
 static void
@@ -195,10 +195,10 @@ static const struct reply_case reply_cases[] = {
 	    NULL, "405: InsufficientBalance", 0 },
 	{ "406 UserInBlacklist", 201, RCPT(406, "UserInBlacklist", "None"), GW_SEND_FAIL, NULL,
 	    "406: UserInBlacklist", 1 },
-	{ "409 DoNotDisturbRejection", 201, RCPT(409, "DoNotDisturbRejection", "None"), GW_SEND_FAIL
-	    , NULL, "409: DoNotDisturbRejection", 1 },
-	{ "403 InvalidPhoneNumber", 201, RCPT(403, "InvalidPhoneNumber", "None"), GW_SEND_FAIL, NULL
-	    , "403: InvalidPhoneNumber", 0 },
+	{ "409 DoNotDisturbRejection", 201, RCPT(409, "DoNotDisturbRejection", "None"),
+	    GW_SEND_FAIL, NULL, "409: DoNotDisturbRejection", 1 },
+	{ "403 InvalidPhoneNumber", 201, RCPT(403, "InvalidPhoneNumber", "None"), GW_SEND_FAIL,
+	    NULL, "403: InvalidPhoneNumber", 0 },
 	{ "402 InvalidSenderId", 201, RCPT(402, "InvalidSenderId", "None"), GW_SEND_FAIL, NULL,
 	    "InvalidSenderId", 0 },
 	{ "500 InternalServerError", 201, RCPT(500, "InternalServerError", "None"), GW_SEND_RETRY,
@@ -206,8 +206,8 @@ static const struct reply_case reply_cases[] = {
 	{ "502 RejectedByGateway", 201, RCPT(502, "RejectedByGateway", "None"), GW_SEND_RETRY, NULL,
 	    "RejectedByGateway", 0 },
 	{ "no recipients", 201,
-	    "{\"SMSMessageData\":{\"Message\":\"InvalidSenderId\",\"Recipients\":[]}}", GW_SEND_FAIL
-	    , NULL, "InvalidSenderId", 0 },
+	    "{\"SMSMessageData\":{\"Message\":\"InvalidSenderId\",\"Recipients\":[]}}",
+	    GW_SEND_FAIL, NULL, "InvalidSenderId", 0 },
 	{ "not JSON", 201, "not json", GW_SEND_FAIL, NULL, "not json", 0 },
 	{ "HTTP 401", 401, "The supplied authentication is invalid", GW_SEND_FAIL, NULL,
 	    "HTTP 401: The supplied authentication is invalid", 0 },
@@ -224,23 +224,14 @@ test_messaging_api_answers_map_to_sent_retry_or_fail(void **state)
 static void
 test_configuration(void **state)
 {
-	const struct gw_provider_ops *ops = gw_provider_find("africastalking");
 	struct config cfg;
-	char err[256];
-	int unconfigured = 0;
 
 	(void)state;
-	config_defaults(&cfg);
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_true(unconfigured);
-	config_free(&cfg);
+	provider_assert_refused("africastalking", NULL, NULL, NULL);
 	config_defaults(&cfg);
 	configure_from(&cfg, "");
 	config_set_string(&cfg.at_api_key, "");
-	unconfigured = 0;
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_false(unconfigured);
-	assert_non_null(strstr(err, "api_key"));
+	provider_assert_refused("africastalking", &cfg, "api_key", NULL);
 	config_free(&cfg);
 }
 

@@ -53,8 +53,8 @@ static const struct webhook_case inbound_cases[] = {
 	    "from=13800000001&text=hi&foo=bar&date=2026", 0), 0, 0, "+8613800000001", NULL, "hi",
 	    NULL, NULL },
 	{ "json", R(NULL, JSON "; charset=utf-8",
-	    "{\"from\":\"+8613800000001\",\"text\":\"天麻怎么种\",\"id\":42}", 0), 0, 0, "+8613800000001"
-	    , NULL, "天麻怎么种", "42", NULL },
+	    "{\"from\":\"+8613800000001\",\"text\":\"天麻怎么种\",\"id\":42}", 0), 0, 0,
+	    "+8613800000001", NULL, "天麻怎么种", "42", NULL },
 	{ "json with to and a string id", R(NULL, JSON,
 	    "{\"from\":\"13800000001\",\"to\":\"10690000\",\"text\":\"hi\",\"id\":\"m-1\"}", 0), 0,
 	    0, "+8613800000001", "10690000", "hi", "m-1", NULL },
@@ -72,8 +72,8 @@ static const struct webhook_case inbound_cases[] = {
 	{ "not a phone number", R(NULL, FORM, "from=hello&text=hi", 0), 0, 400, NULL, NULL, NULL,
 	    NULL, "from: not a phone number" },
 	{ "a 70-digit number", R(NULL, FORM,
-	    "from=1234567890123456789012345678901234567890123456789012345678901234567890&text=hi", 0
-	    ), 0, 400, NULL, NULL, NULL, NULL, "from: not a phone number" },
+	    "from=1234567890123456789012345678901234567890123456789012345678901234567890&text=hi",
+	    0), 0, 400, NULL, NULL, NULL, NULL, "from: not a phone number" },
 	{ "invalid UTF-8", R(NULL, FORM, "from=13800000001&text=%FF%FE", 0), 0, 400, NULL, NULL,
 	    NULL, NULL, "not valid UTF-8" },
 	{ "a NUL inside the id (it would make two messages one)", R(NULL, FORM,
@@ -105,14 +105,14 @@ static const struct webhook_case inbound_cases[] = {
 	     0, 400, NULL, NULL, NULL, NULL, "text must be a string" },
 	{ "JSON from a number", R(NULL, JSON, "{\"from\":13800000001,\"text\":\"hi\"}", 0),  0, 400,
 	    NULL, NULL, NULL, NULL, "from must be a string" },
-	{ "JSON with \\u0000", R(NULL, JSON, "{\"from\":\"13800000001\",\"text\":\"a\\u0000b\"}", 0)
-	    , 0, 400, NULL, NULL, NULL, NULL, "invalid JSON" },
+	{ "JSON with \\u0000", R(NULL, JSON, "{\"from\":\"13800000001\",\"text\":\"a\\u0000b\"}",
+	    0), 0, 400, NULL, NULL, NULL, NULL, "invalid JSON" },
 	{ "JSON with a lone surrogate", R(NULL, JSON,
 	    "{\"from\":\"13800000001\",\"text\":\"a\\ud800b\"}", 0), 0, 400, NULL, NULL, NULL, NULL,
 	    "invalid JSON" },
 	{ "JSON duplicate key", R(NULL, JSON,
-	    "{\"from\":\"13800000001\",\"text\":\"a\",\"text\":\"b\"}", 0), 0, 400, NULL, NULL, NULL
-	    , NULL, "invalid JSON" },
+	    "{\"from\":\"13800000001\",\"text\":\"a\",\"text\":\"b\"}", 0), 0, 400, NULL, NULL,
+	    NULL, NULL, "invalid JSON" },
 	{ "JSON nested deep", R(NULL, JSON,
 	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1", 0), 0, 400, NULL, NULL,
 	    NULL, NULL, "invalid JSON" },
@@ -199,8 +199,8 @@ static const struct dlr_case dlr_cases[] = {
 	    "ref", 0 },
 	{ "an id with a NUL", R(NULL, FORM, "id=a%00b&status=delivered", 0), 400, NULL, NULL, 0,
 	    "ref", 0 },
-	{ "unknown status", R(NULL, FORM, "id=7&status=lost", 0), 400, NULL, NULL, 0, "status:", 0 }
-	    ,
+	{ "unknown status", R(NULL, FORM, "id=7&status=lost", 0), 400, NULL, NULL, 0, "status:", 0
+	    },
 	{ "status twice", R(NULL, FORM, "id=7&status=failed&status=delivered", 0), 400, NULL,
 	    NULL, 0, "given twice", 0 },
 	{ "wrong content type", R(NULL, "text/plain", "id=7&status=delivered", 0), 415, NULL,

@@ -72,8 +72,8 @@ setup(void **state)
 static const struct webhook_case sms_cases[] = {
 	/* get-url = "http://…/sms/kannel?from=%p&to=%P&text=%b&id=%I&coding=%c&charset=%C" */
 	{ "get-url, GSM text as UTF-8", R("GET", NULL, NULL, 0, SMS_Q
-	    "&text=hello+world%21&coding=0&charset=UTF-8", NULL), 0, 0, "+8613800000001", "10690000"
-	    , "hello world!", ID, NULL },
+	    "&text=hello+world%21&coding=0&charset=UTF-8", NULL), 0, 0, "+8613800000001",
+	    "10690000", "hello world!", ID, NULL },
 	{ "get-url, UCS-2 Chinese as UTF-16BE bytes",
 	    R("GET", NULL, NULL, 0, SMS_Q "&text=%9E%45%82%D7%6B%7B%4E%86&coding=2"
 	    "&charset=UTF-16BE", NULL), 0, 0, "+8613800000001", "10690000", "鹅苗死了", ID, NULL },
@@ -144,8 +144,8 @@ static const struct webhook_case sms_cases[] = {
 	    "X-Kannel-From: +8613800000001\nX-Kannel-To: 10690000\nX-Kannel-Coding: 0"), 0, 0,
 	    "+8613800000001", "10690000", "天麻怎么种", ID, NULL },
 	{ "post-url, X-Kannel-Coding 2 without a charset", R("POST", "text/plain",
-	    "\x59\x29\x9e\xbb", 4, "id=" ID, "X-Kannel-From: 13800000001\nX-Kannel-Coding: 2"), 0, 0
-	    , "+8613800000001", NULL, "天麻", ID, NULL },
+	    "\x59\x29\x9e\xbb", 4, "id=" ID, "X-Kannel-From: 13800000001\nX-Kannel-Coding: 2"), 0,
+	    0, "+8613800000001", NULL, "天麻", ID, NULL },
 	{ "post-url, 8-bit body that is UTF-8",
 	    R("POST", "application/octet-stream", "hi", 0, SMS_Q "&coding=1", NULL), 0, 0,
 	    "+8613800000001", "10690000", "hi", ID, NULL },
@@ -180,11 +180,11 @@ test_the_answer_to_smsbox_is_empty_so_it_sends_nothing_back(void **state)
 
 static const struct dlr_case dlr_cases[] = {
 	/* dlr-url = "http://…/dlr/kannel/<token>?ref=<reference>&status=%d&answer=%A" */
-	{ "1 delivered", R("GET", NULL, NULL, 0, "ref=" REF "&status=1&answer=id%3A1+stat%3ADELIVRD"
-	    , NULL), 0, REF, NULL, DLR_DELIVERED, NULL, 0 },
+	{ "1 delivered", R("GET", NULL, NULL, 0, "ref=" REF
+	    "&status=1&answer=id%3A1+stat%3ADELIVRD", NULL), 0, REF, NULL, DLR_DELIVERED, NULL, 0 },
 	{ "2 failed, with the SMSC's words", R("GET", NULL, NULL, 0, "ref=" REF2
-	    "&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL), 0, REF2, NULL
-	    , DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address", 0 },
+	    "&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL), 0, REF2,
+	    NULL, DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address", 0 },
 	{ "16 rejected by the SMSC, no answer", R("GET", NULL, NULL, 0, "ref=" REF "&status=16",
 	    NULL), 0, REF, NULL, DLR_FAILED, "Kannel 16", 0 },
 	{ "4 buffered", R("GET", NULL, NULL, 0, "ref=" REF "&status=4&answer=", NULL), 0, REF, NULL,
@@ -196,25 +196,25 @@ static const struct dlr_case dlr_cases[] = {
 	    0 },
 	{ "a form POST", R("POST", FORM, "ref=" REF "&status=1", 0, NULL, NULL), 0, REF, NULL,
 	    DLR_DELIVERED, NULL, 0 },
-	{ "a POST with its fields in the URL", R("POST", NULL, NULL, 0, "ref=" REF "&status=1", NULL
-	    ), 0, REF, NULL, DLR_DELIVERED, NULL, 0 },
+	{ "a POST with its fields in the URL", R("POST", NULL, NULL, 0, "ref=" REF "&status=1",
+	    NULL), 0, REF, NULL, DLR_DELIVERED, NULL, 0 },
 	{ "status 0", R("GET", NULL, NULL, 0, "ref=" REF "&status=0", NULL), 400, NULL, NULL, 0,
 	    "status:", 0 },
-	{ "status not a number", R("GET", NULL, NULL, 0, "ref=" REF "&status=%25d", NULL), 400, NULL
-	    , NULL, 0, "status:", 0 },
+	{ "status not a number", R("GET", NULL, NULL, 0, "ref=" REF "&status=%25d", NULL), 400,
+	    NULL, NULL, 0, "status:", 0 },
 	{ "status with a sign", R("GET", NULL, NULL, 0, "ref=" REF "&status=%2B1", NULL), 400, NULL,
 	    NULL, 0, "status:", 0 },
 	{ "no ref", R("GET", NULL, NULL, 0, "status=1", NULL), 400, NULL, NULL, 0, "ref:", 0 },
 	/* Our sequential id, as farmline once sent: guessable, so no longer taken. */
 	{ "the old msgid", R("GET", NULL, NULL, 0, "msgid=7&status=1", NULL), 400, NULL, NULL, 0,
 	    "ref:", 0 },
-	{ "a short ref", R("GET", NULL, NULL, 0, "ref=7&status=1", NULL), 400, NULL, NULL, 0, "ref:"
-	    , 0 },
+	{ "a short ref", R("GET", NULL, NULL, 0, "ref=7&status=1", NULL), 400, NULL, NULL, 0,
+	    "ref:", 0 },
 	{ "a ref with other characters", R("GET", NULL, NULL, 0,
 	    "ref=0123456789abcdef0123456789abcde%27&status=1", NULL), 400, NULL, NULL, 0, "ref:", 0
 	    },
-	{ "ref twice", R("GET", NULL, NULL, 0, "ref=" REF "&ref=" REF2 "&status=1", NULL), 400, NULL
-	    , NULL, 0, "given twice", 0 },
+	{ "ref twice", R("GET", NULL, NULL, 0, "ref=" REF "&ref=" REF2 "&status=1", NULL), 400,
+	    NULL, NULL, 0, "given twice", 0 },
 	{ "a JSON POST", R("POST", "application/json", "{}", 0, "ref=" REF "&status=1", NULL),
 	    415, NULL, NULL, 0, "POST form", 0 },
 };
@@ -411,8 +411,8 @@ static const struct reply_case reply_cases[] = {
 	{ "202 3: Queued for later delivery", 202, "3: Queued for later delivery", GW_SEND_OK, NULL,
 	    NULL, 0 },
 	{ "202 Sent.", 202, "Sent.", GW_SEND_OK, NULL, NULL, 0 }, /* immediate-sendsms-reply */
-	{ "202 Sent. Message splits: 2", 202, "Sent. Message splits: 2", GW_SEND_OK, NULL, NULL, 0 }
-	    ,
+	{ "202 Sent. Message splits: 2", 202, "Sent. Message splits: 2", GW_SEND_OK, NULL, NULL, 0
+	    },
 	{ "200 0: Accepted for delivery", 200, "0: Accepted for delivery\n", GW_SEND_OK, NULL, NULL,
 	    0 },
 	{ "200 <html>It works!</html>", 200, "<html>It works!</html>", GW_SEND_RETRY, NULL,
@@ -426,8 +426,8 @@ static const struct reply_case reply_cases[] = {
 	    GW_SEND_FAIL, NULL, "Not routable. Do not try again.", 0 },
 	{ "503 Temporal failure, try again later.", 503, "Temporal failure, try again later.",
 	    GW_SEND_RETRY, NULL, "Temporal failure, try again later.", 0 },
-	{ "500 Sending failed.", 500, "Sending failed.", GW_SEND_RETRY, NULL, "Sending failed.", 0 }
-	    ,
+	{ "500 Sending failed.", 500, "Sending failed.", GW_SEND_RETRY, NULL, "Sending failed.", 0
+	    },
 	{ "no answer", 0, NULL, GW_SEND_RETRY, NULL, "", 0 },
 };
 

@@ -40,8 +40,8 @@ setup(void **state)
 	"\"sign\":\"科技扶贫在线\",\"text\":\"鸭子不吃食怎么办\",\"time\":1457336869}"
 
 static const struct webhook_case cases[] = {
-	{ "Tencent's documented form", R(NULL, "/" TOKEN, JSON, REPLY), 0, 0, "+8613800000001", NULL
-	    , "鸭子不吃食怎么办", NULL, NULL },
+	{ "Tencent's documented form", R(NULL, "/" TOKEN, JSON, REPLY), 0, 0, "+8613800000001",
+	    NULL, "鸭子不吃食怎么办", NULL, NULL },
 	{ "with a charset", R(NULL, "/" TOKEN, JSON "; charset=utf-8", REPLY ),  0, 0,
 	    "+8613800000001", NULL, "鸭子不吃食怎么办", NULL, NULL },
 	{ "without a Content-Type", R(NULL, "/" TOKEN, NULL, REPLY), 0, 0, "+8613800000001", NULL,

@@ -173,8 +173,8 @@ static const struct webhook_case sms_cases[] = {
 	    "Body=hi&From=%2B8613800000001&MessageSid=x1", TOKEN, URL "/sms/twilio" "Bodyhi"
 	    "From+8613800000001" "MessageSidx1", NULL), 0, 400, NULL, NULL, NULL, NULL, "MessageSid"
 	    },
-	{ "JSON", R("application/json", "{\"Body\":\"hi\"}", TOKEN, URL "/sms/twilio", NULL), 0, 415
-	    , NULL, NULL, NULL, NULL, "x-www-form-urlencoded" },
+	{ "JSON", R("application/json", "{\"Body\":\"hi\"}", TOKEN, URL "/sms/twilio", NULL), 0,
+	    415, NULL, NULL, NULL, NULL, "x-www-form-urlencoded" },
 };
 
 static void
@@ -381,14 +381,15 @@ static const struct reply_case reply_cases[] = {
 	{ "HTTP 400 code 21211", 400,
 	    "{\"code\":21211,\"message\":\"The 'To' number is not a valid phone number."
 	    "\",\"status\":400}", GW_SEND_FAIL, NULL, "HTTP", 0 },
-	{ "HTTP 401 code 20003", 401, "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}"
-	    , GW_SEND_FAIL, NULL, "HTTP", 0 },
+	{ "HTTP 401 code 20003", 401,
+	    "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}", GW_SEND_FAIL, NULL,
+	    "HTTP", 0 },
 	{ "HTTP 429 code 20429", 429,
-	    "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}", GW_SEND_RETRY, NULL
-	    , "HTTP", 0 },
+	    "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}", GW_SEND_RETRY,
+	    NULL, "HTTP", 0 },
 	{ "HTTP 500 empty", 500, "", GW_SEND_RETRY, NULL, "HTTP", 0 },
-	{ "HTTP 503 HTML", 503, "<html>Service Unavailable</html>", GW_SEND_RETRY, NULL, "HTTP", 0 }
-	    ,
+	{ "HTTP 503 HTML", 503, "<html>Service Unavailable</html>", GW_SEND_RETRY, NULL, "HTTP", 0
+	    },
 	{ "no answer", 0, NULL, GW_SEND_RETRY, NULL, "HTTP", 0 },
 };
 
@@ -401,33 +402,22 @@ test_messages_api_answers_map_to_sent_retry_or_fail(void **state)
 static void
 test_configuration_that_cannot_work_is_refused(void **state)
 {
-	const struct gw_provider_ops *ops = gw_provider_find("twilio");
 	struct config cfg;
-	char err[256];
-	int unconfigured = 0;
 
 	(void)state;
 	/* No [twilio] section: its webhooks stay off. */
-	config_defaults(&cfg);
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_true(unconfigured);
-	config_free(&cfg);
+	provider_assert_refused("twilio", NULL, NULL, NULL);
 	/* A token but no public URL: no signature could ever be checked. */
 	config_defaults(&cfg);
 	configure_with(&cfg, NULL);
 	config_set_string(&cfg.twilio_public_url, "");
-	unconfigured = 0;
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_false(unconfigured);
-	assert_non_null(strstr(err, "public_url"));
-	assert_null(strstr(err, TOKEN));
+	provider_assert_refused("twilio", &cfg, "public_url", TOKEN);
 	config_free(&cfg);
 	/* Sending without a sender. */
 	config_defaults(&cfg);
 	configure_with(&cfg, NULL);
 	config_set_string(&cfg.twilio_from, "");
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_non_null(strstr(err, "from"));
+	provider_assert_refused("twilio", &cfg, "from", NULL);
 	config_free(&cfg);
 }
 
