@@ -1,5 +1,5 @@
 /*
- * The fault tests' shared parts: the recording fake provider, fixed-port worlds, a thread-safe
+ * The fault tests' shared parts: fixed-port worlds, a thread-safe
  * HTTP client, the /healthz monitor, queries, the number grep and the watchdog.
  */
 #include <stdarg.h>
@@ -31,234 +31,6 @@ fl_wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- the fake provider ---- */
-
-struct fp_body {
-	char *data;
-	size_t len;
-};
-
-static int
-fp_closing(struct fprov *fp)
-{
-	int closing;
-
-	pthread_mutex_lock(&fp->lock);
-	closing = fp->closing;
-	pthread_mutex_unlock(&fp->lock);
-	return closing;
-}
-
-/* Sleep ms in small steps, cut short when the listener is going away. */
-static void
-fp_stall(struct fprov *fp, int ms)
-{
-	int64_t until = h_now_ms() + ms;
-
-	while (h_now_ms() < until && !fp_closing(fp))
-		h_sleep_ms(10);
-}
-
-static int
-fp_flaky_before(struct fprov *fp, long long id)
-{
-	int i;
-
-	for (i = 0; i < fp->n; i++) {
-		if (fp->hits[i].id == id && fp->hits[i].status == 503)
-			return 1;
-	}
-	return 0;
-}
-
-static enum MHD_Result
-fp_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct fprov *fp = cls;
-	struct fp_body *b = *con_cls;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	struct fp_hit *h;
-	json_t *root;
-	const char *to, *text, *id;
-	char reply[256];
-	int status, delay = 0, stall = 0;
-
-	(void)method;
-	(void)version;
-	if (b == NULL) {
-		*con_cls = calloc(1, sizeof(struct fp_body));
-		return *con_cls ? MHD_YES : MHD_NO;
-	}
-	if (*upload_size) {
-		b->data = realloc(b->data, b->len + *upload_size + 1);
-		memcpy(b->data + b->len, upload, *upload_size);
-		b->len += *upload_size;
-		b->data[b->len] = '\0';
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	root = b->data ? json_loads(b->data, 0, NULL) : NULL;
-	to = json_string_value(json_object_get(root, "to"));
-	text = json_string_value(json_object_get(root, "text"));
-	id = json_string_value(json_object_get(root, "id"));
-
-	pthread_mutex_lock(&fp->lock);
-	if (fp->reject_to[0] && to && strcmp(to, fp->reject_to) == 0) {
-		status = 400;
-		snprintf(reply, sizeof(reply), "{\"error\":\"invalid destination number %s\"}", to);
-	} else if (fp->flaky_to[0] && to && strcmp(to, fp->flaky_to) == 0 && id &&
-	    !fp_flaky_before(fp, atoll(id))) {
-		status = 503;
-		snprintf(reply, sizeof(reply), "{\"error\":\"route to %s busy, try later\"}", to);
-	} else if (fp->mode == FP_FAIL || (fp->fail_to[0] && to && strcmp(to, fp->fail_to) == 0)) {
-		status = 503;
-		snprintf(reply, sizeof(reply), "{\"error\":\"overloaded\"}");
-	} else if (fp->mode == FP_SLOW) {
-		status = 0;
-		stall = fp->slow_ms;
-		snprintf(reply, sizeof(reply), "{\"error\":\"too late\"}");
-	} else {
-		status = 200;
-		delay = fp->delay_ms;
-		snprintf(reply, sizeof(reply), "{\"id\":\"fp-%s\"}", id ? id : "?");
-	}
-	if (fp->n == fp->cap) {
-		fp->cap = fp->cap ? fp->cap * 2 : 1024;
-		fp->hits = realloc(fp->hits, (size_t)fp->cap * sizeof(*fp->hits));
-		if (fp->hits == NULL)
-			abort();
-	}
-	h = &fp->hits[fp->n++];
-	h->id = id ? atoll(id) : -1;
-	h->run = strncmp(url, "/send/", 6) == 0 ? atoi(url + 6) : -1;
-	h->to = strdup(to ? to : "");
-	h->text = strdup(text ? text : "");
-	h->at = fl_wall_ms();
-	h->status = status;
-	pthread_mutex_unlock(&fp->lock);
-	json_decref(root);
-
-	if (delay > 0)
-		fp_stall(fp, delay);
-	if (stall > 0) {
-		fp_stall(fp, stall);
-		status = 503;
-	}
-	resp = MHD_create_response_from_buffer(strlen(reply), reply, MHD_RESPMEM_MUST_COPY);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	ret = MHD_queue_response(conn, (unsigned)status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static void
-fp_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
-{
-	struct fp_body *b = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (b) {
-		free(b->data);
-		free(b);
-		*con_cls = NULL;
-	}
-}
-
-int
-fp_start(struct fprov *fp, int port)
-{
-	struct sockaddr_in sa;
-
-	if (!fp->ready) {
-		pthread_mutex_init(&fp->lock, NULL);
-		fp->ready = 1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
-	pthread_mutex_lock(&fp->lock);
-	fp->closing = 0;
-	pthread_mutex_unlock(&fp->lock);
-	fp->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-	    0, NULL, NULL, fp_request, fp, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    MHD_OPTION_NOTIFY_COMPLETED, fp_completed, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
-	if (fp->d == NULL)
-		return -1;
-	fp->port = MHD_get_daemon_info(fp->d, MHD_DAEMON_INFO_BIND_PORT)->port;
-	return 0;
-}
-
-void
-fp_stop(struct fprov *fp)
-{
-	if (fp->d == NULL)
-		return;
-	pthread_mutex_lock(&fp->lock);
-	fp->closing = 1;
-	pthread_mutex_unlock(&fp->lock);
-	MHD_stop_daemon(fp->d);
-	fp->d = NULL;
-}
-
-void
-fp_free(struct fprov *fp)
-{
-	int i;
-
-	fp_stop(fp);
-	for (i = 0; i < fp->n; i++) {
-		free(fp->hits[i].to);
-		free(fp->hits[i].text);
-	}
-	free(fp->hits);
-	fp->hits = NULL;
-	fp->n = fp->cap = 0;
-}
-
-void
-fp_set_mode(struct fprov *fp, enum fp_mode mode)
-{
-	pthread_mutex_lock(&fp->lock);
-	fp->mode = mode;
-	pthread_mutex_unlock(&fp->lock);
-}
-
-int
-fp_snapshot(struct fprov *fp, struct fp_hit **out)
-{
-	int n;
-
-	pthread_mutex_lock(&fp->lock);
-	n = fp->n;
-	*out = malloc((size_t)(n ? n : 1) * sizeof(**out));
-	if (*out == NULL)
-		abort();
-	if (n)
-		memcpy(*out, fp->hits, (size_t)n * sizeof(**out));
-	pthread_mutex_unlock(&fp->lock);
-	return n;
-}
-
-int
-fp_accepted(struct fprov *fp, long long id)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&fp->lock);
-	for (i = 0; i < fp->n; i++)
-		n += fp->hits[i].id == id && fp->hits[i].status == 200;
-	pthread_mutex_unlock(&fp->lock);
-	return n;
 }
 
 /* ---- worlds ---- */
@@ -297,7 +69,6 @@ fl_world_new(const char *tag, int fake_port, int http_port, const char *extra)
 		abort();
 	mkdir(data, 0700);
 	free(data);
-	pthread_mutex_init(&w->fake.lock, NULL);
 	pthread_mutex_init(&w->gw.lock, NULL);
 	fl_world_write_conf(w, fake_port, http_port, extra, "/send");
 	w->curl = curl_easy_init();
@@ -352,7 +123,7 @@ fl_world_free(struct world *w)
 static size_t
 fl_collect(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct fp_body *b = arg;
+	struct body *b = arg;
 	size_t n = size * nmemb;
 
 	b->data = realloc(b->data, b->len + n + 1);
@@ -370,7 +141,7 @@ fl_request(CURL *c, int port, const char *method, const char *path, const char *
     CURLcode *err)
 {
 	struct curl_slist *headers = NULL;
-	struct fp_body b = { calloc(1, 1), 0 };
+	struct body b = { calloc(1, 1), 0 };
 	char *url, header[256];
 	CURL *own = NULL;
 	long status = 0;
@@ -477,7 +248,7 @@ monitor_main(void *arg)
 		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fl_collect);
 		{
-			struct fp_body b = { NULL, 0 };
+			struct body b = { NULL, 0 };
 
 			curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 			if (curl_easy_perform(c) == CURLE_OK)

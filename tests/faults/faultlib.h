@@ -1,6 +1,6 @@
 /*
- * What the fault tests share beyond tests/lib/harness: a fake SMS provider that records every
- * request with farmline's message id and the time, and can fail, stall or go away; a world
+ * What the fault tests share beyond tests/lib/harness and tests/lib/fakeprov (the fake SMS
+ * provider, which records every request and can fail, stall or go away): a world
  * whose ports are fixed, so that the gateway can be killed and started again under load; an
  * HTTP client that threads may use; a /healthz monitor; queries; a watchdog.
  *
@@ -12,58 +12,13 @@
 #ifndef FL_FAULTLIB_H
 #define FL_FAULTLIB_H
 
+#include "tests/lib/fakeprov.h"
 #include "tests/lib/harness.h"
 
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdint.h>
-
-/* What the fake provider does with a request. */
-enum fp_mode {
-	FP_ACCEPT,	/* 200 with {"id":…} (after delay_ms) */
-	FP_FAIL,	/* 503 at once */
-	FP_SLOW,	/* 503 after slow_ms: longer than [provider] timeout, so a timeout */
-};
-
-/* One request the fake provider received. */
-struct fp_hit {
-	long long id;		/* farmline's message id, from the JSON body */
-	char *to, *text;
-	int64_t at;		/* when it arrived, wall clock ms (farmline's clock) */
-	int status;		/* what it was answered: 200, 400, 503, or 0 for a stall */
-	int run;		/* N when posted to /send/N (-1 otherwise): which gateway sent it */
-};
-
-struct fprov {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t lock;
-	struct fp_hit *hits;
-	int n, cap;
-	enum fp_mode mode;
-	int delay_ms, slow_ms;
-	int closing;		/* cut stalls short: the listener is going away */
-	/* Refuse messages to this number with 400 and an error naming it (the log test). */
-	char reject_to[32];
-	/* Answer 503 once to each message to this number, with an error naming it. */
-	char flaky_to[32];
-	/* Answer 503 to every message to this number. */
-	char fail_to[32];
-	int ready;
-};
-
-/* Listen on 127.0.0.1:port (0: any free port; fp->port tells); *fp starts zeroed and may be
- * started again after fp_stop. 0 on success. */
-int fp_start(struct fprov *fp, int port);
-/* Close the listener: connections are refused until fp_start again on the same port. */
-void fp_stop(struct fprov *fp);
-void fp_free(struct fprov *fp);
-void fp_set_mode(struct fprov *fp, enum fp_mode mode);
-/* A copy of the hits so far (the strings stay the provider's); returns how many. */
-int fp_snapshot(struct fprov *fp, struct fp_hit **out);
-/* How many times message id was accepted (answered 200). */
-int fp_accepted(struct fprov *fp, long long id);
 
 /* A free TCP port on 127.0.0.1 (free when asked). */
 int fl_free_port(void);

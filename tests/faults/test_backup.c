@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "tests/faults/faultlib.h"
+#include "tests/lib/testutil.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ test_a_backup_taken_under_load_restores_every_message_acknowledged_before_it(voi
 	h_copy_file(copy, g_fresh->db);
 	/* A second copy to the same file is refused, unless --force. */
 	assert_int_not_equal(h_run_cli(g_w, &out, "backup", copy, NULL), 0);
-	h_assert_contains(out, "--force");
+	tu_assert_contains(out, "--force");
 	free(out);
 	assert_int_equal(h_run_cli(g_w, &out, "backup", "--force", copy, NULL), 0);
 	free(out);

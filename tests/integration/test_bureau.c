@@ -91,8 +91,8 @@ test_the_api_gives_the_day_s_figures_behind_the_token(void **state)
 	/* No token, a wrong one: 401, with the scheme named. */
 	assert_int_equal(h_http_ex(w, "GET", "/api/stats", NULL, NULL, NULL, 0, &text, &headers),
 	    401);
-	h_assert_contains(headers, "WWW-Authenticate: Bearer");
-	h_assert_contains(text, "bearer token");
+	tu_assert_contains(headers, "WWW-Authenticate: Bearer");
+	tu_assert_contains(text, "bearer token");
 	free(text);
 	free(headers);
 	assert_int_equal(h_http_ex(w, "GET", "/api/stats", wrong, NULL, NULL, 0, NULL, NULL), 401);
@@ -230,15 +230,15 @@ test_metrics_count_what_came_in_and_went_out(void **state)
 	h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'queued'",
 	    0);
 	assert_int_equal(h_http_ex(w, "GET", "/metrics", auth, NULL, NULL, 0, &text, NULL), 200);
-	h_assert_contains(text, "# TYPE farmline_inbound_total counter");
-	h_assert_contains(text, "farmline_inbound_total{result=\"stored\"} 6");
-	h_assert_contains(text, "farmline_questions_total 3");
-	h_assert_contains(text, "farmline_answers_total 1");
-	h_assert_contains(text, "farmline_classify_seconds_count 3");
-	h_assert_contains(text, "farmline_response_seconds_count 1");
-	h_assert_contains(text, "farmline_open_consultations 2");
-	h_assert_contains(text, "farmline_build_info{version=\"" FARMLINE_VERSION "\"} 1");
-	h_assert_contains(text, "farmline_outbox_messages{status=\"queued\"} 0");
+	tu_assert_contains(text, "# TYPE farmline_inbound_total counter");
+	tu_assert_contains(text, "farmline_inbound_total{result=\"stored\"} 6");
+	tu_assert_contains(text, "farmline_questions_total 3");
+	tu_assert_contains(text, "farmline_answers_total 1");
+	tu_assert_contains(text, "farmline_classify_seconds_count 3");
+	tu_assert_contains(text, "farmline_response_seconds_count 1");
+	tu_assert_contains(text, "farmline_open_consultations 2");
+	tu_assert_contains(text, "farmline_build_info{version=\"" FARMLINE_VERSION "\"} 1");
+	tu_assert_contains(text, "farmline_outbox_messages{status=\"queued\"} 0");
 	free(text);
 }
 
@@ -277,7 +277,7 @@ test_the_dashboard_signs_in_to_a_session_of_its_own(void **state)
 	h_gateway_start(w);
 	/* Without a session: the sign-in form, in Chinese. */
 	assert_int_equal(h_http(w, "GET", "/", NULL, NULL, 0, &text), 200);
-	h_assert_contains(text, "访问口令");
+	tu_assert_contains(text, "访问口令");
 	free(text);
 	assert_int_equal(sign_in(w, "nope", NULL, NULL), 401);			/* try 1 */
 	/* A token in a URL is never taken, right or wrong, and sets nothing. */
@@ -290,8 +290,8 @@ test_the_dashboard_signs_in_to_a_session_of_its_own(void **state)
 
 	/* The form: a random session id in the cookie, not the token; no Secure over HTTP. */
 	assert_int_equal(sign_in(w, TOKEN, NULL, &headers), 303);		/* try 2 */
-	h_assert_contains(headers, "Location: /\r\n");
-	h_assert_contains(headers, "HttpOnly; SameSite=Strict; Max-Age=43200");
+	tu_assert_contains(headers, "Location: /\r\n");
+	tu_assert_contains(headers, "HttpOnly; SameSite=Strict; Max-Age=43200");
 	assert_null(strstr(headers, "Secure"));
 	assert_null(strstr(headers, TOKEN));
 	session_cookie(headers, cookie, sizeof(cookie));
@@ -301,7 +301,7 @@ test_the_dashboard_signs_in_to_a_session_of_its_own(void **state)
 	    200);
 	/* Behind a proxy on this machine that says HTTPS: Secure. */
 	assert_int_equal(sign_in(w, TOKEN, https, &headers), 303);		/* try 3 */
-	h_assert_contains(headers, "SameSite=Strict; Max-Age=43200; Secure");
+	tu_assert_contains(headers, "SameSite=Strict; Max-Age=43200; Secure");
 	session_cookie(headers, cookie2, sizeof(cookie2));
 	free(headers);
 	/* Stored by digest only: the id is nowhere in the database. */
@@ -316,7 +316,7 @@ test_the_dashboard_signs_in_to_a_session_of_its_own(void **state)
 	/* Signing out ends that session only. */
 	assert_int_equal(h_http_ex(w, "POST", "/logout", with_cookie, NULL, NULL, 0, NULL,
 	    &headers), 303);
-	h_assert_contains(headers, "farmline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	tu_assert_contains(headers, "farmline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	free(headers);
 	assert_int_equal(h_http_ex(w, "GET", "/api/stats", with_cookie, NULL, NULL, 0, NULL, NULL),
 	    401);
@@ -327,7 +327,7 @@ test_the_dashboard_signs_in_to_a_session_of_its_own(void **state)
 	assert_int_equal(sign_in(w, "nope", NULL, NULL), 401);			/* try 4 */
 	assert_int_equal(sign_in(w, "nope", NULL, NULL), 401);			/* try 5 */
 	assert_int_equal(sign_in(w, TOKEN, NULL, &headers), 429);
-	h_assert_contains(headers, "Retry-After: ");
+	tu_assert_contains(headers, "Retry-After: ");
 	assert_null(strstr(headers, "Set-Cookie"));
 	free(headers);
 
@@ -355,19 +355,19 @@ test_the_report_and_a_broadcast_from_the_command_line(void **state)
 
 	play_the_day(w);
 	assert_int_equal(h_run_cli(w, &out, "report", NULL), 0);
-	h_assert_contains(out, "共受理农户技术咨询3条，涉及农户3户");
-	h_assert_contains(out, "已答复1条，答复率33.3%");
+	tu_assert_contains(out, "共受理农户技术咨询3条，涉及农户3户");
+	tu_assert_contains(out, "已答复1条，答复率33.3%");
 	free(out);
 	/* Farmer 3 opts out: a broadcast to everyone reaches farmers 1 and 2 only. */
 	assert_int_equal(h_post_form(w, "from=+8613800000003&text=退订", &r), 200);
 	json_decref(r);
 	assert_int_equal(h_run_cli(w, &out, "broadcast", "--text", "寒潮来袭，请做好防冻", NULL), 0);
-	h_assert_contains(out, "2 SMS queued");
+	tu_assert_contains(out, "2 SMS queued");
 	free(out);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE kind = 'broadcast' AND"
 	    " status = 'sent'", 2), 2);
-	assert_non_null(h_fake_find(&w->fake, "+8613800000002", "寒潮来袭"));
-	assert_null(h_fake_find(&w->fake, "+8613800000003", "寒潮来袭"));
+	assert_non_null(fp_find(&w->fake, "+8613800000002", "寒潮来袭"));
+	assert_null(fp_find(&w->fake, "+8613800000003", "寒潮来袭"));
 	assert_int_equal(h_run_cli(w, &out, "broadcast", "--category", "香蕉", "--text", "x", NULL),
 	    1);
 	free(out);

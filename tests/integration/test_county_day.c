@@ -87,7 +87,7 @@ got(struct world *w, const char *to, const char *needle)
 	int64_t until = h_now_ms() + WAIT_MS;
 	const char *text;
 
-	while ((text = h_fake_find(&w->fake, to, needle)) == NULL && h_now_ms() < until)
+	while ((text = fp_find(&w->fake, to, needle)) == NULL && h_now_ms() < until)
 		h_sleep_ms(20);
 	if (text == NULL)
 		fail_msg("%s never got \"%s\"", to, needle);
@@ -109,7 +109,7 @@ test_a_county_day(void **state)
 
 	csv = tu_write_file(w->dir, "people.csv", people_csv);
 	assert_int_equal(h_run_cli(w, &out, "expert", "import", csv, NULL), 0);
-	h_assert_contains(out, "5 added");
+	tu_assert_contains(out, "5 added");
 	free(out);
 	free(csv);
 	h_gateway_start(w);
@@ -118,8 +118,8 @@ test_a_county_day(void **state)
 	sms(w, F1, "登记 舜山镇 六郎村", "command");
 	got(w, F1, "已登记：舜山镇六郎村");
 	t1 = sms(w, F1, "鹅苗死亡很多怎么办", "question");
-	h_assert_contains(got(w, F1, "编号"), "家禽");
-	h_assert_contains(got(w, WANG, "新问题#"), "舜山镇 农户138****0001：鹅苗死亡很多怎么办");
+	tu_assert_contains(got(w, F1, "编号"), "家禽");
+	tu_assert_contains(got(w, WANG, "新问题#"), "舜山镇 农户138****0001：鹅苗死亡很多怎么办");
 	/* A follow-up before the answer goes to the same expert. */
 	assert_int_equal(sms(w, F1, "是刚买回来的苗", "followup"), t1);
 	got(w, WANG, "农户追问：是刚买回来的苗");
@@ -194,33 +194,33 @@ test_a_county_day(void **state)
 	assert_int_equal(q(w, "SELECT answered_by = (SELECT id FROM experts WHERE phone = '"
 	    WANG "') FROM consultations WHERE id = 4"), 1);
 	/* No one needed the bureau today: every question found someone. */
-	assert_int_equal(h_fake_count_to(&w->fake, BUREAU), 0);
+	assert_int_equal(fp_count_to(&w->fake, BUREAU), 0);
 	/* Nothing went twice: each farmer got exactly the messages of the story. */
-	assert_int_equal(h_fake_count_to(&w->fake, F1), 7);
-	assert_int_equal(h_fake_count_to(&w->fake, F2), 3);
-	assert_int_equal(h_fake_count_to(&w->fake, F3), 3);	/* with "still being handled" */
+	assert_int_equal(fp_count_to(&w->fake, F1), 7);
+	assert_int_equal(fp_count_to(&w->fake, F2), 3);
+	assert_int_equal(fp_count_to(&w->fake, F3), 3);	/* with "still being handled" */
 	got(w, F3, "您的问题#3仍在处理中");
-	assert_int_equal(h_fake_count_to(&w->fake, F5), 3);	/* told who asked for them */
+	assert_int_equal(fp_count_to(&w->fake, F5), 3);	/* told who asked for them */
 	got(w, F5, "信息员赵信息员已代您提交问题");
 
 	/* The bureau can see the history of any question. */
 	assert_int_equal(h_run_cli(w, &out, "show", "4", NULL), 0);
-	h_assert_contains(out, "提醒专家");
-	h_assert_contains(out, "超时转派");
-	h_assert_contains(out, "王专家");
+	tu_assert_contains(out, "提醒专家");
+	tu_assert_contains(out, "超时转派");
+	tu_assert_contains(out, "王专家");
 	/* F7: the commissioner's 代 message holds the farmer's number: masked too. */
-	h_assert_contains(out, "代138****0005 鸡冠发紫");
+	tu_assert_contains(out, "代138****0005 鸡冠发紫");
 	assert_null(strstr(out, "13800000005"));
 	free(out);
 	assert_int_equal(h_run_cli(w, &out, "show", "4", "--unmasked", NULL), 0);
-	h_assert_contains(out, "代13800000005 鸡冠发紫");
+	tu_assert_contains(out, "代13800000005 鸡冠发紫");
 	free(out);
 	assert_int_equal(h_run_cli(w, &out, "export", NULL), 0);
-	h_assert_contains(out, "代138****0005 鸡冠发紫");
+	tu_assert_contains(out, "代138****0005 鸡冠发紫");
 	assert_null(strstr(out, "13800000005"));
 	free(out);
 	assert_int_equal(h_run_cli(w, &out, "export", "--unmasked", NULL), 0);
-	h_assert_contains(out, "代13800000005 鸡冠发紫");
+	tu_assert_contains(out, "代13800000005 鸡冠发紫");
 	free(out);
 	(void)t2;
 	(void)t3;
@@ -306,7 +306,7 @@ test_a_county_day_as_people_type(void **state)
 	assert_int_equal(sms(w, F1, "在吗", "courtesy"), 0);
 	got(w, F1, "请直接发送您的种植养殖问题");
 	assert_int_equal(sms(w, F1, "番茄叶子卷了", "question"), 1);
-	h_assert_contains(got(w, YANG, "新问题#1"), "番茄叶子卷了");
+	tu_assert_contains(got(w, YANG, "新问题#1"), "番茄叶子卷了");
 	sms(w, YANG, "收到", "noted");
 	sms(w, YANG, "好的，我看看", "rejected");
 	got(w, YANG, "想好后请回复");
@@ -333,7 +333,7 @@ test_a_county_day_as_people_type(void **state)
 	assert_int_equal(sms(w, F4, "小鸡拉白稀怎么办", "question"), 4);
 	got(w, WANG, "新问题#4");
 	sms(w, WANG, "多补钙", "rejected");
-	h_assert_contains(got(w, WANG, "您有2个待答问题"), "#3 鸭子不下蛋");
+	tu_assert_contains(got(w, WANG, "您有2个待答问题"), "#3 鸭子不下蛋");
 	sms(w, WANG, "3 多补钙和光照", "answer");
 	got(w, F3, "王专家答复：多补钙和光照");
 	/* The same advice to two farmers in turn: both get it. */
@@ -463,8 +463,8 @@ test_a_county_day_as_people_type(void **state)
 	assert_int_equal(expert_fig(j, "王专家", "answered"), 3);
 	json_decref(j);
 	assert_int_equal(h_run_cli(w, &out, "report", NULL), 0);
-	h_assert_contains(out, "共受理农户技术咨询8条，涉及农户8户");
-	h_assert_contains(out, "已答复8条，答复率100.0%");
+	tu_assert_contains(out, "共受理农户技术咨询8条，涉及农户8户");
+	tu_assert_contains(out, "已答复8条，答复率100.0%");
 	free(out);
 }
 

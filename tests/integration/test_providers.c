@@ -83,7 +83,7 @@ test_twilio_is_signed_and_answered_with_empty_twiml(void **state)
 	    "Body鹅苗死亡很多From+8613800000001MessageSidSM0123456789abcdef0123456789abcdefTo+15005550006",
 	    sig, sizeof(sig));
 	assert_int_equal(twilio_post(w, sig, &reply), 200);
-	h_assert_contains(reply, "<Response/>");
+	tu_assert_contains(reply, "<Response/>");
 	free(reply);
 	assert_int_equal(twilio_post(w, sig, NULL), 200);	/* Twilio's retry: stored once */
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE question ="
@@ -123,11 +123,11 @@ test_africas_talking_tencent_and_aliyun_store_each_question_once(void **state)
 		    "application/x-www-form-urlencoded", at, strlen(at), NULL), 200);
 		assert_int_equal(h_http(w, "POST", "/sms/tencent/" TENCENT, "application/json",
 		    tencent, strlen(tencent), &reply), 200);
-		h_assert_contains(reply, "\"result\":0");
+		tu_assert_contains(reply, "\"result\":0");
 		free(reply);
 		assert_int_equal(h_http(w, "POST", "/sms/aliyun/" ALIYUN, "application/json", aliyun,
 		    strlen(aliyun), &reply), 200);
-		h_assert_contains(reply, "\"code\":0");
+		tu_assert_contains(reply, "\"code\":0");
 		free(reply);
 	}
 	/* Four questions, each once: AT by id, Tencent by the short window, Aliyun by sequence_id. */

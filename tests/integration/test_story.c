@@ -65,24 +65,24 @@ test_question_answer_restart_story(void **state)
 	json_decref(r);
 	snprintf(ticket, sizeof(ticket), "%lld", t1);
 
-	have = h_fake_wait(&w->fake, 2);
+	have = fp_wait(&w->fake, 2);
 	assert_int_equal(have, 2);
-	ack = h_fake_find(&w->fake, FARMER, ticket);
-	h_assert_contains(ack, "家禽");
+	ack = fp_find(&w->fake, FARMER, ticket);
+	tu_assert_contains(ack, "家禽");
 	assert_int_equal(sms_segments(ack), 1);
-	notice = h_fake_find(&w->fake, EXPERT, ticket);
-	h_assert_contains(notice, "家禽");
-	h_assert_contains(notice, "138****0001");
-	h_assert_contains(notice, "鹅苗死亡很多怎么办");
+	notice = fp_find(&w->fake, EXPERT, ticket);
+	tu_assert_contains(notice, "家禽");
+	tu_assert_contains(notice, "138****0001");
+	tu_assert_contains(notice, "鹅苗死亡很多怎么办");
 
 	/* The expert replies from the phone with the ticket. */
 	snprintf(form, sizeof(form), "from=" EXPERT "&text=%lld 建议先隔离病鹅……", t1);
 	assert_int_equal(h_post_form(w, form, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "action")), "answer");
 	json_decref(r);
-	assert_int_equal(h_fake_wait(&w->fake, 4), 4);
-	answer = h_fake_find(&w->fake, FARMER, "建议先隔离病鹅……");
-	h_assert_contains(answer, "王专家");
+	assert_int_equal(fp_wait(&w->fake, 4), 4);
+	answer = fp_find(&w->fake, FARMER, "建议先隔离病鹅……");
+	tu_assert_contains(answer, "王专家");
 	snprintf(form, sizeof(form), "SELECT status = 'answered' AND answered_by = (SELECT id FROM"
 	    " experts WHERE phone = '" EXPERT "') AND first_answered_at >= created_at FROM"
 	    " consultations WHERE id = %lld", t1);
@@ -102,9 +102,9 @@ test_question_answer_restart_story(void **state)
 	assert_int_equal(h_post_form(w, "from=" EXPERT "&text=用土霉素拌料", &r), 200);
 	assert_int_equal(json_integer_value(json_object_get(r, "ticket")), t2);
 	json_decref(r);
-	h_fake_wait(&w->fake, 8);
-	h_assert_contains(h_fake_find(&w->fake, FARMER2, "用土霉素拌料"), "王专家");
-	assert_int_equal(h_fake_count_to(&w->fake, FARMER2), 2);
+	fp_wait(&w->fake, 8);
+	tu_assert_contains(fp_find(&w->fake, FARMER2, "用土霉素拌料"), "王专家");
+	assert_int_equal(fp_count_to(&w->fake, FARMER2), 2);
 
 	/* The provider refuses for a while: the message is retried, not lost or failed. */
 	pthread_mutex_lock(&w->fake.lock);
@@ -112,8 +112,8 @@ test_question_answer_restart_story(void **state)
 	pthread_mutex_unlock(&w->fake.lock);
 	assert_int_equal(h_post_form(w, "from=+8613800000009&text=猪拉稀怎么办", &r), 200);
 	json_decref(r);
-	h_fake_wait(&w->fake, 10);
-	assert_non_null(h_fake_find(&w->fake, "+8613800000009", "畜牧"));
+	fp_wait(&w->fake, 10);
+	assert_non_null(fp_find(&w->fake, "+8613800000009", "畜牧"));
 	assert_int_equal(w->fake.refused, 2);
 	assert_true(tu_query_int(w->db, "SELECT max(attempts) FROM messages WHERE direction = 'out'") >= 2);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
@@ -122,11 +122,11 @@ test_question_answer_restart_story(void **state)
 	/* The bureau's figures. */
 	if (h_run_cli(w, &out, "stats", NULL) != 0)
 		fail_msg("stats failed: %s", out);
-	h_assert_contains(out, "家禽");
-	h_assert_contains(out, "已答复");
-	h_assert_contains(out, "王专家");
-	h_assert_contains(out, "鹅苗死亡很多怎么办");
-	h_assert_contains(out, "100.0%");
+	tu_assert_contains(out, "家禽");
+	tu_assert_contains(out, "已答复");
+	tu_assert_contains(out, "王专家");
+	tu_assert_contains(out, "鹅苗死亡很多怎么办");
+	tu_assert_contains(out, "100.0%");
 	free(out);
 
 	/* The provider is down when the gateway stops: what was pending goes out after the restart. */
@@ -142,7 +142,7 @@ test_question_answer_restart_story(void **state)
 
 	/* Ctrl-C stops it cleanly; started again, everything is there. */
 	assert_int_equal(h_gateway_stop(w), 0);
-	h_assert_contains(w->gw.log, "stopped");
+	tu_assert_contains(w->gw.log, "stopped");
 	/* No log line carries a whole phone number. */
 	if (strstr(w->gw.log, "13800000001") || strstr(w->gw.log, "13900000002"))
 		fail_msg("a full phone number in the log:\n%s", w->gw.log);
@@ -154,9 +154,9 @@ test_question_answer_restart_story(void **state)
 	pthread_mutex_unlock(&w->fake.lock);
 	h_gateway_start(w);
 	assert_int_equal(h_http(w, "GET", "/healthz", NULL, NULL, 0, NULL), 200);
-	h_fake_wait(&w->fake, 12);
-	assert_non_null(h_fake_find(&w->fake, "+8613800000010", "畜牧"));
-	assert_int_equal(h_fake_count_to(&w->fake, "+8613800000010"), 1);
+	fp_wait(&w->fake, 12);
+	assert_non_null(fp_find(&w->fake, "+8613800000010", "畜牧"));
+	assert_int_equal(fp_count_to(&w->fake, "+8613800000010"), 1);
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status = 'answered'"),
 	    2);
 	assert_int_equal(h_db_wait(w, "SELECT count(*) FROM messages WHERE direction = 'out' AND"
@@ -189,19 +189,19 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 	h_gateway_start(w);
 
 	assert_int_equal(h_post_form(w, "text=hello", &r), 400);
-	h_assert_contains(json_string_value(json_object_get(r, "error")), "missing field: from");
+	tu_assert_contains(json_string_value(json_object_get(r, "error")), "missing field: from");
 	json_decref(r);
 	assert_int_equal(h_post_form(w, "from=" FARMER, &r), 400);
-	h_assert_contains(json_string_value(json_object_get(r, "error")), "missing field: text");
+	tu_assert_contains(json_string_value(json_object_get(r, "error")), "missing field: text");
 	json_decref(r);
 	assert_int_equal(h_post_form(w, "from=" FARMER "&text=", &r), 400);
-	h_assert_contains(json_string_value(json_object_get(r, "error")), "empty");
+	tu_assert_contains(json_string_value(json_object_get(r, "error")), "empty");
 	json_decref(r);
 	assert_int_equal(h_post_form(w, "from=12345&text=hi", &r), 400);
-	h_assert_contains(json_string_value(json_object_get(r, "error")), "not a phone number");
+	tu_assert_contains(json_string_value(json_object_get(r, "error")), "not a phone number");
 	json_decref(r);
 	assert_int_equal(h_post_form(w, "from=" FARMER "&text=%FF%FE%00", &r), 400);
-	h_assert_contains(json_string_value(json_object_get(r, "error")), "UTF-8");
+	tu_assert_contains(json_string_value(json_object_get(r, "error")), "UTF-8");
 	json_decref(r);
 
 	n = strlen("from=" FARMER "&text=");
@@ -211,7 +211,7 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 		memcpy(big + n + i * 3, "鸡", 3);
 	big[n + 2001 * 3] = '\0';
 	assert_int_equal(h_post_form(w, big, &r), 400);
-	h_assert_contains(json_string_value(json_object_get(r, "error")), "longer than 2000");
+	tu_assert_contains(json_string_value(json_object_get(r, "error")), "longer than 2000");
 	json_decref(r);
 	free(big);
 
@@ -226,7 +226,7 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 	assert_int_equal(h_http(w, "POST", "/sms/inbound", "text/plain", "hi", 2, NULL), 415);
 	assert_int_equal(h_http(w, "GET", "/sms/inbound", NULL, NULL, 0, NULL), 405);
 	assert_int_equal(h_http(w, "GET", "/nowhere", NULL, NULL, 0, &reply), 404);
-	h_assert_contains(reply, "error");
+	tu_assert_contains(reply, "error");
 	free(reply);
 	assert_int_equal(h_http(w, "GET", "/healthz", NULL, NULL, 0, NULL), 200);
 
@@ -240,9 +240,9 @@ test_bad_input_is_refused_with_reasons_and_nothing_valid_is_lost(void **state)
 	assert_int_equal(h_post_form(w, form, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "action")), "rejected");
 	json_decref(r);
-	h_fake_wait(&w->fake, 4);
-	assert_non_null(h_fake_find(&w->fake, EXPERT, "没有编号为99999的问题"));
-	assert_non_null(h_fake_find(&w->fake, EXPERT2, "#1不是分配给您的问题"));
+	fp_wait(&w->fake, 4);
+	assert_non_null(fp_find(&w->fake, EXPERT, "没有编号为99999的问题"));
+	assert_non_null(fp_find(&w->fake, EXPERT2, "#1不是分配给您的问题"));
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM messages WHERE kind = 'answer'"), 0);
 
 	/* Through all that, the valid question was kept and the gateway kept serving. */
@@ -285,7 +285,7 @@ test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
 	h_gateway_start(w);
 	assert_int_equal(h_post_form(w, "from=" FARMER "&text=鹅苗死亡很多怎么办", &r), 200);
 	json_decref(r);
-	assert_int_equal(h_fake_wait(&w->fake, 2), 2);
+	assert_int_equal(fp_wait(&w->fake, 2), 2);
 	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		const char *const extra[] = { tries[i].auth, NULL };
 		long status = h_http_ex(w, "POST", tries[i].path, extra,
@@ -307,13 +307,13 @@ test_a_stranger_without_the_token_cannot_speak_for_an_expert(void **state)
 	    " 'in'"), 1);
 	assert_int_equal(tu_query_int(w->db, "SELECT count(*) FROM consultations WHERE status ="
 	    " 'answered'"), 0);
-	assert_int_equal(h_fake_count_to(&w->fake, FARMER), 1);	/* the acknowledgement only */
+	assert_int_equal(fp_count_to(&w->fake, FARMER), 1);	/* the acknowledgement only */
 	/* With the token (the path form too), the expert's answer goes through. */
 	assert_int_equal(h_http(w, "POST", "/sms/inbound/" H_INBOUND_TOKEN,
 	    "application/x-www-form-urlencoded", "from=" EXPERT "&text=1 先隔离病鹅",
 	    strlen("from=" EXPERT "&text=1 先隔离病鹅"), NULL), 200);
-	assert_int_equal(h_fake_wait(&w->fake, 4), 4);
-	h_assert_contains(h_fake_find(&w->fake, FARMER, "先隔离病鹅"), "王专家");
+	assert_int_equal(fp_wait(&w->fake, 4), 4);
+	tu_assert_contains(fp_find(&w->fake, FARMER, "先隔离病鹅"), "王专家");
 	/* The refusals were logged, never the token. */
 	assert_int_equal(h_log_wait(w, "refused with 401"), 1);
 	pthread_mutex_lock(&w->gw.lock);
@@ -347,7 +347,7 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 	close(pipefd[0]);
 	waitpid(pid, &status, 0);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-	h_assert_contains(buf, "bad.conf:3: [http] threads: 0 out of range 1..64");
+	tu_assert_contains(buf, "bad.conf:3: [http] threads: 0 out of range 1..64");
 	free(bad);
 
 	/* A secret shorter than 16 characters, and the walkthrough's token off loopback. */
@@ -399,8 +399,8 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 	/* expert add with an unknown category says which ones exist. */
 	assert_int_equal(h_run_cli(w, &out, "expert", "add", "--phone", EXPERT, "--name", "王",
 	    "--categories", "chickens", NULL), 1);
-	h_assert_contains(out, "unknown category \"chickens\"");
-	h_assert_contains(out, "poultry");
+	tu_assert_contains(out, "unknown category \"chickens\"");
+	tu_assert_contains(out, "poultry");
 	free(out);
 
 	/* As root, serve starts only when told to. */
@@ -410,7 +410,7 @@ test_bad_config_stops_start_up_naming_file_line_and_key(void **state)
 
 		unsetenv("FARMLINE_ALLOW_ROOT");
 		assert_int_equal(h_run_cli(w, &out, "serve", NULL), 1);
-		h_assert_contains(out, "refuses to run as root");
+		tu_assert_contains(out, "refuses to run as root");
 		free(out);
 		if (saved)
 			setenv("FARMLINE_ALLOW_ROOT", saved, 1);

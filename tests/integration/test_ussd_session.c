@@ -71,7 +71,7 @@ screen_has(struct world *w, const char *session, const char *text, const char *w
 		fail_msg("\"%s\": %s", text, screen);
 	if (strncmp(screen, "CON ", 4) != 0 && strncmp(screen, "END ", 4) != 0)
 		fail_msg("\"%s\": not a USSD screen: %s", text, screen);
-	h_assert_contains(screen, want);
+	tu_assert_contains(screen, want);
 	return screen;
 }
 
@@ -130,7 +130,7 @@ test_a_ussd_question_is_answered_by_sms_and_rated_on_the_menu(void **state)
 	ticket = atoll(strstr(screen, "编号") + strlen("编号"));
 	assert_true(ticket > 0);
 	snprintf(want, sizeof(want), "编号%lld，类别：家禽", ticket);
-	h_assert_contains(screen, want);
+	tu_assert_contains(screen, want);
 
 	/* Africa's Talking sends the step again: the same screen, one question. */
 	assert_int_equal(ussd(w, "ATUid_1", FARMER, text, &again), 200);
@@ -142,9 +142,9 @@ test_a_ussd_question_is_answered_by_sms_and_rated_on_the_menu(void **state)
 	    " '鹅苗死亡很多*怎么办'"), 1);
 
 	/* The expert is told by SMS, as for any question; the farmer gets no acknowledgement SMS. */
-	assert_int_equal(h_fake_wait(&w->fake, 1), 1);
-	h_assert_contains(h_fake_find(&w->fake, EXPERT, "鹅苗死亡很多*怎么办"), "家禽");
-	assert_int_equal(h_fake_count_to(&w->fake, FARMER), 0);
+	assert_int_equal(fp_wait(&w->fake, 1), 1);
+	tu_assert_contains(fp_find(&w->fake, EXPERT, "鹅苗死亡很多*怎么办"), "家禽");
+	assert_int_equal(fp_count_to(&w->fake, FARMER), 0);
 
 	/* The expert answers from the phone; the answer reaches the farmer by SMS. */
 	snprintf(form, sizeof(form), "from=" EXPERT "&text=%lld 建议先隔离病鹅，保温，饮水中加电解多维",
@@ -152,10 +152,10 @@ test_a_ussd_question_is_answered_by_sms_and_rated_on_the_menu(void **state)
 	assert_int_equal(h_post_form(w, form, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "action")), "answer");
 	json_decref(r);
-	assert_int_equal(h_fake_wait(&w->fake, 3), 3);
-	answer = h_fake_find(&w->fake, FARMER, "建议先隔离病鹅，保温，饮水中加电解多维");
+	assert_int_equal(fp_wait(&w->fake, 3), 3);
+	answer = fp_find(&w->fake, FARMER, "建议先隔离病鹅，保温，饮水中加电解多维");
 	assert_non_null(answer);
-	h_assert_contains(answer, "王专家");
+	tu_assert_contains(answer, "王专家");
 
 	/* A new session: the question and its answer on the screen, then a rating. */
 	snprintf(want, sizeof(want), "CON 我的问题（选择查看答复）：\n1 #%lld 已答复 鹅苗死亡很多*怎么办\n"
@@ -231,8 +231,8 @@ test_bad_requests_are_refused_with_reasons(void **state)
 		    cases[i].body ? strlen(cases[i].body) : 0, &reply);
 		if (status != cases[i].status)
 			fail_msg("case %zu: %ld, want %ld: %s", i, status, cases[i].status, reply);
-		h_assert_contains(reply, "\"error\"");
-		h_assert_contains(reply, cases[i].reason);
+		tu_assert_contains(reply, "\"error\"");
+		tu_assert_contains(reply, cases[i].reason);
 		free(reply);
 	}
 	/* A text past the cap, and a body past [http] max_body. */
@@ -242,7 +242,7 @@ test_bad_requests_are_refused_with_reasons(void **state)
 	big[strlen("sessionId=s&serviceCode=%2A1%23&phoneNumber=13800000001&text=") + 1025] = '\0';
 	assert_int_equal(h_http(w, "POST", USSD_PATH,
 	    "application/x-www-form-urlencoded", big, strlen(big), &reply), 400);
-	h_assert_contains(reply, "text is longer than 1024 bytes");
+	tu_assert_contains(reply, "text is longer than 1024 bytes");
 	free(reply);
 	memset(big, 'a', 70 * 1024 - 1);
 	big[70 * 1024 - 1] = '\0';
@@ -266,7 +266,7 @@ test_a_bad_menu_file_stops_start_up_naming_the_line_and_key(void **state)
 	w = h_world_new("ussd-bad", conf);
 	assert_int_equal(h_run_cli(w, &out, "serve", NULL), 1);
 	snprintf(want, sizeof(want), "farmline: %s:3: [main] titel: unknown key", menu);
-	h_assert_contains(out, want);
+	tu_assert_contains(out, want);
 	free(out);
 	h_world_free(w);
 	free(conf);

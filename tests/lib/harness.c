@@ -22,70 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The fake provider: records every message posted to it; can refuse the next few with 503. */
-static enum MHD_Result
-fake_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct fake *fk = cls;
-	struct body *b = *con_cls;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	unsigned int status = 200;
-	const char *reply = "{\"id\":\"fake\"}";
-
-	(void)url;
-	(void)method;
-	(void)version;
-	if (b == NULL) {
-		*con_cls = calloc(1, sizeof(struct body));
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		b->data = realloc(b->data, b->len + *upload_size + 1);
-		memcpy(b->data + b->len, upload, *upload_size);
-		b->len += *upload_size;
-		b->data[b->len] = '\0';
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&fk->lock);
-	if (fk->fail_next > 0) {
-		fk->fail_next--;
-		fk->refused++;
-		status = 503;
-		reply = "{\"error\":\"busy\"}";
-	} else if (fk->n < 256 && b->data) {
-		json_t *root = json_loads(b->data, 0, NULL);
-
-		fk->msgs[fk->n].to = strdup(json_string_value(json_object_get(root, "to")));
-		fk->msgs[fk->n].text = strdup(json_string_value(json_object_get(root, "text")));
-		fk->n++;
-		json_decref(root);
-	}
-	pthread_mutex_unlock(&fk->lock);
-	resp = MHD_create_response_from_buffer(strlen(reply), (void *)reply,
-	    MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static void
-fake_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
-{
-	struct body *b = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (b) {
-		free(b->data);
-		free(b);
-	}
-}
-
 int64_t
 h_now_ms(void)
 {
@@ -101,51 +37,6 @@ h_sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-}
-
-/* Wait until the fake provider holds at least n messages; returns how many it has. */
-int
-h_fake_wait(struct fake *fk, int n)
-{
-	int64_t until = h_now_ms() + WAIT_MS;
-	int have;
-
-	for (;;) {
-		pthread_mutex_lock(&fk->lock);
-		have = fk->n;
-		pthread_mutex_unlock(&fk->lock);
-		if (have >= n || h_now_ms() > until)
-			return have;
-		h_sleep_ms(20);
-	}
-}
-
-/* The text of the first message to "to" containing needle, from index from on; NULL if none. */
-const char *
-h_fake_find(struct fake *fk, const char *to, const char *needle)
-{
-	const char *found = NULL;
-	int i;
-
-	pthread_mutex_lock(&fk->lock);
-	for (i = 0; i < fk->n && !found; i++) {
-		if (strcmp(fk->msgs[i].to, to) == 0 && strstr(fk->msgs[i].text, needle))
-			found = fk->msgs[i].text;
-	}
-	pthread_mutex_unlock(&fk->lock);
-	return found;
-}
-
-int
-h_fake_count_to(struct fake *fk, const char *to)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&fk->lock);
-	for (i = 0; i < fk->n; i++)
-		n += strcmp(fk->msgs[i].to, to) == 0;
-	pthread_mutex_unlock(&fk->lock);
-	return n;
 }
 
 static void *
@@ -397,35 +288,19 @@ h_db_wait(struct world *w, const char *sql, long long want)
 	return v;
 }
 
-void
-h_assert_contains(const char *haystack, const char *needle)
-{
-	if (haystack == NULL || strstr(haystack, needle) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", haystack ? haystack : "(nothing)", needle);
-}
-
 struct world *
 h_world_new(const char *tag, const char *extra_conf)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct sockaddr_in loopback;
 	char conf[4096];
 
 	w->bin = getenv("FARMLINE_BIN") ? getenv("FARMLINE_BIN") : "build/farmline";
 	w->dir = tu_mkdtemp(tag);
 	if (asprintf(&w->db, "%s/data/farmline.db", w->dir) < 0)
 		return NULL;
-	pthread_mutex_init(&w->fake.lock, NULL);
 	pthread_mutex_init(&w->gw.lock, NULL);
-	memset(&loopback, 0, sizeof(loopback));
-	loopback.sin_family = AF_INET;
-	loopback.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	w->fake.d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, fake_request,
-	    &w->fake, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&loopback,
-	    MHD_OPTION_NOTIFY_COMPLETED, fake_completed, NULL, MHD_OPTION_END);
-	if (w->fake.d == NULL)
+	if (fp_start(&w->fake, 0))
 		return NULL;
-	w->fake.port = MHD_get_daemon_info(w->fake.d, MHD_DAEMON_INFO_BIND_PORT)->port;
 	snprintf(conf, sizeof(conf),
 	    "[http]\nbind = 127.0.0.1\nport = 0\nmax_body = 64k\ninbound_token = "
 	    H_INBOUND_TOKEN "\n"
@@ -445,15 +320,9 @@ h_world_new(const char *tag, const char *extra_conf)
 void
 h_world_free(struct world *w)
 {
-	int i;
-
 	if (w->gw.pid > 0)
 		h_gateway_stop(w);
-	MHD_stop_daemon(w->fake.d);
-	for (i = 0; i < w->fake.n; i++) {
-		free(w->fake.msgs[i].to);
-		free(w->fake.msgs[i].text);
-	}
+	fp_free(&w->fake);
 	curl_easy_cleanup(w->curl);
 	free(w->gw.log);
 	if (getenv("FARMLINE_KEEP") == NULL)
@@ -467,14 +336,6 @@ h_world_free(struct world *w)
 }
 
 
-void
-h_fake_fail_next(struct fake *fk, int n)
-{
-	pthread_mutex_lock(&fk->lock);
-	fk->fail_next = n;
-	fk->refused = 0;
-	pthread_mutex_unlock(&fk->lock);
-}
 
 /* Wait until the gateway's log holds needle. */
 int

@@ -1,9 +1,11 @@
 /*
- * The harness the integration tests share: a fake SMS provider on loopback that records what it
- * is sent, the real farmline binary started and stopped, HTTP requests to it, waits.
+ * The harness the integration tests share: a world with a fake SMS provider on loopback
+ * (fakeprov.h), the real farmline binary started and stopped, HTTP requests to it, waits.
  */
 #ifndef FL_HARNESS_H
 #define FL_HARNESS_H
+
+#include "tests/lib/fakeprov.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -13,20 +15,6 @@
 #include <sys/types.h>
 
 #define WAIT_MS 15000		/* how long to wait for something that should happen at once */
-
-struct sent {
-	char *to, *text;
-};
-
-struct fake {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t lock;
-	struct sent msgs[256];
-	int n;
-	int fail_next;		/* answer 503 to this many requests */
-	int refused;
-};
 
 struct body {
 	char *data;
@@ -47,7 +35,7 @@ struct gateway {
 struct world {
 	char *dir, *conf, *db;
 	const char *bin;
-	struct fake fake;
+	struct fprov fake;	/* h_world_new starts it; fl_world_new does not */
 	struct gateway gw;
 	CURL *curl;
 };
@@ -66,14 +54,6 @@ int h_wants_inbound_auth(const char *path, const char *const *extra);
 
 int64_t h_now_ms(void);		/* monotonic */
 void h_sleep_ms(int ms);
-
-/* The fake provider: wait until it holds n messages (returns how many it has). */
-int h_fake_wait(struct fake *fk, int n);
-/* The first message to "to" containing needle, or NULL. */
-const char *h_fake_find(struct fake *fk, const char *to, const char *needle);
-int h_fake_count_to(struct fake *fk, const char *to);
-/* Answer 503 to the next n messages. */
-void h_fake_fail_next(struct fake *fk, int n);
 
 /* A fake provider, a temporary folder and a configuration; extra_conf is appended to it. */
 struct world *h_world_new(const char *tag, const char *extra_conf);
@@ -98,7 +78,6 @@ long h_post_form(struct world *w, const char *form, json_t **reply);
 
 /* Wait until sql on the database gives want; returns the last value. */
 long long h_db_wait(struct world *w, const char *sql, long long want);
-void h_assert_contains(const char *haystack, const char *needle);
 void h_copy_file(const char *from, const char *to);
 
 /* Added for the fault tests (tests/faults/). */

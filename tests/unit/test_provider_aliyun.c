@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "gateway/provider.h"
+#include "tests/lib/provider_cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,70 +20,20 @@
 #define JSON "application/json"
 #define TOKEN "aly_8c1e5f0a7b3d9e24"
 
-/* A webhook request written as strings. */
-struct req_in {
-	const char *tail;	/* what follows /sms/aliyun */
-	const char *content_type;
-	const char *body;
-};
-
-struct built {
-	struct gw_req r;
-	struct gw_kv headers[1];
-};
+#define R(t, ct, b) { .tail = t, .content_type = ct, .body = b }
 
 static void
-build_req(const struct req_in *in, struct built *b)
+configure(struct config *cfg)
 {
-	memset(b, 0, sizeof(*b));
-	b->r.method = "POST";
-	b->r.path = "/sms/aliyun";
-	b->r.tail = in->tail;
-	b->r.content_type = in->content_type;
-	b->r.body = in->body;
-	b->r.len = strlen(in->body);
-	if (in->content_type) {
-		b->headers[0].key = (char *)"Content-Type";
-		b->headers[0].value = (char *)in->content_type;
-		b->headers[0].vlen = strlen(in->content_type);
-		b->r.headers = b->headers;
-		b->r.nheaders = 1;
-	}
+	config_set_string(&cfg->aliyun_token, TOKEN);
 }
-
-struct fixture {
-	struct config cfg;
-	const struct gw_provider_ops *ops;
-	struct gw_provider *p;
-};
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
-	int unconfigured = 0;
-
-	if (f == NULL)
+	if (provider_setup(state, "aliyun", configure))
 		return -1;
-	config_defaults(&f->cfg);
-	config_set_string(&f->cfg.aliyun_token, TOKEN);
-	f->ops = gw_provider_find("aliyun");
-	f->p = f->ops ? f->ops->open(&f->cfg, &unconfigured, err, sizeof(err)) : NULL;
-	if (f->p == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	f->ops->close(f->p);
-	config_free(&f->cfg);
-	free(f);
+	((struct provider_fixture *)*state)->secret = TOKEN;
 	return 0;
 }
 
@@ -90,132 +41,111 @@ teardown(void **state)
 	"\"2017-09-01 00:00:00\",\"content\":\"" content "\",\"sign_name\":\"签名\"," \
 	"\"dest_code\":\"1234\",\"sequence_id\":" seq "}"
 
-struct msg_out {
-	const char *from, *to, *text, *id;
-};
-
-struct push_case {
-	const char *name;
-	struct req_in in;
-	int status;
-	int nmsgs;
-	struct msg_out m[2];	/* the first two taken */
-	const char *reason;
-};
-
-static const struct push_case cases[] = {
-	{ "Aliyun's documented form, sequence_id a number",
-	    { "/" TOKEN, JSON, "[" ITEM("13800000001", "鸡瘟怎么防", "1234567890") "]" }, 0, 1,
-	    { { "+8613800000001", "1234", "鸡瘟怎么防", "1234567890" } }, NULL },
-	{ "sequence_id a string, as newer documents have it",
-	    { "/" TOKEN, JSON, "[" ITEM("13800000001", "内容", "\"1234567890\"") "]" }, 0, 1,
-	    { { "+8613800000001", "1234", "内容", "1234567890" } }, NULL },
-	{ "two messages in one push",
-	    { "/" TOKEN, JSON "; charset=UTF-8", "[" ITEM("13800000001", "一", "1") ","
-	    ITEM("13900000002", "二", "2") "]" }, 0, 2,
-	    { { "+8613800000001", "1234", "一", "1" }, { "+8613900000002", "1234", "二", "2" } },
-	    NULL },
+static const struct webhook_case cases[] = {
+	{ "Aliyun's documented form, sequence_id a number", R("/" TOKEN, JSON, "[" ITEM(
+	    "13800000001", "鸡瘟怎么防", "1234567890") "]"), 0, 0, "+8613800000001", "1234", "鸡瘟怎么防",
+	    "1234567890", NULL },
+	{ "sequence_id a string, as newer documents have it", R("/" TOKEN, JSON, "[" ITEM(
+	    "13800000001", "内容", "\"1234567890\"") "]"), 0, 0, "+8613800000001", "1234", "内容",
+	    "1234567890", NULL },
 	{ "only what is needed",
-	    { "/" TOKEN, NULL, "[{\"phone_number\":\"13800000001\",\"content\":\"hi\","
-	    "\"sequence_id\":7}]" }, 0, 1, { { "+8613800000001", NULL, "hi", "7" } }, NULL },
+	    R("/" TOKEN, NULL, "[{\"phone_number\":\"13800000001\",\"content\":\"hi\","
+	    "\"sequence_id\":7}]" ), 0, 0, "+8613800000001", NULL, "hi", "7" , NULL },
 	{ "a message that cannot be taken is left out of the others",
-	    { "/" TOKEN, JSON, "[" ITEM("13800000001", " ", "1") "," ITEM("13900000002", "二", "2")
-	    "," ITEM("hello", "三", "3") "]" }, 0, 1, { { "+8613900000002", "1234", "二", "2" } },
+	    R("/" TOKEN, JSON, "[" ITEM("13800000001", " ", "1") "," ITEM("13900000002", "二", "2")
+	    "," ITEM("hello", "三", "3") "]" ), 0, 0, "+8613900000002", "1234", "二", "2" ,
 	    NULL },
 	{ "a push with none that can be taken",
-	    { "/" TOKEN, JSON, "[" ITEM("13800000001", " ", "1") "," ITEM("hello", "三", "3") "]" },
-	    400, 0, { { NULL } }, "message 1: text is empty" },
-	{ "no token", { "", JSON, "[" ITEM("13800000001", "hi", "1") "]" }, 403, 0, { { NULL } },
-	    "token" },
-	{ "a wrong token", { "/aly_8c1e5f0a7b3d9e25", JSON, "[" ITEM("13800000001", "hi", "1")
-	    "]" }, 403, 0, { { NULL } }, "token" },
-	{ "the token and more", { "/" TOKEN "/x", JSON, "[" ITEM("13800000001", "hi", "1") "]" },
-	    403, 0, { { NULL } }, "token" },
-	{ "a form", { "/" TOKEN, "application/x-www-form-urlencoded", "phone_number=1" }, 415, 0,
-	    { { NULL } }, "application/json" },
-	{ "invalid JSON", { "/" TOKEN, JSON, "[{" }, 400, 0, { { NULL } }, "invalid JSON" },
+	    R("/" TOKEN, JSON, "[" ITEM("13800000001", " ", "1") "," ITEM("hello", "三", "3") "]" ),
+	    0, 400, NULL, NULL, NULL, NULL, "message 1: text is empty" },
+	{ "no token", R("", JSON, "[" ITEM("13800000001", "hi", "1") "]"), 0, 403, NULL, NULL, NULL,
+	    NULL, "token" },
+	{ "a wrong token", R("/aly_8c1e5f0a7b3d9e25", JSON, "[" ITEM("13800000001", "hi", "1")
+	    "]" ), 0, 403, NULL, NULL, NULL, NULL, "token" },
+	{ "the token and more", R("/" TOKEN "/x", JSON, "[" ITEM("13800000001", "hi", "1") "]" ),
+	    0, 403, NULL, NULL, NULL, NULL, "token" },
+	{ "a form", R("/" TOKEN, "application/x-www-form-urlencoded", "phone_number=1"), 0, 415,
+	    NULL, NULL, NULL, NULL, "application/json" },
+	{ "invalid JSON", R("/" TOKEN, JSON, "[{"), 0, 400, NULL, NULL, NULL, NULL, "invalid JSON"
+	    },
 	/* Half of 吃 near the error stays out of the reason (found by
 	 * fuzz/fuzz_provider_aliyun.c). */
-	{ "half a character near a JSON error", { "/" TOKEN, JSON,
-	    "[{\"phone_number\":\"1390\\u吃\"}]" }, 400, 0, { { NULL } },
+	{ "half a character near a JSON error", R("/" TOKEN, JSON,
+	    "[{\"phone_number\":\"1390\\u吃\"}]"), 0, 400, NULL, NULL, NULL, NULL,
 	    "near '\"1390\\u?'" },
-	{ "an object, not an array", { "/" TOKEN, JSON, ITEM("13800000001", "hi", "1") }, 400, 0,
-	    { { NULL } }, "JSON array" },
-	{ "an empty array", { "/" TOKEN, JSON, "[]" }, 400, 0, { { NULL } }, "JSON array" },
-	{ "an item that is not an object", { "/" TOKEN, JSON,
-	    "[" ITEM("13800000001", "hi", "1") ",\"x\"]" }, 400, 0, { { NULL } },
-	    "message 2: not a JSON object" },
-	{ "no sequence_id", { "/" TOKEN, JSON,
-	    "[{\"phone_number\":\"13800000001\",\"content\":\"hi\"}]" }, 400, 0, { { NULL } },
-	    "sequence_id" },
-	{ "sequence_id a fraction", { "/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "1.5") "]" },
-	    400, 0, { { NULL } }, "sequence_id" },
-	{ "sequence_id empty", { "/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "\"\"") "]" },
-	    400, 0, { { NULL } }, "sequence_id" },
-	{ "sequence_id longer than an id", { "/" TOKEN, JSON, "[" ITEM("13800000001", "hi",
+	{ "an object, not an array", R("/" TOKEN, JSON, ITEM("13800000001", "hi", "1")), 0, 400,
+	    NULL, NULL, NULL, NULL, "JSON array" },
+	{ "an empty array", R("/" TOKEN, JSON, "[]"), 0, 400, NULL, NULL, NULL, NULL, "JSON array"
+	    },
+	{ "an item that is not an object", R("/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "1")
+	    ",\"x\"]"), 0, 400, NULL, NULL, NULL, NULL, "message 2: not a JSON object" },
+	{ "no sequence_id", R("/" TOKEN, JSON,
+	    "[{\"phone_number\":\"13800000001\",\"content\":\"hi\"}]"), 0, 400, NULL, NULL, NULL,
+	    NULL, "sequence_id" },
+	{ "sequence_id a fraction", R("/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "1.5") "]" ),
+	    0, 400, NULL, NULL, NULL, NULL, "sequence_id" },
+	{ "sequence_id empty", R("/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "\"\"") "]" ),
+	    0, 400, NULL, NULL, NULL, NULL, "sequence_id" },
+	{ "sequence_id longer than an id", R("/" TOKEN, JSON, "[" ITEM("13800000001", "hi",
 	    "\"01234567890123456789012345678901234567890123456789012345678901234567890123456789"
-	    "0123456789012345678901234567890123456789012345678901234567890\"") "]" }, 400, 0,
-	    { { NULL } }, "sequence_id" },
-	{ "sequence_id with a space", { "/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "\"1 2\"")
-	    "]" }, 400, 0, { { NULL } }, "id:" },
-	{ "phone_number a number", { "/" TOKEN, JSON,
-	    "[{\"phone_number\":13800000001,\"content\":\"hi\",\"sequence_id\":1}]" }, 400, 0,
-	    { { NULL } }, "phone_number" },
-	{ "dest_code a number", { "/" TOKEN, JSON, "[{\"phone_number\":\"13800000001\","
-	    "\"content\":\"hi\",\"sequence_id\":1,\"dest_code\":1234}]" }, 400, 0, { { NULL } },
-	    "dest_code" },
-	{ "a key twice", { "/" TOKEN, JSON, "[{\"phone_number\":\"13800000001\","
-	    "\"content\":\"hi\",\"content\":\"ho\",\"sequence_id\":1}]" }, 400, 0, { { NULL } },
-	    "invalid JSON" },
-	{ "a malformed item after a good one refuses the whole push", { "/" TOKEN, JSON,
-	    "[" ITEM("13800000001", "hi", "1") ",{\"content\":\"x\"}]" }, 400, 0, { { NULL } },
+	    "0123456789012345678901234567890123456789012345678901234567890\"") "]"), 0, 400, NULL,
+	    NULL, NULL, NULL, "sequence_id" },
+	{ "sequence_id with a space", R("/" TOKEN, JSON, "[" ITEM("13800000001", "hi", "\"1 2\"")
+	    "]" ), 0, 400, NULL, NULL, NULL, NULL, "id:" },
+	{ "phone_number a number", R("/" TOKEN, JSON,
+	    "[{\"phone_number\":13800000001,\"content\":\"hi\",\"sequence_id\":1}]"), 0, 400, NULL,
+	    NULL, NULL, NULL, "phone_number" },
+	{ "dest_code a number", R("/" TOKEN, JSON, "[{\"phone_number\":\"13800000001\","
+	    "\"content\":\"hi\",\"sequence_id\":1,\"dest_code\":1234}]"), 0, 400, NULL, NULL, NULL,
+	    NULL, "dest_code" },
+	{ "a key twice", R("/" TOKEN, JSON, "[{\"phone_number\":\"13800000001\","
+	    "\"content\":\"hi\",\"content\":\"ho\",\"sequence_id\":1}]"), 0, 400, NULL, NULL, NULL,
+	    NULL, "invalid JSON" },
+	{ "a malformed item after a good one refuses the whole push", R("/" TOKEN, JSON, "[" ITEM(
+	    "13800000001", "hi", "1") ",{\"content\":\"x\"}]"), 0, 400, NULL, NULL, NULL, NULL,
 	    "message 2" },
 };
 
 static void
 test_pushes_parse_or_fail_as_the_table_says(void **state)
 {
-	struct fixture *f = *state;
+	run_webhook_cases(state, "/sms/aliyun", cases, NROWS(cases));
+}
+
+/* The one row a table of one message each cannot hold. */
+static void
+test_two_messages_in_one_push_are_both_taken(void **state)
+{
+	struct provider_fixture *f = *state;
+	struct req_in in = R("/" TOKEN, JSON "; charset=UTF-8", "[" ITEM("13800000001", "一", "1")
+	    "," ITEM("13900000002", "二", "2") "]");
 	struct gw_webhook *wh = calloc(1, sizeof(*wh));
-	struct built b;
+	struct provider_req b;
 	char reason[256];
-	size_t i;
-	int k;
 
 	assert_non_null(wh);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct push_case *c = &cases[i];
-		int status;
-
-		reason[0] = '\0';
-		build_req(&c->in, &b);
-		status = f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason));
-		if (status != c->status)
-			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
-		assert_int_equal(wh->nmsgs, c->nmsgs);
-		for (k = 0; status == 0 && k < c->nmsgs && k < 2; k++) {
-			assert_string_equal(wh->msgs[k].from, c->m[k].from);
-			assert_string_equal(wh->msgs[k].text, c->m[k].text);
-			assert_string_equal(wh->msgs[k].id, c->m[k].id);
-			if (c->m[k].to)
-				assert_string_equal(wh->msgs[k].to, c->m[k].to);
-			else
-				assert_null(wh->msgs[k].to);
-		}
-		if (status && strstr(reason, c->reason) == NULL)
-			fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
-		gw_webhook_free(wh);
-	}
+	provider_build_req(f, &in, "/sms/aliyun", &b);
+	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 0);
+	assert_int_equal(wh->nmsgs, 2);
+	assert_string_equal(wh->msgs[0].from, "+8613800000001");
+	assert_string_equal(wh->msgs[0].to, "1234");
+	assert_string_equal(wh->msgs[0].text, "一");
+	assert_string_equal(wh->msgs[0].id, "1");
+	assert_string_equal(wh->msgs[1].from, "+8613900000002");
+	assert_string_equal(wh->msgs[1].to, "1234");
+	assert_string_equal(wh->msgs[1].text, "二");
+	assert_string_equal(wh->msgs[1].id, "2");
+	gw_webhook_free(wh);
 	free(wh);
 }
 
 static void
 test_a_push_larger_than_a_batch_is_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_webhook *wh = calloc(1, sizeof(*wh));
-	struct req_in in = { "/" TOKEN, JSON, NULL };
-	struct built b;
+	struct req_in in = R("/" TOKEN, JSON, NULL);
+	struct provider_req b;
 	char reason[256], *body, item[200];
 	size_t len = 0;
 	int i;
@@ -232,7 +162,7 @@ test_a_push_larger_than_a_batch_is_refused(void **state)
 			/* exactly a batch: taken */
 			memcpy(body + len, "]", 2);
 			in.body = body;
-			build_req(&in, &b);
+			provider_build_req(f, &in, "/sms/aliyun", &b);
 			assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason,
 			    sizeof(reason)), 0);
 			assert_int_equal(wh->nmsgs, WEBHOOK_MAX_BATCH);
@@ -241,7 +171,7 @@ test_a_push_larger_than_a_batch_is_refused(void **state)
 	}
 	memcpy(body + len, "]", 2);
 	in.body = body;
-	build_req(&in, &b);
+	provider_build_req(f, &in, "/sms/aliyun", &b);
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 413);
 	assert_non_null(strstr(reason, "more than"));
 	assert_int_equal(wh->nmsgs, 0);
@@ -255,7 +185,7 @@ test_a_push_larger_than_a_batch_is_refused(void **state)
 		memcpy(body + len, junk, sizeof(junk));
 	}
 	in.body = body;
-	build_req(&in, &b);
+	provider_build_req(f, &in, "/sms/aliyun", &b);
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 413);
 	assert_non_null(strstr(reason, "more than"));
 	assert_int_equal(wh->nmsgs, 0);
@@ -267,10 +197,10 @@ test_a_push_larger_than_a_batch_is_refused(void **state)
 static void
 test_commas_inside_items_do_not_count_as_items(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_webhook *wh = calloc(1, sizeof(*wh));
-	struct req_in in = { "/" TOKEN, JSON, NULL };
-	struct built b;
+	struct req_in in = R("/" TOKEN, JSON, NULL);
+	struct provider_req b;
 	char reason[256], *body, item[200];
 	size_t len = 0;
 	int i;
@@ -287,7 +217,7 @@ test_commas_inside_items_do_not_count_as_items(void **state)
 	}
 	memcpy(body + len, " ]", 3);
 	in.body = body;
-	build_req(&in, &b);
+	provider_build_req(f, &in, "/sms/aliyun", &b);
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, wh, reason, sizeof(reason)), 0);
 	assert_int_equal(wh->nmsgs, WEBHOOK_MAX_BATCH);
 	assert_string_equal(wh->msgs[0].text, "a,b,\",c");
@@ -299,37 +229,21 @@ test_commas_inside_items_do_not_count_as_items(void **state)
 static void
 test_the_answer_is_what_aliyun_expects(void **state)
 {
-	struct fixture *f = *state;
-	struct gw_webhook wh;
-	struct gw_reply out;
-
-	memset(&wh, 0, sizeof(wh));
-	memset(&out, 0, sizeof(out));
-	f->ops->sms_reply(f->p, &wh, &out);
-	assert_int_equal(out.status, 200);
-	assert_non_null(strstr(out.content_type, "application/json"));
-	assert_string_equal(out.body, "{\"code\":0,\"msg\":\"接收成功\"}");
-	free(out.body);
+	provider_assert_sms_reply(state, 200, "application/json; charset=utf-8",
+	    "{\"code\":0,\"msg\":\"接收成功\"}");
 }
 
 static void
 test_the_token_is_configured_or_the_webhook_is_off(void **state)
 {
-	const struct gw_provider_ops *ops = gw_provider_find("aliyun");
 	struct config cfg;
-	char err[256];
-	int unconfigured = 0;
 
 	(void)state;
-	assert_null(ops->build);	/* receiving only */
+	assert_null(gw_provider_find("aliyun")->build);	/* receiving only */
+	provider_assert_refused("aliyun", NULL, NULL, NULL);
 	config_defaults(&cfg);
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_true(unconfigured);
 	config_set_string(&cfg.aliyun_token, "tooshort");
-	unconfigured = 0;
-	assert_null(ops->open(&cfg, &unconfigured, err, sizeof(err)));
-	assert_false(unconfigured);
-	assert_non_null(strstr(err, "[aliyun] token"));
+	provider_assert_refused("aliyun", &cfg, "[aliyun] token", NULL);
 	config_free(&cfg);
 }
 
@@ -338,11 +252,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pushes_parse_or_fail_as_the_table_says),
+		cmocka_unit_test(test_two_messages_in_one_push_are_both_taken),
 		cmocka_unit_test(test_a_push_larger_than_a_batch_is_refused),
 		cmocka_unit_test(test_commas_inside_items_do_not_count_as_items),
 		cmocka_unit_test(test_the_answer_is_what_aliyun_expects),
 		cmocka_unit_test(test_the_token_is_configured_or_the_webhook_is_off),
 	};
 
-	return cmocka_run_group_tests_name("provider_aliyun", tests, setup, teardown);
+	return cmocka_run_group_tests_name("provider_aliyun", tests, setup,
+	    provider_teardown);
 }

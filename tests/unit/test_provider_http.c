@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "gateway/provider.h"
 #include "gateway/sender.h"
+#include "tests/lib/provider_cases.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -21,223 +22,124 @@
 #define FORM "application/x-www-form-urlencoded"
 #define JSON "application/json"
 
-/* A webhook request written as strings. */
-struct req_in {
-	const char *method;	/* NULL: POST */
-	const char *content_type;
-	const char *body;
-	size_t len;		/* 0: strlen(body) */
-};
-
-struct built {
-	struct gw_req r;
-	struct gw_kv headers[1];
-};
+#define R(m, ct, b, n) { .method = m, .content_type = ct, .body = b, .len = n }
 
 static void
-build_req(const struct req_in *in, const char *path, struct built *b)
+configure(struct config *cfg)
 {
-	memset(b, 0, sizeof(*b));
-	b->r.method = in->method ? in->method : "POST";
-	b->r.path = path;
-	b->r.tail = "";
-	b->r.content_type = in->content_type;
-	b->r.body = in->body;
-	b->r.len = in->len ? in->len : in->body ? strlen(in->body) : 0;
-	if (in->content_type) {
-		b->headers[0].key = (char *)"Content-Type";
-		b->headers[0].value = (char *)in->content_type;
-		b->headers[0].vlen = strlen(in->content_type);
-		b->r.headers = b->headers;
-		b->r.nheaders = 1;
-	}
+	config_set_string(&cfg->provider_type, "http");
+	config_set_string(&cfg->provider_url, "http://127.0.0.1:9/sms");
 }
-
-struct fixture {
-	struct config cfg;
-	const struct gw_provider_ops *ops;
-	struct gw_provider *p;
-};
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
-	int unconfigured = 0;
-
-	if (f == NULL)
-		return -1;
-	config_defaults(&f->cfg);
-	config_set_string(&f->cfg.provider_type, "http");
-	config_set_string(&f->cfg.provider_url, "http://127.0.0.1:9/sms");
-	f->ops = gw_provider_find("http");
-	if (f->ops == NULL)
-		return -1;
-	f->p = f->ops->open(&f->cfg, &unconfigured, err, sizeof(err));
-	if (f->p == NULL)
-		return -1;
-	*state = f;
-	return 0;
+	return provider_setup(state, "http", configure);
 }
 
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	f->ops->close(f->p);
-	config_free(&f->cfg);
-	free(f);
-	return 0;
-}
-
-struct inbound_case {
-	const char *name;
-	struct req_in in;
-	int status;		/* 0: parsed */
-	const char *from, *text, *id, *to;
-	const char *reason;	/* part of the error */
-};
-
-static const struct inbound_case inbound_cases[] = {
+static const struct webhook_case inbound_cases[] = {
 	{ "form, raw UTF-8 as curl -d sends it",
-	    { NULL, FORM, "from=+8613800000001&text=鹅苗死亡很多怎么办", 0 }, 0,
-	    "+8613800000001", "鹅苗死亡很多怎么办", NULL, NULL, NULL },
-	{ "form, percent-encoded with + for space",
-	    { NULL, FORM, "from=%2B8613800000001&to=10690000&text=%E9%B9%85%E8%8B%97+dead&id=abc-1",
-	    0 }, 0, "+8613800000001", "鹅苗 dead", "abc-1", "10690000", NULL },
+	    R(NULL, FORM, "from=+8613800000001&text=鹅苗死亡很多怎么办", 0),  0, 0,
+	    "+8613800000001", NULL, "鹅苗死亡很多怎么办", NULL, NULL },
+	{ "form, percent-encoded with + for space", R(NULL, FORM,
+	    "from=%2B8613800000001&to=10690000&text=%E9%B9%85%E8%8B%97+dead&id=abc-1", 0), 0, 0,
+	    "+8613800000001", "10690000", "鹅苗 dead", "abc-1", NULL },
 	{ "form with a charset parameter",
-	    { NULL, FORM "; charset=UTF-8", "from=13800000001&text=hi", 0 }, 0,
-	    "+8613800000001", "hi", NULL, NULL, NULL },
-	{ "form, national number", { NULL, FORM, "from=13800000001&text=hi", 0 }, 0,
-	    "+8613800000001", "hi", NULL, NULL, NULL },
-	{ "form, extra provider fields are ignored",
-	    { NULL, FORM, "from=13800000001&text=hi&foo=bar&date=2026", 0 }, 0, "+8613800000001",
-	    "hi", NULL, NULL, NULL },
-	{ "json", { NULL, JSON "; charset=utf-8",
-	    "{\"from\":\"+8613800000001\",\"text\":\"天麻怎么种\",\"id\":42}", 0 }, 0,
-	    "+8613800000001", "天麻怎么种", "42", NULL, NULL },
-	{ "json with to and a string id", { NULL, JSON,
-	    "{\"from\":\"13800000001\",\"to\":\"10690000\",\"text\":\"hi\",\"id\":\"m-1\"}", 0 }, 0,
-	    "+8613800000001", "hi", "m-1", "10690000", NULL },
-	{ "json null is absent", { NULL, JSON,
-	    "{\"from\":\"13800000001\",\"text\":\"hi\",\"id\":null}", 0 }, 0,
-	    "+8613800000001", "hi", NULL, NULL, NULL },
-	{ "missing from", { NULL, FORM, "text=hello", 0 }, 400, NULL, NULL, NULL, NULL,
+	    R(NULL, FORM "; charset=UTF-8", "from=13800000001&text=hi", 0),  0, 0,
+	    "+8613800000001", NULL, "hi", NULL, NULL },
+	{ "form, national number", R(NULL, FORM, "from=13800000001&text=hi", 0),  0, 0,
+	    "+8613800000001", NULL, "hi", NULL, NULL },
+	{ "form, extra provider fields are ignored", R(NULL, FORM,
+	    "from=13800000001&text=hi&foo=bar&date=2026", 0), 0, 0, "+8613800000001", NULL, "hi",
+	    NULL, NULL },
+	{ "json", R(NULL, JSON "; charset=utf-8",
+	    "{\"from\":\"+8613800000001\",\"text\":\"天麻怎么种\",\"id\":42}", 0), 0, 0,
+	    "+8613800000001", NULL, "天麻怎么种", "42", NULL },
+	{ "json with to and a string id", R(NULL, JSON,
+	    "{\"from\":\"13800000001\",\"to\":\"10690000\",\"text\":\"hi\",\"id\":\"m-1\"}", 0), 0,
+	    0, "+8613800000001", "10690000", "hi", "m-1", NULL },
+	{ "json null is absent", R(NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"hi\",\"id\":null}", 0), 0, 0, "+8613800000001",
+	    NULL, "hi", NULL, NULL },
+	{ "missing from", R(NULL, FORM, "text=hello", 0),  0, 400, NULL, NULL, NULL, NULL,
 	    "missing field: from" },
-	{ "missing text", { NULL, FORM, "from=13800000001", 0 }, 400, NULL, NULL, NULL, NULL,
+	{ "missing text", R(NULL, FORM, "from=13800000001", 0),  0, 400, NULL, NULL, NULL, NULL,
 	    "missing field: text" },
-	{ "empty text", { NULL, FORM, "from=13800000001&text=", 0 }, 400, NULL, NULL, NULL, NULL,
+	{ "empty text", R(NULL, FORM, "from=13800000001&text=", 0),  0, 400, NULL, NULL, NULL, NULL,
 	    "text is empty" },
-	{ "blank text", { NULL, FORM, "from=13800000001&text=+%E3%80%80+", 0 }, 400, NULL, NULL,
+	{ "blank text", R(NULL, FORM, "from=13800000001&text=+%E3%80%80+", 0), 0, 400, NULL, NULL,
 	    NULL, NULL, "text is empty" },
-	{ "not a phone number", { NULL, FORM, "from=hello&text=hi", 0 }, 400, NULL, NULL, NULL,
+	{ "not a phone number", R(NULL, FORM, "from=hello&text=hi", 0), 0, 400, NULL, NULL, NULL,
 	    NULL, "from: not a phone number" },
-	{ "a 70-digit number", { NULL, FORM,
+	{ "a 70-digit number", R(NULL, FORM,
 	    "from=1234567890123456789012345678901234567890123456789012345678901234567890&text=hi",
-	    0 }, 400, NULL, NULL, NULL, NULL, "from: not a phone number" },
-	{ "invalid UTF-8", { NULL, FORM, "from=13800000001&text=%FF%FE", 0 }, 400, NULL, NULL,
+	    0), 0, 400, NULL, NULL, NULL, NULL, "from: not a phone number" },
+	{ "invalid UTF-8", R(NULL, FORM, "from=13800000001&text=%FF%FE", 0), 0, 400, NULL, NULL,
 	    NULL, NULL, "not valid UTF-8" },
-	{ "a NUL inside the id (it would make two messages one)",
-	    { NULL, FORM, "from=13800000001&text=hi&id=abc%00one", 0 }, 400, NULL, NULL, NULL,
-	    NULL, "a NUL byte in field id" },
-	{ "a NUL inside the number", { NULL, FORM, "from=1380000%000001&text=hi", 0 }, 400, NULL,
+	{ "a NUL inside the id (it would make two messages one)", R(NULL, FORM,
+	    "from=13800000001&text=hi&id=abc%00one", 0), 0, 400, NULL, NULL, NULL, NULL,
+	    "a NUL byte in field id" },
+	{ "a NUL inside the number", R(NULL, FORM, "from=1380000%000001&text=hi", 0), 0, 400, NULL,
 	    NULL, NULL, NULL, "a NUL byte in field from" },
-	{ "NUL in the text", { NULL, FORM, "from=13800000001&text=a%00b", 0 }, 400, NULL, NULL,
+	{ "NUL in the text", R(NULL, FORM, "from=13800000001&text=a%00b", 0), 0, 400, NULL, NULL,
 	    NULL, NULL, "not valid UTF-8" },
-	{ "NUL in the body", { NULL, FORM, "from=13800000001&text=a\0b", 25 }, 400, NULL, NULL,
+	{ "NUL in the body", R(NULL, FORM, "from=13800000001&text=a\0b", 25), 0, 400, NULL, NULL,
 	    NULL, NULL, "NUL" },
-	{ "NUL in a field name", { NULL, FORM, "from=13800000001&text%00=a&text=b", 0 }, 400,
+	{ "NUL in a field name", R(NULL, FORM, "from=13800000001&text%00=a&text=b", 0),  0, 400,
 	    NULL, NULL, NULL, NULL, "NUL" },
-	{ "field given twice", { NULL, FORM, "from=13800000001&text=a&text=b", 0 }, 400, NULL,
+	{ "field given twice", R(NULL, FORM, "from=13800000001&text=a&text=b", 0), 0, 400, NULL,
 	    NULL, NULL, NULL, "given twice" },
-	{ "bad id", { NULL, FORM, "from=13800000001&text=a&id=%0A", 0 }, 400, NULL, NULL, NULL,
+	{ "bad id", R(NULL, FORM, "from=13800000001&text=a&id=%0A", 0), 0, 400, NULL, NULL, NULL,
 	    NULL, "id:" },
-	{ "invalid JSON", { NULL, JSON, "{\"from\":", 0 }, 400, NULL, NULL, NULL, NULL,
+	{ "invalid JSON", R(NULL, JSON, "{\"from\":", 0),  0, 400, NULL, NULL, NULL, NULL,
 	    "invalid JSON" },
 	/* jansson quotes the bytes near the error, here half of 吃: the reason must stay text,
 	 * or the JSON answer cannot be made (as fuzz/fuzz_provider_tencent.c found there). */
-	{ "half a character near a JSON error", { NULL, JSON,
-	    "{\"from\":\"13800000001\",\"text\":\"鸭\\吃\"}", 0 }, 400, NULL, NULL, NULL,
-	    NULL, "invalid escape near '\"鸭\\?'" },
-	{ "empty JSON body", { NULL, JSON, "", 0 }, 400, NULL, NULL, NULL, NULL, "invalid JSON" },
-	{ "JSON not an object", { NULL, JSON, "[1,2]", 0 }, 400, NULL, NULL, NULL, NULL,
+	{ "half a character near a JSON error", R(NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"鸭\\吃\"}", 0), 0, 400, NULL, NULL, NULL, NULL,
+	    "invalid escape near '\"鸭\\?'" },
+	{ "empty JSON body", R(NULL, JSON, "", 0), 0, 400, NULL, NULL, NULL, NULL, "invalid JSON" },
+	{ "JSON not an object", R(NULL, JSON, "[1,2]", 0),  0, 400, NULL, NULL, NULL, NULL,
 	    "must be an object" },
-	{ "JSON text not a string", { NULL, JSON, "{\"from\":\"13800000001\",\"text\":5}", 0 },
-	    400, NULL, NULL, NULL, NULL, "text must be a string" },
-	{ "JSON from a number", { NULL, JSON, "{\"from\":13800000001,\"text\":\"hi\"}", 0 }, 400,
+	{ "JSON text not a string", R(NULL, JSON, "{\"from\":\"13800000001\",\"text\":5}", 0),
+	     0, 400, NULL, NULL, NULL, NULL, "text must be a string" },
+	{ "JSON from a number", R(NULL, JSON, "{\"from\":13800000001,\"text\":\"hi\"}", 0),  0, 400,
 	    NULL, NULL, NULL, NULL, "from must be a string" },
-	{ "JSON with \\u0000", { NULL, JSON,
-	    "{\"from\":\"13800000001\",\"text\":\"a\\u0000b\"}", 0 }, 400, NULL, NULL, NULL, NULL,
+	{ "JSON with \\u0000", R(NULL, JSON, "{\"from\":\"13800000001\",\"text\":\"a\\u0000b\"}",
+	    0), 0, 400, NULL, NULL, NULL, NULL, "invalid JSON" },
+	{ "JSON with a lone surrogate", R(NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"a\\ud800b\"}", 0), 0, 400, NULL, NULL, NULL, NULL,
 	    "invalid JSON" },
-	{ "JSON with a lone surrogate", { NULL, JSON,
-	    "{\"from\":\"13800000001\",\"text\":\"a\\ud800b\"}", 0 }, 400, NULL, NULL, NULL, NULL,
-	    "invalid JSON" },
-	{ "JSON duplicate key", { NULL, JSON,
-	    "{\"from\":\"13800000001\",\"text\":\"a\",\"text\":\"b\"}", 0 }, 400, NULL, NULL, NULL,
-	    NULL, "invalid JSON" },
-	{ "JSON nested deep", { NULL, JSON,
-	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1", 0 }, 400, NULL, NULL, NULL,
-	    NULL, "invalid JSON" },
-	{ "SQL and format strings in the text are just text", { NULL, FORM,
-	    "from=13800000001&text=%27%3B+DROP+TABLE+messages%3B--+%25s%25n", 0 }, 0,
-	    "+8613800000001", "'; DROP TABLE messages;-- %s%n", NULL, NULL, NULL },
-	{ "wrong content type", { NULL, "text/plain", "from=1&text=2", 0 }, 415, NULL, NULL,
+	{ "JSON duplicate key", R(NULL, JSON,
+	    "{\"from\":\"13800000001\",\"text\":\"a\",\"text\":\"b\"}", 0), 0, 400, NULL, NULL,
+	    NULL, NULL, "invalid JSON" },
+	{ "JSON nested deep", R(NULL, JSON,
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1", 0), 0, 400, NULL, NULL,
+	    NULL, NULL, "invalid JSON" },
+	{ "SQL and format strings in the text are just text", R(NULL, FORM,
+	    "from=13800000001&text=%27%3B+DROP+TABLE+messages%3B--+%25s%25n", 0), 0, 0,
+	    "+8613800000001", NULL, "'; DROP TABLE messages;-- %s%n", NULL, NULL },
+	{ "wrong content type", R(NULL, "text/plain", "from=1&text=2", 0), 0, 415, NULL, NULL, NULL,
+	    NULL, "Content-Type" },
+	{ "multipart", R(NULL, "multipart/form-data; boundary=x", "--x--", 0), 0, 415, NULL, NULL,
 	    NULL, NULL, "Content-Type" },
-	{ "multipart", { NULL, "multipart/form-data; boundary=x", "--x--", 0 }, 415, NULL, NULL,
-	    NULL, NULL, "Content-Type" },
-	{ "no content type", { NULL, NULL, "from=1&text=2", 0 }, 415, NULL, NULL, NULL, NULL,
+	{ "no content type", R(NULL, NULL, "from=1&text=2", 0),  0, 415, NULL, NULL, NULL, NULL,
 	    "Content-Type" },
 };
 
 static void
 test_inbound_requests_parse_or_fail_as_the_table_says(void **state)
 {
-	struct fixture *f = *state;
-	struct gw_webhook wh;
-	struct built b;
-	char reason[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(inbound_cases) / sizeof(inbound_cases[0]); i++) {
-		const struct inbound_case *c = &inbound_cases[i];
-		int status;
-
-		memset(&wh, 0, sizeof(wh));
-		reason[0] = '\0';
-		build_req(&c->in, "/sms/inbound", &b);
-		status = f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason));
-		if (status != c->status)
-			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
-		if (status == 0) {
-			assert_int_equal(wh.nmsgs, 1);
-			assert_string_equal(wh.msgs[0].from, c->from);
-			assert_string_equal(wh.msgs[0].text, c->text);
-			if (c->id)
-				assert_string_equal(wh.msgs[0].id, c->id);
-			else
-				assert_null(wh.msgs[0].id);
-			if (c->to)
-				assert_string_equal(wh.msgs[0].to, c->to);
-			else
-				assert_null(wh.msgs[0].to);
-		} else {
-			assert_int_equal(wh.nmsgs, 0);
-			if (strstr(reason, c->reason) == NULL)
-				fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
-		}
-		gw_webhook_free(&wh);
-	}
+	run_webhook_cases(state, "/sms/inbound", inbound_cases, NROWS(inbound_cases));
 }
 
 static void
 test_text_over_the_limit_is_refused_and_at_the_limit_accepted(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_webhook wh;
-	struct built b;
-	struct req_in in = { NULL, FORM, NULL, 0 };
+	struct provider_req b;
+	struct req_in in = R(NULL, FORM, NULL, 0);
 	char reason[256], *body;
 	size_t n = strlen("from=13800000001&text="), i;
 
@@ -249,11 +151,11 @@ test_text_over_the_limit_is_refused_and_at_the_limit_accepted(void **state)
 	body[n + 2000 * 3] = '\0';
 	in.body = body;
 	memset(&wh, 0, sizeof(wh));
-	build_req(&in, "/sms/inbound", &b);
+	provider_build_req(f, &in, "/sms/inbound", &b);
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason)), 0);
 	gw_webhook_free(&wh);
 	memcpy(body + n + 2000 * 3, "鸡", 4);
-	build_req(&in, "/sms/inbound", &b);
+	provider_build_req(f, &in, "/sms/inbound", &b);
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason)), 400);
 	assert_non_null(strstr(reason, "longer than 2000 characters"));
 	gw_webhook_free(&wh);
@@ -263,10 +165,10 @@ test_text_over_the_limit_is_refused_and_at_the_limit_accepted(void **state)
 static void
 test_too_many_fields_are_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_webhook wh;
-	struct built b;
-	struct req_in in = { NULL, FORM, NULL, 0 };
+	struct provider_req b;
+	struct req_in in = R(NULL, FORM, NULL, 0);
 	char reason[256], body[2000] = "from=13800000001&text=a";
 	int i;
 
@@ -274,90 +176,47 @@ test_too_many_fields_are_refused(void **state)
 		strcat(body, "&x=1");
 	in.body = body;
 	memset(&wh, 0, sizeof(wh));
-	build_req(&in, "/sms/inbound", &b);
+	provider_build_req(f, &in, "/sms/inbound", &b);
 	assert_int_equal(f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason)), 400);
 	assert_non_null(strstr(reason, "more than 64 fields"));
 	gw_webhook_free(&wh);
 }
 
-struct dlr_case {
-	const char *name;
-	struct req_in in;
-	int status;
-	const char *ref, *id;	/* our reference, the provider's id: what it names */
-	enum gw_dlr_status dlr;
-	const char *reason;	/* the stored reason, or part of the error */
-};
-
 static const struct dlr_case dlr_cases[] = {
-	{ "form delivered, by our reference", { NULL, FORM,
-	    "ref=0123456789abcdef0123456789abcdef&status=delivered", 0 }, 0,
-	    "0123456789abcdef0123456789abcdef", NULL, DLR_DELIVERED, NULL },
-	{ "json failed with a reason, by the provider's id", { NULL, JSON,
-	    "{\"id\":\"prov-8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0 }, 0,
-	    NULL, "prov-8", DLR_FAILED, "absent subscriber" },
-	{ "both", { NULL, FORM, "ref=r0123456789abcdef&id=9&status=failed&reason=a%0Ab%1B", 0 },
-	    0, "r0123456789abcdef", "9", DLR_FAILED, "a?b?" },
-	{ "json id as a number", { NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0 }, 0,
-	    NULL, "10", DLR_DELIVERED, NULL },
-	{ "neither", { NULL, FORM, "status=delivered", 0 }, 400, NULL, NULL, 0, "ref" },
-	{ "an empty id", { NULL, FORM, "id=&status=delivered", 0 }, 400, NULL, NULL, 0, "ref" },
-	{ "a ref with a space", { NULL, FORM, "ref=a+b&status=delivered", 0 }, 400, NULL, NULL, 0,
-	    "ref" },
-	{ "an id with a NUL", { NULL, FORM, "id=a%00b&status=delivered", 0 }, 400, NULL, NULL, 0,
-	    "ref" },
-	{ "unknown status", { NULL, FORM, "id=7&status=lost", 0 }, 400, NULL, NULL, 0, "status:" },
-	{ "status twice", { NULL, FORM, "id=7&status=failed&status=delivered", 0 }, 400, NULL,
-	    NULL, 0, "given twice" },
-	{ "wrong content type", { NULL, "text/plain", "id=7&status=delivered", 0 }, 415, NULL,
-	    NULL, 0, "Content-Type" },
+	{ "form delivered, by our reference", R(NULL, FORM,
+	    "ref=0123456789abcdef0123456789abcdef&status=delivered", 0), 0,
+	    "0123456789abcdef0123456789abcdef", NULL, DLR_DELIVERED, NULL, 0 },
+	{ "json failed with a reason, by the provider's id", R(NULL, JSON,
+	    "{\"id\":\"prov-8\",\"status\":\"failed\",\"reason\":\"absent subscriber\"}", 0), 0,
+	    NULL, "prov-8", DLR_FAILED, "absent subscriber", 0 },
+	{ "both", R(NULL, FORM, "ref=r0123456789abcdef&id=9&status=failed&reason=a%0Ab%1B", 0),
+	    0, "r0123456789abcdef", "9", DLR_FAILED, "a?b?", 0 },
+	{ "json id as a number", R(NULL, JSON, "{\"id\":10,\"status\":\"delivered\"}", 0), 0,
+	    NULL, "10", DLR_DELIVERED, NULL, 0 },
+	{ "neither", R(NULL, FORM, "status=delivered", 0), 400, NULL, NULL, 0, "ref", 0 },
+	{ "an empty id", R(NULL, FORM, "id=&status=delivered", 0), 400, NULL, NULL, 0, "ref", 0 },
+	{ "a ref with a space", R(NULL, FORM, "ref=a+b&status=delivered", 0), 400, NULL, NULL, 0,
+	    "ref", 0 },
+	{ "an id with a NUL", R(NULL, FORM, "id=a%00b&status=delivered", 0), 400, NULL, NULL, 0,
+	    "ref", 0 },
+	{ "unknown status", R(NULL, FORM, "id=7&status=lost", 0), 400, NULL, NULL, 0, "status:", 0
+	    },
+	{ "status twice", R(NULL, FORM, "id=7&status=failed&status=delivered", 0), 400, NULL,
+	    NULL, 0, "given twice", 0 },
+	{ "wrong content type", R(NULL, "text/plain", "id=7&status=delivered", 0), 415, NULL,
+	    NULL, 0, "Content-Type", 0 },
 };
 
 static void
 test_delivery_reports_parse_as_the_table_says(void **state)
 {
-	struct fixture *f = *state;
-	struct gw_webhook wh;
-	struct built b;
-	char reason[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(dlr_cases) / sizeof(dlr_cases[0]); i++) {
-		const struct dlr_case *c = &dlr_cases[i];
-		int status;
-
-		memset(&wh, 0, sizeof(wh));
-		reason[0] = '\0';
-		build_req(&c->in, "/dlr/http", &b);
-		status = f->ops->parse_dlr(f->p, &b.r, &wh, reason, sizeof(reason));
-		if (status != c->status)
-			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
-		if (status == 0) {
-			assert_true(wh.has_dlr);
-			if (c->ref)
-				assert_string_equal(wh.dlr.ref, c->ref);
-			else
-				assert_null(wh.dlr.ref);
-			if (c->id)
-				assert_string_equal(wh.dlr.provider_id, c->id);
-			else
-				assert_null(wh.dlr.provider_id);
-			assert_int_equal(wh.dlr.status, c->dlr);
-			if (c->reason)
-				assert_string_equal(wh.dlr.reason, c->reason);
-			else
-				assert_null(wh.dlr.reason);
-		} else if (strstr(reason, c->reason) == NULL) {
-			fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
-		}
-		gw_webhook_free(&wh);
-	}
+	run_dlr_cases(state, "/dlr/http", dlr_cases, NROWS(dlr_cases));
 }
 
 static void
 test_request_is_the_json_of_design_md(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_outbound m = { 7, "10690000", "+8613800000001", "鹅苗死亡很多怎么办", 1,
 	    "0123456789abcdef0123456789abcdef" };
 	struct gw_out_request req;
@@ -389,7 +248,7 @@ test_request_is_the_json_of_design_md(void **state)
 static void
 test_text_that_is_not_utf8_fails_to_build(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1, NULL };
 	struct gw_out_request req;
 	char err[256];
@@ -400,49 +259,28 @@ test_text_that_is_not_utf8_fails_to_build(void **state)
 	gw_out_request_free(&req);
 }
 
+static const struct reply_case reply_cases[] = {
+	{ "HTTP 200 {id:abc-1}", 200, "{\"id\":\"abc-1\"}", GW_SEND_OK, "abc-1", NULL, 0 },
+	{ "HTTP 201 {id:42}", 201, "{\"id\":42}", GW_SEND_OK, "42", NULL, 0 },
+	{ "HTTP 202 empty", 202, "", GW_SEND_OK, "", NULL, 0 },
+	{ "HTTP 200 not json", 200, "not json", GW_SEND_OK, "", NULL, 0 },
+	{ "HTTP 200 {id:[1]}", 200, "{\"id\":[1]}", GW_SEND_OK, "", NULL, 0 },
+	{ "HTTP 204 no body", 204, NULL, GW_SEND_OK, "", NULL, 0 },
+	{ "HTTP 408 empty", 408, "", GW_SEND_RETRY, NULL, "HTTP 408", 0 },
+	{ "HTTP 429 slow down", 429, "slow down", GW_SEND_RETRY, NULL, "HTTP 429: slow down", 0 },
+	{ "HTTP 500 empty", 500, "", GW_SEND_RETRY, NULL, "HTTP 500", 0 },
+	{ "HTTP 503 busy", 503, "busy\r\n", GW_SEND_RETRY, NULL, "HTTP 503: busy??", 0 },
+	{ "no answer", 0, NULL, GW_SEND_RETRY, NULL, "HTTP 0", 0 },
+	{ "HTTP 400 {error:bad number}", 400, "{\"error\":\"bad number\"}", GW_SEND_FAIL, NULL,
+	    "bad number", 0 },
+	{ "HTTP 404 empty", 404, "", GW_SEND_FAIL, NULL, "HTTP 404", 0 },
+	{ "HTTP 301 empty", 301, "", GW_SEND_FAIL, NULL, "HTTP 301", 0 },
+};
+
 static void
 test_provider_answers_map_to_sent_retry_or_fail(void **state)
 {
-	static const struct {
-		long status;
-		const char *body;
-		enum gw_send_status want;
-		const char *provider_id;	/* for OK */
-		const char *error;		/* part of it, for the others */
-	} cases[] = {
-		{ 200, "{\"id\":\"abc-1\"}", GW_SEND_OK, "abc-1", NULL },
-		{ 201, "{\"id\":42}", GW_SEND_OK, "42", NULL },
-		{ 202, "", GW_SEND_OK, "", NULL },
-		{ 200, "not json", GW_SEND_OK, "", NULL },
-		{ 200, "{\"id\":[1]}", GW_SEND_OK, "", NULL },
-		{ 204, NULL, GW_SEND_OK, "", NULL },
-		{ 408, "", GW_SEND_RETRY, NULL, "HTTP 408" },
-		{ 429, "slow down", GW_SEND_RETRY, NULL, "HTTP 429: slow down" },
-		{ 500, "", GW_SEND_RETRY, NULL, "HTTP 500" },
-		{ 503, "busy\r\n", GW_SEND_RETRY, NULL, "HTTP 503: busy??" },
-		{ 0, NULL, GW_SEND_RETRY, NULL, "HTTP 0" },
-		{ 400, "{\"error\":\"bad number\"}", GW_SEND_FAIL, NULL, "bad number" },
-		{ 404, "", GW_SEND_FAIL, NULL, "HTTP 404" },
-		{ 301, "", GW_SEND_FAIL, NULL, "HTTP 301" },
-	};
-	struct fixture *f = *state;
-	struct gw_send_result r;
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&r, 0, sizeof(r));
-		f->ops->map_reply(f->p, cases[i].status, cases[i].body,
-		    cases[i].body ? strlen(cases[i].body) : 0, &r);
-		if (r.status != cases[i].want)
-			fail_msg("HTTP %ld: status %d, want %d (%s)", cases[i].status, r.status,
-			    cases[i].want, r.error);
-		if (cases[i].provider_id)
-			assert_string_equal(r.provider_id, cases[i].provider_id);
-		else if (strstr(r.error, cases[i].error) == NULL)
-			fail_msg("HTTP %ld: error \"%s\", want \"%s\"", cases[i].status, r.error,
-			    cases[i].error);
-		assert_false(r.opted_out);
-	}
+	run_reply_cases(state, reply_cases, NROWS(reply_cases));
 }
 
 #define SECRET "inbound-secret-0123456789"
@@ -642,5 +480,6 @@ main(void)
 		cmocka_unit_test(test_backoff_doubles_up_to_the_cap_with_a_little_jitter),
 	};
 
-	return cmocka_run_group_tests_name("provider_http", tests, setup, teardown);
+	return cmocka_run_group_tests_name("provider_http", tests, setup,
+	    provider_teardown);
 }

@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "gateway/provider.h"
+#include "tests/lib/provider_cases.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -19,83 +20,17 @@
 
 #define FORM "application/x-www-form-urlencoded"
 
-/* A webhook request written as strings. */
-struct req_in {
-	const char *method;	/* NULL: GET */
-	const char *content_type;
-	const char *body;
-	size_t len;		/* 0: strlen(body) */
-	const char *query;	/* as in the URL, decoded the way libmicrohttpd does */
-	const char *headers;	/* "Name: value\n…" */
-};
-
-struct built {
-	struct gw_req r;
-	struct gw_kv query[WEBHOOK_MAX_FIELDS], headers[8];
-	int nq, nh;
-	char hbuf[512];
-};
-
-static void
-build_req(const struct req_in *in, const char *path, struct built *b)
-{
-	char reason[128], *line, *save = NULL;
-
-	memset(b, 0, sizeof(*b));
-	b->r.method = in->method ? in->method : "GET";
-	b->r.path = path;
-	b->r.tail = "";
-	b->r.body = in->body;
-	b->r.len = in->len ? in->len : in->body ? strlen(in->body) : 0;
-	if (in->query) {
-		b->nq = gw_form_parse(in->query, strlen(in->query), b->query, WEBHOOK_MAX_FIELDS,
-		    reason, sizeof(reason));
-		assert_true(b->nq >= 0);
-	}
-	if (in->content_type) {
-		b->headers[b->nh].key = (char *)"Content-Type";
-		b->headers[b->nh].value = (char *)in->content_type;
-		b->headers[b->nh++].vlen = strlen(in->content_type);
-	}
-	snprintf(b->hbuf, sizeof(b->hbuf), "%s", in->headers ? in->headers : "");
-	for (line = strtok_r(b->hbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-
-		assert_non_null(colon);
-		*colon = '\0';
-		b->headers[b->nh].key = line;
-		b->headers[b->nh].value = colon + 2;
-		b->headers[b->nh++].vlen = strlen(colon + 2);
-	}
-	b->r.content_type = in->content_type;
-	b->r.query = b->query;
-	b->r.nquery = b->nq;
-	b->r.headers = b->headers;
-	b->r.nheaders = b->nh;
-}
-
-static void
-built_free(struct built *b)
-{
-	gw_kv_free(b->query, b->nq);
-}
+/* A request as smsbox sends it: the query as in the URL, more headers as "Name: value\n…". */
+#define R(m, ct, b, n, q, h) { .method = m, .content_type = ct, .body = b, .len = n, \
+	.query = q, .headers = h }
 
 #define KTOKEN "kannel-secret-0123456789"	/* [kannel] token */
 #define REF "0123456789abcdef0123456789abcdef"	/* a report reference the sender made */
 #define REF2 "fedcba9876543210fedcba9876543210"
 
-struct fixture {
-	struct config cfg;
-	const struct gw_provider_ops *ops;
-	struct gw_provider *p;
-};
-
-static struct gw_provider *
-open_with(struct config *cfg, const char *sendsms, const char *dlr, const char *smsc)
+static void
+configure_with(struct config *cfg, const char *sendsms, const char *dlr, const char *smsc)
 {
-	char err[256];
-	int unconfigured = 0;
-
 	config_set_string(&cfg->provider_type, "kannel");
 	config_set_string(&cfg->kannel_sendsms_url, sendsms);
 	config_set_string(&cfg->kannel_username, "farmline");
@@ -103,292 +38,191 @@ open_with(struct config *cfg, const char *sendsms, const char *dlr, const char *
 	config_set_string(&cfg->kannel_dlr_url, dlr);
 	config_set_string(&cfg->kannel_smsc, smsc);
 	config_set_string(&cfg->kannel_token, KTOKEN);
+}
+
+static struct gw_provider *
+open_with(struct config *cfg, const char *sendsms, const char *dlr, const char *smsc)
+{
+	char err[256];
+	int unconfigured = 0;
+
+	configure_with(cfg, sendsms, dlr, smsc);
 	return gw_provider_find("kannel")->open(cfg, &unconfigured, err, sizeof(err));
+}
+
+static void
+configure(struct config *cfg)
+{
+	configure_with(cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
+	    "http://127.0.0.1:8080/dlr/kannel/" KTOKEN, "");
 }
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
+	if (provider_setup(state, "kannel", configure))
 		return -1;
-	config_defaults(&f->cfg);
-	f->ops = gw_provider_find("kannel");
-	f->p = open_with(&f->cfg, "http://127.0.0.1:13013/cgi-bin/sendsms",
-	    "http://127.0.0.1:8080/dlr/kannel/" KTOKEN, "");
-	if (f->ops == NULL || f->p == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	f->ops->close(f->p);
-	config_free(&f->cfg);
-	free(f);
+	((struct provider_fixture *)*state)->secret = "p&ss";
 	return 0;
 }
 
 #define SMS_Q "from=%2B8613800000001&to=10690000&id=0b1c6f2e-8a9d-4c1e-9f00-1234567890ab"
 #define ID "0b1c6f2e-8a9d-4c1e-9f00-1234567890ab"
 
-struct sms_case {
-	const char *name;
-	struct req_in in;
-	int status;		/* 0: parsed */
-	const char *from, *to, *text, *id;
-	const char *reason;	/* part of the error */
-};
-
-static const struct sms_case sms_cases[] = {
+static const struct webhook_case sms_cases[] = {
 	/* get-url = "http://…/sms/kannel?from=%p&to=%P&text=%b&id=%I&coding=%c&charset=%C" */
-	{ "get-url, GSM text as UTF-8",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=hello+world%21&coding=0&charset=UTF-8", NULL }, 0,
-	    "+8613800000001", "10690000", "hello world!", ID, NULL },
+	{ "get-url, GSM text as UTF-8", R("GET", NULL, NULL, 0, SMS_Q
+	    "&text=hello+world%21&coding=0&charset=UTF-8", NULL), 0, 0, "+8613800000001",
+	    "10690000", "hello world!", ID, NULL },
 	{ "get-url, UCS-2 Chinese as UTF-16BE bytes",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%9E%45%82%D7%6B%7B%4E%86&coding=2"
-	    "&charset=UTF-16BE", NULL }, 0, "+8613800000001", "10690000", "鹅苗死了", ID, NULL },
-	{ "get-url, UCS-2 with a space Kannel wrote as +",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%00H%00i%00+%9E!&coding=2&charset=UTF-16BE",
-	    NULL }, 0, "+8613800000001", "10690000", "Hi 鸡", ID, NULL },
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%9E%45%82%D7%6B%7B%4E%86&coding=2"
+	    "&charset=UTF-16BE", NULL), 0, 0, "+8613800000001", "10690000", "鹅苗死了", ID, NULL },
+	{ "get-url, UCS-2 with a space Kannel wrote as +", R("GET", NULL, NULL, 0, SMS_Q
+	    "&text=%00H%00i%00+%9E!&coding=2&charset=UTF-16BE", NULL), 0, 0, "+8613800000001",
+	    "10690000", "Hi 鸡", ID, NULL },
 	{ "get-url, UCS-2 surrogate pair",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%D8%3D%DE%00%00%21&coding=2", NULL }, 0,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%D8%3D%DE%00%00%21&coding=2", NULL), 0, 0,
 	    "+8613800000001", "10690000", "😀!", ID, NULL },
 	{ "get-url, UTF-16BE named by charset alone",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%59%29%9E%BB&charset=UTF-16BE", NULL }, 0,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%59%29%9E%BB&charset=UTF-16BE", NULL), 0, 0,
 	    "+8613800000001", "10690000", "天麻", ID, NULL },
 	{ "get-url, Latin-1 named by charset",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=caf%E9&coding=0&charset=ISO-8859-1", NULL }, 0,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=caf%E9&coding=0&charset=ISO-8859-1", NULL), 0, 0,
 	    "+8613800000001", "10690000", "café", ID, NULL },
 	{ "get-url, Windows-1252 that grows threefold",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%80%80%80%80%80%80%80%80%80%80%80%80%80%80%80%80"
-	    "%80%80%80%80%80%80%80%80&charset=WINDOWS-1252", NULL }, 0, "+8613800000001",
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%80%80%80%80%80%80%80%80%80%80%80%80%80%80%80%80"
+	    "%80%80%80%80%80%80%80%80&charset=WINDOWS-1252", NULL), 0, 0, "+8613800000001",
 	    "10690000", "€€€€€€€€€€€€€€€€€€€€€€€€", ID, NULL },
 	{ "get-url, UTF-8 after smsbox's mo-recode",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%E5%A4%A9%E9%BA%BB&coding=0&charset=UTF-8", NULL },
-	    0, "+8613800000001", "10690000", "天麻", ID, NULL },
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%E5%A4%A9%E9%BA%BB&coding=0&charset=UTF-8", NULL),
+	    0, 0, "+8613800000001", "10690000", "天麻", ID, NULL },
 	{ "get-url, an unknown charset never reaches iconv: the bytes must be UTF-8",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%2BZeVnLA-&charset=UTF-7", NULL }, 0,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%2BZeVnLA-&charset=UTF-7", NULL), 0, 0,
 	    "+8613800000001", "10690000", "+ZeVnLA-", ID, NULL },
 	{ "get-url, a charset that is a path",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%E9&charset=..%2F..%2Ftmp%2Fx", NULL }, 400,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%E9&charset=..%2F..%2Ftmp%2Fx", NULL), 0, 400,
 	    NULL, NULL, NULL, NULL, "not valid UTF-8" },
 	{ "get-url, 8-bit binary",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%FF%00%01&coding=1&charset=8-BIT", NULL }, 400,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%FF%00%01&coding=1&charset=8-BIT", NULL), 0, 400,
 	    NULL, NULL, NULL, NULL, "not valid UTF-8" },
 	{ "get-url, an empty %I is no id",
-	    { NULL, NULL, NULL, 0, "from=13800000001&to=10690000&id=&text=hi", NULL }, 0,
+	    R("GET", NULL, NULL, 0, "from=13800000001&to=10690000&id=&text=hi", NULL), 0, 0,
 	    "+8613800000001", "10690000", "hi", NULL, NULL },
-	{ "get-url, no to", { NULL, NULL, NULL, 0, "from=13800000001&text=hi", NULL }, 0,
+	{ "get-url, no to", R("GET", NULL, NULL, 0, "from=13800000001&text=hi", NULL), 0, 0,
 	    "+8613800000001", NULL, "hi", NULL, NULL },
-	{ "UCS-2 with an odd number of bytes",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%9E%45%82&coding=2", NULL }, 400, NULL, NULL, NULL,
-	    NULL, "UTF-16BE" },
+	{ "UCS-2 with an odd number of bytes", R("GET", NULL, NULL, 0, SMS_Q
+	    "&text=%9E%45%82&coding=2", NULL), 0, 400, NULL, NULL, NULL, NULL, "UTF-16BE" },
 	{ "UCS-2 with a lone surrogate",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%D8%3D%00%41&coding=2", NULL }, 400, NULL, NULL,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%D8%3D%00%41&coding=2", NULL), 0, 400, NULL, NULL,
 	    NULL, NULL, "UTF-16BE" },
-	{ "UCS-2 holding U+0000",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%00A%00%00%00B&coding=2", NULL }, 400, NULL, NULL,
-	    NULL, NULL, "not valid UTF-8" },
+	{ "UCS-2 holding U+0000", R("GET", NULL, NULL, 0, SMS_Q "&text=%00A%00%00%00B&coding=2",
+	    NULL), 0, 400, NULL, NULL, NULL, NULL, "not valid UTF-8" },
 	{ "UCS-2 of spaces only",
-	    { NULL, NULL, NULL, 0, SMS_Q "&text=%00+%30%00&coding=2", NULL }, 400, NULL, NULL,
+	    R("GET", NULL, NULL, 0, SMS_Q "&text=%00+%30%00&coding=2", NULL), 0, 400, NULL, NULL,
 	    NULL, NULL, "text is empty" },
-	{ "UTF-8 text with a NUL", { NULL, NULL, NULL, 0, SMS_Q "&text=a%00b&coding=0", NULL },
-	    400, NULL, NULL, NULL, NULL, "not valid UTF-8" },
-	{ "missing from", { NULL, NULL, NULL, 0, "to=10690000&text=hi", NULL }, 400, NULL, NULL,
+	{ "UTF-8 text with a NUL", R("GET", NULL, NULL, 0, SMS_Q "&text=a%00b&coding=0", NULL),
+	    0, 400, NULL, NULL, NULL, NULL, "not valid UTF-8" },
+	{ "missing from", R("GET", NULL, NULL, 0, "to=10690000&text=hi", NULL), 0, 400, NULL, NULL,
 	    NULL, NULL, "missing field: from" },
-	{ "missing text", { NULL, NULL, NULL, 0, SMS_Q, NULL }, 400, NULL, NULL, NULL, NULL,
+	{ "missing text", R("GET", NULL, NULL, 0, SMS_Q, NULL), 0, 400, NULL, NULL, NULL, NULL,
 	    "missing field: text" },
-	{ "from not a number", { NULL, NULL, NULL, 0, "from=%3Cscript%3E&text=hi", NULL }, 400,
+	{ "from not a number", R("GET", NULL, NULL, 0, "from=%3Cscript%3E&text=hi", NULL), 0, 400,
 	    NULL, NULL, NULL, NULL, "from: not a phone number" },
-	{ "from given twice",
-	    { NULL, NULL, NULL, 0, "from=13800000001&from=13900000002&text=hi", NULL }, 400, NULL,
-	    NULL, NULL, NULL, "field from given twice" },
-	{ "an id with a space", { NULL, NULL, NULL, 0, "from=13800000001&text=hi&id=a+b", NULL },
-	    400, NULL, NULL, NULL, NULL, "id:" },
+	{ "from given twice", R("GET", NULL, NULL, 0, "from=13800000001&from=13900000002&text=hi",
+	    NULL), 0, 400, NULL, NULL, NULL, NULL, "field from given twice" },
+	{ "an id with a space", R("GET", NULL, NULL, 0, "from=13800000001&text=hi&id=a+b", NULL),
+	    0, 400, NULL, NULL, NULL, NULL, "id:" },
 	/* post-url = "http://…/sms/kannel?from=%p&to=%P&id=%I&coding=%c": the body is %b */
-	{ "post-url, UCS-2 body",
-	    { "POST", "text/plain; charset=\"UTF-16BE\"", "\x9e\x45\x00\x20\x82\xd7", 6,
-	    SMS_Q "&coding=2", NULL }, 0, "+8613800000001", "10690000", "鹅 苗", ID, NULL },
+	{ "post-url, UCS-2 body", R("POST", "text/plain; charset=\"UTF-16BE\"",
+	    "\x9e\x45\x00\x20\x82\xd7", 6, SMS_Q "&coding=2", NULL), 0, 0, "+8613800000001",
+	    "10690000", "鹅 苗", ID, NULL },
 	{ "post-url, UCS-2 named by the Content-Type alone",
-	    { "POST", "text/plain; charset=\"UTF-16BE\"", "\x00\x48\x00\x69", 4, SMS_Q, NULL }, 0,
+	    R("POST", "text/plain; charset=\"UTF-16BE\"", "\x00\x48\x00\x69", 4, SMS_Q, NULL), 0, 0,
 	    "+8613800000001", "10690000", "Hi", ID, NULL },
-	{ "post-url, UTF-8 body, numbers in X-Kannel headers",
-	    { "POST", "text/plain; charset=\"UTF-8\"", "天麻怎么种", 0, "id=" ID,
-	    "X-Kannel-From: +8613800000001\nX-Kannel-To: 10690000\nX-Kannel-Coding: 0" }, 0,
+	{ "post-url, UTF-8 body, numbers in X-Kannel headers", R("POST",
+	    "text/plain; charset=\"UTF-8\"", "天麻怎么种", 0, "id=" ID,
+	    "X-Kannel-From: +8613800000001\nX-Kannel-To: 10690000\nX-Kannel-Coding: 0"), 0, 0,
 	    "+8613800000001", "10690000", "天麻怎么种", ID, NULL },
-	{ "post-url, X-Kannel-Coding 2 without a charset",
-	    { "POST", "text/plain", "\x59\x29\x9e\xbb", 4, "id=" ID,
-	    "X-Kannel-From: 13800000001\nX-Kannel-Coding: 2" }, 0, "+8613800000001", NULL,
-	    "天麻", ID, NULL },
+	{ "post-url, X-Kannel-Coding 2 without a charset", R("POST", "text/plain",
+	    "\x59\x29\x9e\xbb", 4, "id=" ID, "X-Kannel-From: 13800000001\nX-Kannel-Coding: 2"), 0,
+	    0, "+8613800000001", NULL, "天麻", ID, NULL },
 	{ "post-url, 8-bit body that is UTF-8",
-	    { "POST", "application/octet-stream", "hi", 0, SMS_Q "&coding=1", NULL }, 0,
+	    R("POST", "application/octet-stream", "hi", 0, SMS_Q "&coding=1", NULL), 0, 0,
 	    "+8613800000001", "10690000", "hi", ID, NULL },
-	{ "post-url, the text twice",
-	    { "POST", "text/plain", "hi", 0, SMS_Q "&text=hi", NULL }, 400, NULL, NULL, NULL, NULL,
-	    "text given twice" },
+	{ "post-url, the text twice", R("POST", "text/plain", "hi", 0, SMS_Q "&text=hi", NULL), 0,
+	    400, NULL, NULL, NULL, NULL, "text given twice" },
 	{ "post-url, empty body",
-	    { "POST", "text/plain", "", 0, SMS_Q, NULL }, 400, NULL, NULL, NULL, NULL,
+	    R("POST", "text/plain", "", 0, SMS_Q, NULL), 0, 400, NULL, NULL, NULL, NULL,
 	    "text is empty" },
 	{ "a form POST",
-	    { "POST", FORM, "from=13800000001&text=%E4%BD%A0%E5%A5%BD&id=k1", 0, NULL, NULL }, 0,
+	    R("POST", FORM, "from=13800000001&text=%E4%BD%A0%E5%A5%BD&id=k1", 0, NULL, NULL), 0, 0,
 	    "+8613800000001", NULL, "你好", "k1", NULL },
 	{ "a form POST with from in the URL too",
-	    { "POST", FORM, "from=13800000001&text=hi", 0, "from=13900000002", NULL }, 400, NULL,
+	    R("POST", FORM, "from=13800000001&text=hi", 0, "from=13900000002", NULL), 0, 400, NULL,
 	    NULL, NULL, NULL, "field from given twice" },
-	{ "a JSON POST", { "POST", "application/json", "{\"text\":\"hi\"}", 0, SMS_Q, NULL }, 415,
+	{ "a JSON POST", R("POST", "application/json", "{\"text\":\"hi\"}", 0, SMS_Q, NULL), 0, 415,
 	    NULL, NULL, NULL, NULL, "Content-Type" },
-	{ "a POST without a Content-Type", { "POST", NULL, "hi", 0, SMS_Q, NULL }, 415, NULL,
+	{ "a POST without a Content-Type", R("POST", NULL, "hi", 0, SMS_Q, NULL), 0, 415, NULL,
 	    NULL, NULL, NULL, "Content-Type" },
 };
 
 static void
 test_sms_service_requests_parse_or_fail_as_the_table_says(void **state)
 {
-	struct fixture *f = *state;
-	struct gw_webhook wh;
-	struct built b;
-	char reason[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(sms_cases) / sizeof(sms_cases[0]); i++) {
-		const struct sms_case *c = &sms_cases[i];
-		int status;
-
-		memset(&wh, 0, sizeof(wh));
-		reason[0] = '\0';
-		build_req(&c->in, "/sms/kannel", &b);
-		status = f->ops->parse_sms(f->p, &b.r, 2000, &wh, reason, sizeof(reason));
-		if (status != c->status)
-			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
-		if (status == 0) {
-			assert_int_equal(wh.nmsgs, 1);
-			assert_string_equal(wh.msgs[0].from, c->from);
-			if (strcmp(wh.msgs[0].text, c->text) != 0)
-				fail_msg("%s: text \"%s\", want \"%s\"", c->name, wh.msgs[0].text,
-				    c->text);
-			if (c->to)
-				assert_string_equal(wh.msgs[0].to, c->to);
-			else
-				assert_null(wh.msgs[0].to);
-			if (c->id)
-				assert_string_equal(wh.msgs[0].id, c->id);
-			else
-				assert_null(wh.msgs[0].id);
-		} else {
-			assert_int_equal(wh.nmsgs, 0);
-			if (strstr(reason, c->reason) == NULL)
-				fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
-		}
-		gw_webhook_free(&wh);
-		built_free(&b);
-	}
+	run_webhook_cases(state, "/sms/kannel", sms_cases, NROWS(sms_cases));
 }
 
 static void
 test_the_answer_to_smsbox_is_empty_so_it_sends_nothing_back(void **state)
 {
-	struct fixture *f = *state;
-	struct gw_webhook wh;
-	struct gw_reply out;
-
-	memset(&wh, 0, sizeof(wh));
-	memset(&out, 0, sizeof(out));
-	f->ops->sms_reply(f->p, &wh, &out);
-	assert_int_equal(out.status, 200);
-	assert_string_equal(out.body, "");
-	free(out.body);
+	provider_assert_sms_reply(state, 200, NULL, "");
 }
-
-struct dlr_case {
-	const char *name;
-	struct req_in in;
-	int status;
-	const char *ref;
-	enum gw_dlr_status dlr;
-	const char *reason;	/* the stored reason (NULL: none), or part of the error */
-};
 
 static const struct dlr_case dlr_cases[] = {
 	/* dlr-url = "http://…/dlr/kannel/<token>?ref=<reference>&status=%d&answer=%A" */
-	{ "1 delivered", { NULL, NULL, NULL, 0, "ref=" REF "&status=1&answer=id%3A1+stat%3ADELIVRD",
-	    NULL }, 0, REF, DLR_DELIVERED, NULL },
-	{ "2 failed, with the SMSC's words", { NULL, NULL, NULL, 0,
-	    "ref=" REF2 "&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL },
-	    0, REF2, DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address" },
-	{ "16 rejected by the SMSC, no answer", { NULL, NULL, NULL, 0, "ref=" REF "&status=16",
-	    NULL }, 0, REF, DLR_FAILED, "Kannel 16" },
-	{ "4 buffered", { NULL, NULL, NULL, 0, "ref=" REF "&status=4&answer=", NULL }, 0, REF,
-	    DLR_PENDING, NULL },
-	{ "8 accepted by the SMSC", { NULL, NULL, NULL, 0, "ref=" REF "&status=8&answer=ACK%2F",
-	    NULL }, 0, REF, DLR_PENDING, NULL },
-	{ "an answer with control characters is cleaned", { NULL, NULL, NULL, 0,
-	    "ref=" REF "&status=2&answer=err%0D%0A%FFx", NULL }, 0, REF, DLR_FAILED,
-	    "Kannel 2: err???x" },
-	{ "a form POST", { "POST", FORM, "ref=" REF "&status=1", 0, NULL, NULL }, 0, REF,
-	    DLR_DELIVERED, NULL },
-	{ "a POST with its fields in the URL", { "POST", NULL, NULL, 0, "ref=" REF "&status=1",
-	    NULL }, 0, REF, DLR_DELIVERED, NULL },
-	{ "status 0", { NULL, NULL, NULL, 0, "ref=" REF "&status=0", NULL }, 400, NULL, 0,
-	    "status:" },
-	{ "status not a number", { NULL, NULL, NULL, 0, "ref=" REF "&status=%25d", NULL }, 400,
-	    NULL, 0, "status:" },
-	{ "status with a sign", { NULL, NULL, NULL, 0, "ref=" REF "&status=%2B1", NULL }, 400,
-	    NULL, 0, "status:" },
-	{ "no ref", { NULL, NULL, NULL, 0, "status=1", NULL }, 400, NULL, 0, "ref:" },
+	{ "1 delivered", R("GET", NULL, NULL, 0, "ref=" REF
+	    "&status=1&answer=id%3A1+stat%3ADELIVRD", NULL), 0, REF, NULL, DLR_DELIVERED, NULL, 0 },
+	{ "2 failed, with the SMSC's words", R("GET", NULL, NULL, 0, "ref=" REF2
+	    "&status=2&answer=NACK%2F0x0000000b%2FInvalid+Destination+Address", NULL), 0, REF2,
+	    NULL, DLR_FAILED, "Kannel 2: NACK/0x0000000b/Invalid Destination Address", 0 },
+	{ "16 rejected by the SMSC, no answer", R("GET", NULL, NULL, 0, "ref=" REF "&status=16",
+	    NULL), 0, REF, NULL, DLR_FAILED, "Kannel 16", 0 },
+	{ "4 buffered", R("GET", NULL, NULL, 0, "ref=" REF "&status=4&answer=", NULL), 0, REF, NULL,
+	    DLR_PENDING, NULL, 0 },
+	{ "8 accepted by the SMSC", R("GET", NULL, NULL, 0, "ref=" REF "&status=8&answer=ACK%2F",
+	    NULL), 0, REF, NULL, DLR_PENDING, NULL, 0 },
+	{ "an answer with control characters is cleaned", R("GET", NULL, NULL, 0, "ref=" REF
+	    "&status=2&answer=err%0D%0A%FFx", NULL), 0, REF, NULL, DLR_FAILED, "Kannel 2: err???x",
+	    0 },
+	{ "a form POST", R("POST", FORM, "ref=" REF "&status=1", 0, NULL, NULL), 0, REF, NULL,
+	    DLR_DELIVERED, NULL, 0 },
+	{ "a POST with its fields in the URL", R("POST", NULL, NULL, 0, "ref=" REF "&status=1",
+	    NULL), 0, REF, NULL, DLR_DELIVERED, NULL, 0 },
+	{ "status 0", R("GET", NULL, NULL, 0, "ref=" REF "&status=0", NULL), 400, NULL, NULL, 0,
+	    "status:", 0 },
+	{ "status not a number", R("GET", NULL, NULL, 0, "ref=" REF "&status=%25d", NULL), 400,
+	    NULL, NULL, 0, "status:", 0 },
+	{ "status with a sign", R("GET", NULL, NULL, 0, "ref=" REF "&status=%2B1", NULL), 400, NULL,
+	    NULL, 0, "status:", 0 },
+	{ "no ref", R("GET", NULL, NULL, 0, "status=1", NULL), 400, NULL, NULL, 0, "ref:", 0 },
 	/* Our sequential id, as farmline once sent: guessable, so no longer taken. */
-	{ "the old msgid", { NULL, NULL, NULL, 0, "msgid=7&status=1", NULL }, 400, NULL, 0,
-	    "ref:" },
-	{ "a short ref", { NULL, NULL, NULL, 0, "ref=7&status=1", NULL }, 400, NULL, 0, "ref:" },
-	{ "a ref with other characters", { NULL, NULL, NULL, 0,
-	    "ref=0123456789abcdef0123456789abcde%27&status=1", NULL }, 400, NULL, 0, "ref:" },
-	{ "ref twice", { NULL, NULL, NULL, 0, "ref=" REF "&ref=" REF2 "&status=1", NULL }, 400,
-	    NULL, 0, "given twice" },
-	{ "a JSON POST", { "POST", "application/json", "{}", 0, "ref=" REF "&status=1", NULL },
-	    415, NULL, 0, "POST form" },
+	{ "the old msgid", R("GET", NULL, NULL, 0, "msgid=7&status=1", NULL), 400, NULL, NULL, 0,
+	    "ref:", 0 },
+	{ "a short ref", R("GET", NULL, NULL, 0, "ref=7&status=1", NULL), 400, NULL, NULL, 0,
+	    "ref:", 0 },
+	{ "a ref with other characters", R("GET", NULL, NULL, 0,
+	    "ref=0123456789abcdef0123456789abcde%27&status=1", NULL), 400, NULL, NULL, 0, "ref:", 0
+	    },
+	{ "ref twice", R("GET", NULL, NULL, 0, "ref=" REF "&ref=" REF2 "&status=1", NULL), 400,
+	    NULL, NULL, 0, "given twice", 0 },
+	{ "a JSON POST", R("POST", "application/json", "{}", 0, "ref=" REF "&status=1", NULL),
+	    415, NULL, NULL, 0, "POST form", 0 },
 };
 
 static void
 test_delivery_reports_parse_as_the_table_says(void **state)
 {
-	struct fixture *f = *state;
-	struct gw_webhook wh;
-	struct built b;
-	char reason[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(dlr_cases) / sizeof(dlr_cases[0]); i++) {
-		const struct dlr_case *c = &dlr_cases[i];
-		int status;
-
-		memset(&wh, 0, sizeof(wh));
-		reason[0] = '\0';
-		build_req(&c->in, "/dlr/kannel", &b);
-		status = f->ops->parse_dlr(f->p, &b.r, &wh, reason, sizeof(reason));
-		if (status != c->status)
-			fail_msg("%s: status %d (%s), want %d", c->name, status, reason, c->status);
-		if (status == 0) {
-			assert_true(wh.has_dlr);
-			assert_string_equal(wh.dlr.ref, c->ref);
-			assert_int_equal(wh.dlr.status, c->dlr);
-			assert_null(wh.dlr.provider_id);
-			if (c->reason)
-				assert_string_equal(wh.dlr.reason, c->reason);
-			else
-				assert_null(wh.dlr.reason);
-		} else {
-			assert_false(wh.has_dlr);
-			if (strstr(reason, c->reason) == NULL)
-				fail_msg("%s: reason \"%s\", want \"%s\"", c->name, reason, c->reason);
-		}
-		gw_webhook_free(&wh);
-		built_free(&b);
-	}
+	run_dlr_cases(state, "/dlr/kannel", dlr_cases, NROWS(dlr_cases));
 }
 
 /* The decoded value of key in the query of url (libcurl's own unescaping), or NULL. */
@@ -419,7 +253,7 @@ query_arg(const char *url, const char *key)
 static void
 test_sendsms_request_for_gsm_text(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_outbound m = { 7, "10690000", "+8613800000001", "Reply 1024 [ok] €5", 1, REF };
 	struct gw_out_request req;
 	char err[256];
@@ -449,7 +283,7 @@ test_sendsms_request_for_chinese_is_ucs2_without_a_charset(void **state)
 		{ "好😀", "&text=%59%7D%D8%3D%DE%00&coding=2" },	/* a surrogate pair */
 		{ "ê", "&text=%00%EA&coding=2" },			/* not in GSM 03.38 */
 	};
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_out_request req;
 	char err[256];
 	size_t i;
@@ -519,7 +353,7 @@ test_sendsms_request_follows_the_configuration(void **state)
 static void
 test_text_that_is_not_utf8_fails_to_build(void **state)
 {
-	struct fixture *f = *state;
+	struct provider_fixture *f = *state;
 	struct gw_outbound m = { 7, "10690000", "+8613800000001", "bad \xff", 1, NULL };
 	struct gw_out_request req;
 	char err[256];
@@ -571,47 +405,36 @@ test_configuration_that_cannot_work_is_refused(void **state)
 	config_free(&cfg);
 }
 
+static const struct reply_case reply_cases[] = {
+	{ "202 0: Accepted for delivery", 202, "0: Accepted for delivery", GW_SEND_OK, NULL, NULL, 0
+	    },
+	{ "202 3: Queued for later delivery", 202, "3: Queued for later delivery", GW_SEND_OK, NULL,
+	    NULL, 0 },
+	{ "202 Sent.", 202, "Sent.", GW_SEND_OK, NULL, NULL, 0 }, /* immediate-sendsms-reply */
+	{ "202 Sent. Message splits: 2", 202, "Sent. Message splits: 2", GW_SEND_OK, NULL, NULL, 0
+	    },
+	{ "200 0: Accepted for delivery", 200, "0: Accepted for delivery\n", GW_SEND_OK, NULL, NULL,
+	    0 },
+	{ "200 <html>It works!</html>", 200, "<html>It works!</html>", GW_SEND_RETRY, NULL,
+	    "<html>It works!</html>", 0 }, /* not smsbox */
+	{ "202 empty", 202, "", GW_SEND_RETRY, NULL, "", 0 },
+	{ "400 Coding field misformed, rejected", 400, "Coding field misformed, rejected",
+	    GW_SEND_FAIL, NULL, "Coding field misformed, rejected", 0 },
+	{ "403 Authorization failed for sendsms", 403, "Authorization failed for sendsms",
+	    GW_SEND_FAIL, NULL, "Authorization failed for sendsms", 0 },
+	{ "403 Not routable. Do not try again.", 403, "Not routable. Do not try again.",
+	    GW_SEND_FAIL, NULL, "Not routable. Do not try again.", 0 },
+	{ "503 Temporal failure, try again later.", 503, "Temporal failure, try again later.",
+	    GW_SEND_RETRY, NULL, "Temporal failure, try again later.", 0 },
+	{ "500 Sending failed.", 500, "Sending failed.", GW_SEND_RETRY, NULL, "Sending failed.", 0
+	    },
+	{ "no answer", 0, NULL, GW_SEND_RETRY, NULL, "", 0 },
+};
+
 static void
 test_smsbox_answers_map_to_sent_retry_or_fail(void **state)
 {
-	static const struct {
-		long status;
-		const char *body;
-		enum gw_send_status want;
-	} cases[] = {
-		{ 202, "0: Accepted for delivery", GW_SEND_OK },
-		{ 202, "3: Queued for later delivery", GW_SEND_OK },
-		{ 202, "Sent.", GW_SEND_OK },			/* immediate-sendsms-reply */
-		{ 202, "Sent. Message splits: 2", GW_SEND_OK },
-		{ 200, "0: Accepted for delivery\n", GW_SEND_OK },
-		{ 200, "<html>It works!</html>", GW_SEND_RETRY },	/* not smsbox */
-		{ 202, "", GW_SEND_RETRY },
-		{ 400, "Coding field misformed, rejected", GW_SEND_FAIL },
-		{ 403, "Authorization failed for sendsms", GW_SEND_FAIL },
-		{ 403, "Not routable. Do not try again.", GW_SEND_FAIL },
-		{ 503, "Temporal failure, try again later.", GW_SEND_RETRY },
-		{ 500, "Sending failed.", GW_SEND_RETRY },
-		{ 0, NULL, GW_SEND_RETRY },
-	};
-	struct fixture *f = *state;
-	struct gw_send_result r;
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&r, 0, sizeof(r));
-		f->ops->map_reply(f->p, cases[i].status, cases[i].body,
-		    cases[i].body ? strlen(cases[i].body) : 0, &r);
-		if (r.status != cases[i].want)
-			fail_msg("%ld \"%s\": status %d, want %d (%s)", cases[i].status,
-			    cases[i].body ? cases[i].body : "", r.status, cases[i].want, r.error);
-		if (r.status == GW_SEND_OK) {
-			assert_string_equal(r.error, "");
-		} else {
-			assert_non_null(strstr(r.error, cases[i].body ? cases[i].body : ""));
-			assert_null(strstr(r.error, "p&ss"));
-		}
-		assert_false(r.opted_out);
-	}
+	run_reply_cases(state, reply_cases, NROWS(reply_cases));
 }
 
 static void
@@ -678,5 +501,6 @@ main(void)
 		cmocka_unit_test(test_smsbox_answers_map_to_sent_retry_or_fail),
 	};
 
-	return cmocka_run_group_tests_name("provider_kannel", tests, setup, teardown);
+	return cmocka_run_group_tests_name("provider_kannel", tests, setup,
+	    provider_teardown);
 }
