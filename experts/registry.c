@@ -169,7 +169,7 @@ expert_prepare(const struct expert_known *known, const struct expert_input *in,
 		snprintf(err, errlen, "an expert needs at least one category");
 		return -1;
 	}
-	out->categories = b.out[0] ? strdup(b.out) : NULL;
+	out->categories = b.out[0] ? xstrdup(b.out) : NULL;
 	err[0] = '\0';
 
 	b.out[0] = '\0';
@@ -179,7 +179,7 @@ expert_prepare(const struct expert_known *known, const struct expert_input *in,
 			snprintf(err, errlen, "a township in the list is too long or not UTF-8");
 		return -1;
 	}
-	out->townships = b.out[0] ? strdup(b.out) : NULL;
+	out->townships = b.out[0] ? xstrdup(b.out) : NULL;
 	return 0;
 }
 
@@ -341,7 +341,7 @@ csv_field(void *data, size_t len, void *arg)
 	}
 	i = im->map[pos];
 	free(im->fields[i]);
-	im->fields[i] = strndup(text, len);
+	im->fields[i] = xstrndup(text, len);
 }
 
 static void

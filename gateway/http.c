@@ -360,9 +360,7 @@ collect_kv(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 	}
 	kv = &c->kv[c->n++];
 	kv->key = xstrdup(key);
-	kv->value = malloc(value_size + 1);
-	if (kv->value == NULL)
-		abort();
+	kv->value = xmalloc(value_size + 1);
 	if (value)
 		memcpy(kv->value, value, value_size);
 	kv->value[value ? value_size : 0] = '\0';

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "common/metrics.h"
 #include "gateway/ingest.h"
 #include "common/phone.h"
@@ -71,11 +72,9 @@ sha256(const char *s, size_t len, unsigned char out[32])
 struct gw_bureau *
 gw_bureau_new(const struct config *cfg, struct ingest *ig, char *err, size_t errlen)
 {
-	struct gw_bureau *b = calloc(1, sizeof(*b));
+	struct gw_bureau *b = xcalloc(1, sizeof(*b));
 	char why[512];
 
-	if (b == NULL)
-		abort();
 	if (store_open(cfg->db_path, cfg->busy_timeout_ms, &b->s, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "bureau: %s", why);
 		free(b);
@@ -92,10 +91,8 @@ gw_bureau_new(const struct config *cfg, struct ingest *ig, char *err, size_t err
 	b->has_token = cfg->api_token[0] != '\0';
 	if (b->has_token)
 		sha256(cfg->api_token, strlen(cfg->api_token), b->token_hash);
-	b->dashboard = strdup(cfg->dashboard_path);
-	b->timezone = strdup(cfg->timezone);
-	if (b->dashboard == NULL || b->timezone == NULL)
-		abort();
+	b->dashboard = xstrdup(cfg->dashboard_path);
+	b->timezone = xstrdup(cfg->timezone);
 	bureau_fig_opts(cfg, b->grades, &b->fig);
 	b->session_ms = cfg->session_lifetime_ms;
 	b->secure_cookie = strcmp(cfg->secure_cookie, "yes") == 0 ? 1 :

@@ -35,9 +35,7 @@ gw_ussd_list_layout(const struct ussd_menu *m, struct list *l)
 	int room = USSD_MAX_SCREEN - PREFIX_CHARS - m->hint_line - utf8_chars(l->title) - 1 -
 	    m->footer, used = 0, i;
 
-	l->starts = calloc((size_t)l->n + 2, sizeof(*l->starts));
-	if (l->starts == NULL)
-		abort();
+	l->starts = xcalloc((size_t)l->n + 2, sizeof(*l->starts));
 	l->npages = 1;
 	for (i = 0; i < l->n; i++) {
 		int cost = 1 + digits(i + 1) + 1 + utf8_chars(l->items[i]) + l->mark;
@@ -117,9 +115,7 @@ render_list(struct step *sp, const struct state *st, struct buf *b)
 
 	rc = gw_ussd_list_build(sp, st->sc, st->sel, &l);
 	if (rc == STORE_OK && st->sc == SC_SUB) {
-		on = calloc((size_t)route_rules_count(sp->rules) + 1, 1);
-		if (on == NULL)
-			abort();
+		on = xcalloc((size_t)route_rules_count(sp->rules) + 1, 1);
 		rc = consult_ussd_subscribed(sp->c, sp->in->phone, on);
 	}
 	if (rc)

@@ -53,17 +53,13 @@ static void
 list_add(struct list *l, const char *text, size_t len, int max)
 {
 	struct buf b = BUF_INIT;
-	char *copy = malloc(len + 1);
+	char *copy = xmalloc(len + 1);
 
-	if (copy == NULL)
-		abort();
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	buf_ellipsized(&b, copy, max);
 	free(copy);
-	l->items = realloc(l->items, (size_t)(l->n + 1) * sizeof(*l->items));
-	if (l->items == NULL)
-		abort();
+	l->items = xreallocarray(l->items, (size_t)(l->n + 1) * sizeof(*l->items), 1);
 	l->items[l->n++] = buf_take(&b);
 }
 
@@ -517,9 +513,7 @@ question_end(struct step *sp, const char *p, const char **end)
 		return STORE_OK;
 	}
 	for (star = strchr(p, '*'); star && rc == STORE_NOTFOUND; star = strchr(star + 1, '*')) {
-		prefix = strndup(sp->in->text, (size_t)(star - sp->in->text));
-		if (prefix == NULL)
-			abort();
+		prefix = xstrndup(sp->in->text, (size_t)(star - sp->in->text));
 		rc = store_ussd_get(consult_ussd_store(sp->c), sp->in->session, prefix, &screen);
 		free(prefix);
 		free(screen);
@@ -555,9 +549,7 @@ walk(struct step *sp, struct state *st)
 			break;
 		len = star ? (size_t)(star - p) : strlen(p);
 		more = star != NULL;
-		tok = malloc(len + 1);
-		if (tok == NULL)
-			abort();
+		tok = xmalloc(len + 1);
 		memcpy(tok, p, len);
 		tok[len] = '\0';
 		rc = input(sp, st, tok, !more);

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "routing/normalize.h"
 #include "routing/prefilter.h"
+#include "common/xmalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,16 +53,6 @@ struct route_rules {
 };
 
 #define GLOBAL_SECTION "routing"
-
-static char *
-xstrdup(const char *s)
-{
-	char *c = strdup(s);
-
-	if (c == NULL)
-		abort();
-	return c;
-}
 
 static int
 valid_code(const char *s)
@@ -150,9 +141,7 @@ add_rule(struct route_rules *r, int cat, int weight, int exclude, const char *pa
 	}
 	if (r->nrules == r->caprules) {
 		r->caprules = r->caprules ? r->caprules * 2 : 64;
-		r->rules = realloc(r->rules, (size_t)r->caprules * sizeof(*r->rules));
-		if (r->rules == NULL)
-			abort();
+		r->rules = xreallocarray(r->rules, (size_t)r->caprules * sizeof(*r->rules), 1);
 	}
 	rule = &r->rules[r->nrules++];
 	rule->re = re;
@@ -244,9 +233,7 @@ route_rules_load(const char *path, struct route_rules **out, char *err, size_t e
 	struct route_rules *r;
 	int i, rc;
 
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		abort();
+	r = xcalloc(1, sizeof(*r));
 	r->path = xstrdup(path);
 	r->threshold = 1;
 	r->mctx = pcre2_match_context_create(NULL);
