@@ -3,6 +3,8 @@
  */
 #include "gateway/provider.h"
 
+#include "common/xmalloc.h"
+
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,4 +58,12 @@ gw_out_request_free(struct gw_out_request *r)
 	free(r->body);
 	free(r->userpwd);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+gw_reply_ok(struct gw_reply *out, const char *content_type, const char *body)
+{
+	out->status = 200;
+	out->content_type = content_type;
+	out->body = xstrdup(body);
 }

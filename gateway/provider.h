@@ -57,6 +57,9 @@ struct gw_reply {
 	char *body;		/* allocated */
 };
 
+/* A 200 reply of content_type with a copy of body (an adapter's answer to its webhook). */
+void gw_reply_ok(struct gw_reply *out, const char *content_type, const char *body);
+
 struct gw_provider;
 
 struct gw_provider_ops {

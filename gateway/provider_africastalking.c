@@ -108,9 +108,7 @@ at_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 		return n == -415 ? 415 : 400;
 	status = gw_kv_pick(kv, n, keys, f, reason, rlen);
 	if (status == 0)
-		status = gw_webhook_add(wh, f[0] ? f[0]->value : NULL, f[1] ? f[1]->value : NULL,
-		    f[2] ? f[2]->value : NULL, f[2] ? f[2]->vlen : 0, f[3] ? f[3]->value : NULL,
-		    max_chars, reason, rlen);
+		status = gw_webhook_add_fields(wh, f, max_chars, reason, rlen);
 	gw_kv_free(kv, n);
 	return status;
 }
@@ -120,9 +118,7 @@ at_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_reply
 {
 	(void)p;
 	(void)wh;
-	out->status = 200;
-	out->content_type = "text/plain";
-	out->body = xstrdup("");
+	gw_reply_ok(out, "text/plain", "");
 }
 
 /* Whether s is 1 to WEBHOOK_MAX_ID printable ASCII characters. */

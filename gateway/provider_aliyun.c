@@ -20,38 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct gw_provider {
-	char *token;
-};
-
 static struct gw_provider *
 aliyun_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 {
-	struct gw_provider *p;
-
-	*unconfigured = 0;
-	if (cfg->aliyun_token[0] == '\0') {
-		*unconfigured = 1;
-		return NULL;
-	}
-	if (!gw_path_token_ok(cfg->aliyun_token)) {
-		snprintf(err, errlen, "[aliyun] token: at least %d letters, digits, - or _",
-		    WEBHOOK_MIN_TOKEN);
-		return NULL;
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->token = xstrdup(cfg->aliyun_token);
-	return p;
+	return cloudcn_open("aliyun", cfg->aliyun_token, unconfigured, err, errlen);
 }
 
-static void
-aliyun_close(struct gw_provider *p)
-{
-	if (p == NULL)
-		return;
-	free(p->token);
-	free(p);
-}
 
 /*
  * The fields of message i of the batch, checked for their types: 0, or 400 with a reason.
@@ -213,15 +187,13 @@ aliyun_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_r
 {
 	(void)p;
 	(void)wh;
-	out->status = 200;
-	out->content_type = "application/json; charset=utf-8";
-	out->body = xstrdup("{\"code\":0,\"msg\":\"接收成功\"}");
+	gw_reply_ok(out, "application/json; charset=utf-8", "{\"code\":0,\"msg\":\"接收成功\"}");
 }
 
 const struct gw_provider_ops gw_provider_aliyun = {
 	.name = "aliyun",
 	.open = aliyun_open,
-	.close = aliyun_close,
+	.close = cloudcn_close,
 	.parse_sms = aliyun_parse_sms,
 	.sms_reply = aliyun_sms_reply,
 };

@@ -3,7 +3,10 @@
  */
 #include "gateway/provider_cloudcn.h"
 
+#include "common/xmalloc.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int
@@ -19,4 +22,34 @@ cloudcn_check_json(const struct gw_req *req, char *reason, size_t rlen)
 		return 0;
 	snprintf(reason, rlen, "Content-Type must be application/json");
 	return 415;
+}
+
+struct gw_provider *
+cloudcn_open(const char *section, const char *token, int *unconfigured, char *err,
+    size_t errlen)
+{
+	struct gw_provider *p;
+
+	*unconfigured = 0;
+	if (token[0] == '\0') {
+		*unconfigured = 1;
+		return NULL;
+	}
+	if (!gw_path_token_ok(token)) {
+		snprintf(err, errlen, "[%s] token: at least %d letters, digits, - or _", section,
+		    WEBHOOK_MIN_TOKEN);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->token = xstrdup(token);
+	return p;
+}
+
+void
+cloudcn_close(struct gw_provider *p)
+{
+	if (p == NULL)
+		return;
+	free(p->token);
+	free(p);
 }

@@ -14,4 +14,18 @@
  */
 int cloudcn_check_json(const struct gw_req *req, char *reason, size_t rlen);
 
+/* Both adapters hold only the secret their webhooks' paths end with. */
+struct gw_provider {
+	char *token;
+};
+
+/*
+ * The adapter of [section] with its token: NULL with *unconfigured set when there is none
+ * (its webhooks are off), NULL with err when it is not a usable secret. Caller frees with
+ * cloudcn_close.
+ */
+struct gw_provider *cloudcn_open(const char *section, const char *token, int *unconfigured,
+    char *err, size_t errlen);
+void cloudcn_close(struct gw_provider *p);
+
 #endif

@@ -318,9 +318,7 @@ kannel_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_r
 {
 	(void)p;
 	(void)wh;
-	out->status = 200;
-	out->content_type = "text/plain";
-	out->body = xstrdup("");
+	gw_reply_ok(out, "text/plain", "");
 }
 
 static int

@@ -17,38 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct gw_provider {
-	char *token;
-};
-
 static struct gw_provider *
 tencent_open(const struct config *cfg, int *unconfigured, char *err, size_t errlen)
 {
-	struct gw_provider *p;
-
-	*unconfigured = 0;
-	if (cfg->tencent_token[0] == '\0') {
-		*unconfigured = 1;
-		return NULL;
-	}
-	if (!gw_path_token_ok(cfg->tencent_token)) {
-		snprintf(err, errlen, "[tencent] token: at least %d letters, digits, - or _",
-		    WEBHOOK_MIN_TOKEN);
-		return NULL;
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->token = xstrdup(cfg->tencent_token);
-	return p;
+	return cloudcn_open("tencent", cfg->tencent_token, unconfigured, err, errlen);
 }
 
-static void
-tencent_close(struct gw_provider *p)
-{
-	if (p == NULL)
-		return;
-	free(p->token);
-	free(p);
-}
 
 /* Whether s is 1 to max ASCII digits. */
 static int
@@ -132,15 +106,13 @@ tencent_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_
 {
 	(void)p;
 	(void)wh;
-	out->status = 200;
-	out->content_type = "application/json";
-	out->body = xstrdup("{\"result\":0,\"errmsg\":\"OK\"}");
+	gw_reply_ok(out, "application/json", "{\"result\":0,\"errmsg\":\"OK\"}");
 }
 
 const struct gw_provider_ops gw_provider_tencent = {
 	.name = "tencent",
 	.open = tencent_open,
-	.close = tencent_close,
+	.close = cloudcn_close,
 	.parse_sms = tencent_parse_sms,
 	.sms_reply = tencent_sms_reply,
 };

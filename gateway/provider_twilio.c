@@ -219,9 +219,7 @@ twilio_parse_sms(struct gw_provider *p, const struct gw_req *req, int max_chars,
 		status = 400;
 	}
 	if (status == 0)
-		status = gw_webhook_add(wh, f[0] ? f[0]->value : NULL, f[1] ? f[1]->value : NULL,
-		    f[2] ? f[2]->value : NULL, f[2] ? f[2]->vlen : 0, f[3] ? f[3]->value : NULL,
-		    max_chars, reason, rlen);
+		status = gw_webhook_add_fields(wh, f, max_chars, reason, rlen);
 	gw_kv_free(kv, n);
 	return status;
 }
@@ -231,9 +229,7 @@ twilio_sms_reply(struct gw_provider *p, const struct gw_webhook *wh, struct gw_r
 {
 	(void)p;
 	(void)wh;
-	out->status = 200;
-	out->content_type = "text/xml";
-	out->body = xstrdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+	gw_reply_ok(out, "text/xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
 }
 
 /* Whether s is 1 to WEBHOOK_MAX_ID letters and digits (a Twilio sid). */

@@ -438,3 +438,12 @@ gw_check_path(const struct gw_req *req, const char *token, char *reason, size_t 
 	}
 	return 0;
 }
+
+int
+gw_webhook_add_fields(struct gw_webhook *wh, const struct gw_kv *const *f, int max_chars,
+    char *reason, size_t rlen)
+{
+	return gw_webhook_add(wh, f[0] ? f[0]->value : NULL, f[1] ? f[1]->value : NULL,
+	    f[2] ? f[2]->value : NULL, f[2] ? f[2]->vlen : 0, f[3] ? f[3]->value : NULL, max_chars,
+	    reason, rlen);
+}

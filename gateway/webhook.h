@@ -106,6 +106,12 @@ struct gw_webhook {
  */
 int gw_webhook_add(struct gw_webhook *wh, const char *from, const char *to, const char *text,
     size_t text_len, const char *id, int max_chars, char *reason, size_t rlen);
+/*
+ * gw_webhook_add with the fields gw_kv_pick found for the keys "from", "to", "text", "id", in
+ * that order (f[i] NULL: not given).
+ */
+int gw_webhook_add_fields(struct gw_webhook *wh, const struct gw_kv *const *f, int max_chars,
+    char *reason, size_t rlen);
 void gw_webhook_free(struct gw_webhook *wh);
 
 #define WEBHOOK_MIN_TOKEN 16	/* characters of a secret token in a webhook's path */
