@@ -6,6 +6,7 @@
 #include "common/log.h"
 
 #include "common/clock.h"
+#include "common/utf8.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -111,6 +112,7 @@ static int
 may_write(const void *key, const char *line, int64_t now)
 {
 	struct log_kind *k = &log_kinds[((uintptr_t)key >> 4) % LOG_KINDS];
+	size_t n;
 	int i;
 
 	for (i = 0; i < LOG_KINDS; i++) {
@@ -126,7 +128,12 @@ may_write(const void *key, const char *line, int64_t now)
 		k->key = key;
 		k->since = now;
 	}
-	snprintf(k->what, sizeof(k->what), "%s", line);
+	/* The start of the line, cut between characters. */
+	n = strlen(line);
+	if (n >= sizeof(k->what))
+		n = utf8_floor(line, sizeof(k->what) - 1);
+	memcpy(k->what, line, n);
+	k->what[n] = '\0';
 	if (k->written < LOG_BURST) {
 		k->written++;
 		return 1;
