@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(cmd.kind >= ECMD_ANSWER && cmd.kind <= ECMD_BAD);
 	FUZZ_CHECK((cmd.kind == ECMD_BAD) == (cmd.usage != NULL));
 	FUZZ_CHECK(cmd.ticket >= 0 && cmd.ticket < 1000000000000000LL);
-	if (cmd.kind == ECMD_ANSWER || cmd.kind == ECMD_ROUTE)
+	if (cmd.kind == ECMD_ANSWER || cmd.kind == ECMD_ROUTE || cmd.kind == ECMD_CLOSE)
 		FUZZ_CHECK(cmd.ticket > 0);
 	FUZZ_CHECK(memchr(cmd.phone, '\0', sizeof(cmd.phone)) != NULL);
 	if (cmd.kind == ECMD_FOR)

@@ -52,7 +52,8 @@ check(const struct farmer_cmd *cmd, int utf8)
 	FUZZ_CHECK(cmd->rating >= 0 && cmd->rating <= 5);
 	FUZZ_CHECK(memchr(cmd->arg, '\0', sizeof(cmd->arg)) != NULL);
 	FUZZ_CHECK(cmd->arg[0] == '\0' || cmd->kind == FCMD_SUBSCRIBE ||
-	    cmd->kind == FCMD_REGISTER);
+	    cmd->kind == FCMD_UNSUBSCRIBE || cmd->kind == FCMD_REGISTER);
+	FUZZ_CHECK(cmd->ticket >= 0 && (cmd->ticket == 0 || cmd->kind == FCMD_QUERY));
 	/* The argument is the farmer's words, quoted back and matched: whole characters. */
 	if (utf8)
 		FUZZ_CHECK(utf8_valid(cmd->arg, strlen(cmd->arg)));
