@@ -176,39 +176,30 @@ store_consult_unassign(struct store *s, int64_t cid, const char *outcome, int64_
 enum store_rc
 store_consult_answered(struct store *s, int64_t cid, int64_t expert_id, int64_t now)
 {
-	sqlite3_stmt *st;
 	enum store_rc rc;
 	int64_t holder = 0;
-	int step;
 
-	st = store_stmt(s, ST_ASSIGNMENT_HOLDER, "SELECT expert_id FROM assignments"
-	    " WHERE consultation_id = ?1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1");
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, cid);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		holder = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return store_rc_from(s, step);
+	/*
+	 * A question has one open assignment at most. "+ended_at": found through the
+	 * consultation's index, not by walking every open assignment (1.5 ms a call with a
+	 * backlog of thousands).
+	 */
+	rc = store_value(s, ST_ASSIGNMENT_HOLDER, "SELECT expert_id FROM assignments"
+	    " WHERE consultation_id = ?1 AND +ended_at IS NULL LIMIT 1", &holder, "I", cid);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return rc;
 
 	rc = assignment_end(s, cid, holder == expert_id ? "answered" : "taken_over", now);
 	if (rc)
 		return rc;
 	if (holder != expert_id) {
-		st = store_stmt(s, ST_ASSIGNMENT_LATE,
+		rc = store_run(s, ST_ASSIGNMENT_LATE,
 		    "UPDATE assignments SET outcome = 'answered', ended_at = ?3"
 		    " WHERE id = (SELECT max(id) FROM assignments"
 		    "   WHERE consultation_id = ?1 AND expert_id = ?2)"
 		    " AND outcome IS NOT 'answered'"
-		    " AND (SELECT role FROM experts WHERE id = ?2) = 'expert'");
-		if (st == NULL)
-			return STORE_ERR;
-		sqlite3_bind_int64(st, 1, cid);
-		sqlite3_bind_int64(st, 2, expert_id);
-		sqlite3_bind_int64(st, 3, now);
-		rc = store_exec_stmt(s, st);
+		    " AND (SELECT role FROM experts WHERE id = ?2) = 'expert'", "III", cid,
+		    expert_id, now);
 		if (rc)
 			return rc;
 	}
