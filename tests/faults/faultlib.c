@@ -54,6 +54,22 @@ fl_free_port(void)
 }
 
 struct world *
+fl_start(const char *tag, struct fprov *fp, int delay_ms, int *http_port, const char *extra,
+    int watchdog_s)
+{
+	struct world *w;
+
+	memset(fp, 0, sizeof(*fp));
+	fp->delay_ms = delay_ms;
+	if (fp_start(fp, 0) != 0)
+		return NULL;
+	*http_port = fl_free_port();
+	w = fl_world_new(tag, fp->port, *http_port, extra);
+	fl_watchdog(watchdog_s, w);
+	return w;
+}
+
+struct world *
 fl_world_new(const char *tag, int fake_port, int http_port, const char *extra)
 {
 	struct world *w = calloc(1, sizeof(*w));

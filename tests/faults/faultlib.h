@@ -29,6 +29,13 @@ int fl_free_port(void);
  * configuration. The harness's own fake provider is not used.
  */
 struct world *fl_world_new(const char *tag, int fake_port, int http_port, const char *extra);
+/*
+ * The start every load test shares: the fake provider fp (answering after delay_ms) started,
+ * a world on a free port (*http_port) with extra in its configuration, and the watchdog set
+ * to watchdog_s. NULL when the fake provider cannot start.
+ */
+struct world *fl_start(const char *tag, struct fprov *fp, int delay_ms, int *http_port,
+    const char *extra, int watchdog_s);
 /* Write the configuration again, the provider's URL path being send_path: a gateway started
  * after this posts there, which tells its requests from an earlier one's. */
 void fl_world_write_conf(struct world *w, int fake_port, int http_port, const char *extra,

@@ -171,12 +171,9 @@ setup(void **state)
 	}
 	for (i = 0; i < HOG; i++)
 		hog_fd[i] = -1;
-	memset(&g_fp, 0, sizeof(g_fp));
-	if (fp_start(&g_fp, 0) != 0)
+	g_w = fl_start("conns", &g_fp, 0, &http_port, CONF, 120);
+	if (g_w == NULL)
 		return -1;
-	http_port = fl_free_port();
-	g_w = fl_world_new("conns", g_fp.port, http_port, CONF);
-	fl_watchdog(120, g_w);
 	return 0;
 }
 

@@ -440,14 +440,10 @@ static int
 setup(void **state)
 {
 	(void)state;
-	memset(&g_fp, 0, sizeof(g_fp));
 	/* Accepted on arrival, answered a little later: a kill may fall in between. */
-	g_fp.delay_ms = 5;
-	if (fp_start(&g_fp, 0) != 0)
+	g_w = fl_start("kill", &g_fp, 5, &http_port, CONF, 280);
+	if (g_w == NULL)
 		return -1;
-	http_port = fl_free_port();
-	g_w = fl_world_new("kill", g_fp.port, http_port, CONF);
-	fl_watchdog(280, g_w);
 	return 0;
 }
 

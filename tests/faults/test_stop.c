@@ -364,12 +364,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	memset(&g_fp, 0, sizeof(g_fp));
-	if (fp_start(&g_fp, 0) != 0)
+	g_w = fl_start("stop", &g_fp, 0, &http_port, CONF, ROUNDS * 40);
+	if (g_w == NULL)
 		return -1;
-	http_port = fl_free_port();
-	g_w = fl_world_new("stop", g_fp.port, http_port, CONF);
-	fl_watchdog(ROUNDS * 40, g_w);
 	return 0;
 }
 
