@@ -460,13 +460,18 @@ consult_handle(struct consult *c, const struct sms_in *in, int64_t now,
 		return store_msg_in_get(c->s, res->message_id, &res->ticket, res->action,
 		    sizeof(res->action));
 	}
-	if (rc == STORE_OK)
-		rc = too_many(c, in->from, &over);
 	if (rc)
 		return rc;
 
 	memset(&e, 0, sizeof(e));
 	rc = store_expert_find(c->s, in->from, &e);
+	/* Loop protection counts farmers' numbers only (see below). */
+	if (rc == STORE_NOTFOUND) {
+		enum store_rc lrc = too_many(c, in->from, &over);
+
+		if (lrc)
+			return lrc;
+	}
 	if (rc == STORE_NOTFOUND && over) {
 		/* Stored, but nothing is said back: that is how loops between gateways end. */
 		snprintf(res->action, sizeof(res->action), "throttled");
