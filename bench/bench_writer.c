@@ -155,6 +155,7 @@ main(void)
 	    route_norm_open(&norm, err, sizeof(err)) != 0 ||
 	    consult_opts_from_config(&cfg, &co, err, sizeof(err)) != 0)
 		bench_die("%s", err);
+	store_set_cache(s, cfg.cache_mb);
 	c = consult_new(s, rules, norm, &co);
 
 	cpu0 = bench_cpu_s(getpid());

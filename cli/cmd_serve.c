@@ -110,6 +110,7 @@ cmd_serve(struct cli_globals *g, int argc, char **argv)
 	if ((writer = cli_open_store(&g->cfg)) == NULL ||
 	    (health = cli_open_store(&g->cfg)) == NULL)
 		goto out;
+	store_set_cache(writer, g->cfg.cache_mb);
 	sender = gw_sender_start(&g->cfg, err, sizeof(err));
 	if (sender == NULL) {
 		cli_fail(1, "%s: %s", g->cfg.path, err);

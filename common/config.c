@@ -129,6 +129,7 @@ static const struct setting settings[] = {
 	SET("store", "path", SET_STRING, OFF(db_path), 1, 4096, "data/farmline.db", NULL),
 	SET("store", "busy_timeout", SET_DURATION, OFF(busy_timeout_ms), 0, 600000, "5s", NULL),
 	SET("store", "batch_max", SET_INT, OFF(batch_max), 1, 10000, "256", NULL),
+	SET("store", "cache", SET_INT, OFF(cache_mb), 1, 4096, "16", NULL),
 
 	SET("sms", "country_code", SET_STRING, OFF(country_code), 1, 4, "86", NULL),
 	SET("sms", "service_number", SET_STRING, OFF(service_number), 1, 32, "10690000", NULL),

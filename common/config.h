@@ -30,6 +30,7 @@ struct config {
 	char *db_path;
 	int64_t busy_timeout_ms;
 	int batch_max;			/* inbound messages committed in one transaction at most */
+	int cache_mb;			/* the writer's page cache, in MB */
 
 	/* [sms] */
 	char *country_code;		/* "86": numbers without one get it */

@@ -97,6 +97,7 @@ struct store_msg {
 int store_open(const char *path, int64_t busy_timeout_ms, struct store **out, char *err,
     size_t errlen);
 void store_close(struct store *s);
+void store_set_cache(struct store *s, int mb);
 /*
  * A consistent copy of the whole database into dest, safe while another process writes it
  * (store_backup.c): the database as of one commit, a one-file SQLite database readable by its

@@ -363,8 +363,9 @@ store_consult_followable(struct store *s, int64_t farmer_id, int64_t answered_si
     int64_t *ids, int max, int *n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONSULT_FOLLOWABLE,
-	    "SELECT id FROM consultations WHERE farmer_id = ?1 AND (status IN ('queued', 'assigned')"
-	    " OR (status = 'answered' AND last_answered_at >= ?2)) ORDER BY id DESC LIMIT ?3");
+	    "SELECT id FROM consultations WHERE farmer_id = ?1 AND status IN ('queued', 'assigned')"
+	    " UNION ALL SELECT id FROM consultations WHERE farmer_id = ?1 AND status = 'answered'"
+	    " AND last_answered_at >= ?2 ORDER BY 1 DESC LIMIT ?3");
 
 	if (st) {
 		sqlite3_bind_int64(st, 1, farmer_id);

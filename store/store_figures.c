@@ -252,12 +252,17 @@ store_export(struct store *s, int64_t from, int64_t to,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_rc_from(s, rc);
 }
 
+/* Outbound rows in one status, counted through the outbox's two indexes (direct, broadcast). */
+#define DEPTH(status) \
+	"(SELECT count(*) FROM messages WHERE direction = 'out' AND status = '" status "'" \
+	" AND broadcast_id IS NULL) + (SELECT count(*) FROM messages WHERE direction = 'out'" \
+	" AND status = '" status "' AND broadcast_id IS NOT NULL)"
+
 enum store_rc
 store_fig_depths(struct store *s, int64_t *queued, int64_t *sending, int64_t *open)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FIG_DEPTHS,
-	    "SELECT (SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'queued'),"
-	    " (SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'sending'),"
+	    "SELECT " DEPTH("queued") ", " DEPTH("sending") ","
 	    " (SELECT count(*) FROM consultations WHERE status IN ('queued', 'assigned'))");
 	int rc;
 

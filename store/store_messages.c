@@ -172,7 +172,10 @@ enum store_rc
 store_outbox_next_due(struct store *s, int64_t *at)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_NEXT,
-	    "SELECT min(next_attempt_at) FROM messages WHERE direction = 'out' AND status = 'queued'");
+	    "SELECT min(at) FROM (SELECT min(next_attempt_at) AS at FROM messages"
+	    " WHERE direction = 'out' AND status = 'queued' AND broadcast_id IS NULL"
+	    " UNION ALL SELECT min(next_attempt_at) FROM messages"
+	    " WHERE direction = 'out' AND status = 'queued' AND broadcast_id IS NOT NULL)");
 	int rc;
 	enum store_rc out = STORE_NOTFOUND;
 
@@ -269,7 +272,10 @@ enum store_rc
 store_outbox_recover(struct store *s, int *n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_OUTBOX_RECOVER,
-	    "UPDATE messages SET status = 'queued' WHERE direction = 'out' AND status = 'sending'");
+	    "UPDATE messages SET status = 'queued' WHERE id IN (SELECT id FROM messages"
+	    " WHERE direction = 'out' AND status = 'sending' AND broadcast_id IS NULL"
+	    " UNION ALL SELECT id FROM messages WHERE direction = 'out' AND status = 'sending'"
+	    " AND broadcast_id IS NOT NULL)");
 	enum store_rc rc;
 
 	if (st == NULL)
